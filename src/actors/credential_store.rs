@@ -1,0 +1,1 @@
+//! CredentialStore actor (placeholder: implemented by the credential-store work).

@@ -1,0 +1,334 @@
+//! [`DbCredentials`]: the team database's connection settings, parsed from the
+//! Settings page's JSON body and stored encrypted by the CredentialStore.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::ValidationError;
+use crate::security::password::Password;
+
+/// Longest accepted host, database or user name, in characters.
+const MAX_NAME_CHARS: usize = 255;
+/// Longest accepted password, in characters.
+const MAX_PASSWORD_CHARS: usize = 1024;
+/// Longest accepted `ssl_root_cert` path, in characters.
+const MAX_PATH_CHARS: usize = 4096;
+
+/// libpq's `sslmode` values that taskflowd accepts (libpq's meaning; `allow` is not offered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    /// Plain TCP only.
+    Disable,
+    /// TLS when the server offers it, else plain TCP; no certificate checks. The default.
+    Prefer,
+    /// TLS or fail; no certificate checks (unless a root certificate is given, as libpq).
+    Require,
+    /// TLS with a certificate chain trusted by `ssl_root_cert`; the host name is not checked.
+    VerifyCa,
+    /// TLS with a trusted chain and a certificate that names the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// The wire name, as libpq spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Disable => "disable",
+            Self::Prefer => "prefer",
+            Self::Require => "require",
+            Self::VerifyCa => "verify-ca",
+            Self::VerifyFull => "verify-full",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "disable" => Self::Disable,
+            "prefer" => Self::Prefer,
+            "require" => Self::Require,
+            "verify-ca" => Self::VerifyCa,
+            "verify-full" => Self::VerifyFull,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for SslMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything needed to connect to the team database.
+///
+/// `Debug` is derived safely: the password's own `Debug` prints `[redacted]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbCredentials {
+    /// One TCP host name or address (never a socket path or a host list).
+    pub host: String,
+    /// TCP port, 1–65535.
+    pub port: u16,
+    /// Database name.
+    pub database: String,
+    /// Login role.
+    pub username: String,
+    /// The role's password, exactly as the user typed it.
+    pub password: Password,
+    /// TLS mode; `None` means "not given", which behaves as [`SslMode::Prefer`].
+    pub ssl_mode: Option<SslMode>,
+    /// PEM file with the CA certificate(s) that verify the server.
+    pub ssl_root_cert: Option<String>,
+}
+
+impl DbCredentials {
+    /// The TLS mode in force (`prefer` when none was given).
+    pub fn effective_ssl_mode(&self) -> SslMode {
+        self.ssl_mode.unwrap_or(SslMode::Prefer)
+    }
+
+    /// What may be shown to users and logs: everything but the password.
+    pub fn summary(&self) -> ConnectionSummary {
+        ConnectionSummary {
+            host: self.host.clone(),
+            port: self.port,
+            database: self.database.clone(),
+            username: self.username.clone(),
+            has_password: true,
+            ssl_mode: self.ssl_mode,
+            ssl_root_cert: self.ssl_root_cert.clone(),
+        }
+    }
+
+    /// Parses the Settings page's body (`test-connection` and `save-connection`).
+    ///
+    /// Fields are checked in a fixed order and the first problem is returned,
+    /// so the message is stable. Unknown fields are ignored.
+    pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
+        let obj = body
+            .as_object()
+            .ok_or_else(|| ValidationError::new("body", "must be a JSON object"))?;
+        let host = name_field(obj, "host")?;
+        check_single_tcp_host(&host)?;
+        let port = port_field(obj)?;
+        let database = name_field(obj, "database")?;
+        let username = name_field(obj, "username")?;
+        let password = password_field(obj)?;
+        let ssl_mode = ssl_mode_field(obj)?;
+        let ssl_root_cert = ssl_root_cert_field(obj)?;
+        Ok(Self {
+            host,
+            port,
+            database,
+            username,
+            password,
+            ssl_mode,
+            ssl_root_cert,
+        })
+    }
+}
+
+/// The saved settings without the password, for the Settings page and `/settings/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionSummary {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Database name.
+    pub database: String,
+    /// Login role.
+    pub username: String,
+    /// Always `true`: saved settings always include a password (which is never shown).
+    pub has_password: bool,
+    /// TLS mode, only when one was saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_mode: Option<SslMode>,
+    /// CA file path, only when one was saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_root_cert: Option<String>,
+}
+
+fn required<'a>(obj: &'a Map<String, Value>, field: &'static str) -> Result<&'a Value, ValidationError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Err(ValidationError::new(field, "is required")),
+        Some(v) => Ok(v),
+    }
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// host / database / username: a string, trimmed, 1–255 characters, no control characters.
+fn name_field(obj: &Map<String, Value>, field: &'static str) -> Result<String, ValidationError> {
+    let raw = required(obj, field)?
+        .as_str()
+        .ok_or_else(|| ValidationError::new(field, "must be a string"))?;
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if has_control(value) {
+        return Err(ValidationError::new(field, "must not contain control characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// libpq would read a comma as a list of hosts and a leading `/` as a socket
+/// folder; taskflowd connects to exactly one TCP host.
+fn check_single_tcp_host(host: &str) -> Result<(), ValidationError> {
+    if host.contains(',') {
+        return Err(ValidationError::new(
+            "host",
+            "must be a single host name or address (no commas)",
+        ));
+    }
+    if host.starts_with('/') {
+        return Err(ValidationError::new(
+            "host",
+            "must be a TCP host name or address, not a socket path",
+        ));
+    }
+    Ok(())
+}
+
+fn port_field(obj: &Map<String, Value>) -> Result<u16, ValidationError> {
+    let bad = || ValidationError::new("port", "must be an integer between 1 and 65535");
+    let n = required(obj, "port")?.as_u64().ok_or_else(bad)?;
+    match u16::try_from(n) {
+        Ok(p) if p >= 1 => Ok(p),
+        _ => Err(bad()),
+    }
+}
+
+/// Kept byte for byte: no trimming, any characters but NUL (which PostgreSQL's
+/// protocol cannot carry).
+fn password_field(obj: &Map<String, Value>) -> Result<Password, ValidationError> {
+    let raw = required(obj, "password")?
+        .as_str()
+        .ok_or_else(|| ValidationError::new("password", "must be a string"))?;
+    if raw.is_empty() {
+        return Err(ValidationError::new("password", "must not be empty"));
+    }
+    if raw.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ValidationError::new(
+            "password",
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if raw.contains('\0') {
+        return Err(ValidationError::new("password", "must not contain NUL characters"));
+    }
+    Ok(Password::new(raw.to_owned()))
+}
+
+fn ssl_mode_field(obj: &Map<String, Value>) -> Result<Option<SslMode>, ValidationError> {
+    const EXPECTED: &str = "must be one of disable, prefer, require, verify-ca, verify-full";
+    match obj.get("ssl_mode") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => SslMode::parse(s.trim())
+            .map(Some)
+            .ok_or_else(|| ValidationError::new("ssl_mode", EXPECTED)),
+        Some(_) => Err(ValidationError::new("ssl_mode", EXPECTED)),
+    }
+}
+
+fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, ValidationError> {
+    const FIELD: &str = "ssl_root_cert";
+    match obj.get(FIELD) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            let path = s.trim();
+            if path.is_empty() {
+                return Ok(None);
+            }
+            if path.chars().count() > MAX_PATH_CHARS || has_control(path) {
+                return Err(ValidationError::new(
+                    FIELD,
+                    format!("must be a file path of at most {MAX_PATH_CHARS} characters without control characters"),
+                ));
+            }
+            Ok(Some(path.to_owned()))
+        }
+        Some(_) => Err(ValidationError::new(FIELD, "must be a string (a path to a PEM file)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn good() -> Value {
+        json!({"host": " db.local ", "port": 5432, "database": "team", "username": "lead", "password": " p@ss w0rd "})
+    }
+
+    fn err_of(mut body: Value, field: &str, value: Value) -> String {
+        body[field] = value;
+        match DbCredentials::from_json(&body) {
+            Ok(_) => panic!("{field} accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn parses_and_trims_names_but_not_password() {
+        let c = DbCredentials::from_json(&good()).unwrap();
+        assert_eq!(c.host, "db.local");
+        assert_eq!(c.port, 5432);
+        assert_eq!(c.password.expose(), " p@ss w0rd ");
+        assert_eq!(c.ssl_mode, None);
+        assert_eq!(c.effective_ssl_mode(), SslMode::Prefer);
+    }
+
+    #[test]
+    fn rejects_bad_fields_with_field_prefixed_messages() {
+        assert_eq!(err_of(good(), "host", json!("   ")), "host: must not be empty");
+        assert_eq!(err_of(good(), "host", json!(null)), "host: is required");
+        assert_eq!(err_of(good(), "host", json!(5)), "host: must be a string");
+        assert_eq!(err_of(good(), "host", json!("a\u{7}b")), "host: must not contain control characters");
+        assert!(err_of(good(), "host", json!("a,b")).starts_with("host: must be a single host"));
+        assert!(err_of(good(), "host", json!("/tmp")).starts_with("host: must be a TCP host"));
+        assert_eq!(err_of(good(), "host", json!("h".repeat(256))), "host: must be at most 255 characters");
+        for bad in [json!(0), json!(65536), json!("5432"), json!(1.5), json!(-1)] {
+            assert_eq!(err_of(good(), "port", bad), "port: must be an integer between 1 and 65535");
+        }
+        assert_eq!(err_of(good(), "password", json!("")), "password: must not be empty");
+        assert_eq!(err_of(good(), "password", json!("x".repeat(1025))), "password: must be at most 1024 characters");
+        assert!(err_of(good(), "ssl_mode", json!("allow")).starts_with("ssl_mode: must be one of"));
+    }
+
+    #[test]
+    fn boundaries_are_inclusive() {
+        let mut body = good();
+        body["password"] = json!("é".repeat(1024));
+        body["port"] = json!(65535);
+        body["database"] = json!("d".repeat(255));
+        assert!(DbCredentials::from_json(&body).is_ok());
+        body["port"] = json!(1);
+        assert!(DbCredentials::from_json(&body).is_ok());
+    }
+
+    #[test]
+    fn non_object_body_is_rejected() {
+        let e = DbCredentials::from_json(&json!([1, 2])).unwrap_err();
+        assert_eq!(e.to_string(), "body: must be a JSON object");
+    }
+
+    #[test]
+    fn summary_hides_password() {
+        let c = DbCredentials::from_json(&good()).unwrap();
+        let s = serde_json::to_value(c.summary()).unwrap();
+        assert_eq!(s, json!({"host": "db.local", "port": 5432, "database": "team", "username": "lead", "has_password": true}));
+        assert!(!format!("{c:?}").contains("p@ss"));
+    }
+}
