@@ -1,5 +1,29 @@
 //! taskflowd: the TaskFlow backend as a supervised per-user daemon.
+//!
+//! A desktop shell spawns the daemon and polls `GET /health`; the team lead
+//! saves the shared PostgreSQL credentials once from the Settings page; the
+//! daemon stores them encrypted, connects, migrates, and serves the API.
+//!
+//! # Layout
+//!
+//! - [`config`]: layered settings (defaults < TOML < `TASKFLOW_*` < flags).
+//! - [`telemetry`]: the tracing subscriber.
+//! - [`startup`]: [`Daemon`], the one start-up seam (bind, serve, spawn actors, shut down).
+//! - [`actors`]: the supervision tree — `supervisor` owns `credential_store`
+//!   (the only code touching the key and credential files), `db_supervisor`
+//!   (the connection lifecycle state machine) and `readiness` (answers `/health`).
+//! - [`http`]: warp filters per resource, the error envelope in `http::errors`.
+//! - [`db`]: connecting (options built field by field, actionable errors) and migrating.
+//! - [`domain`]: types parsed from untrusted input, and the lifecycle state.
+//! - [`security`]: the redacting password type, Fernet key and credential files.
 
 pub mod actors;
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod http;
 pub mod security;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{Daemon, StartupError, Stopped};

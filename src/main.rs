@@ -1,1 +1,184 @@
-fn main() {}
+//! The `taskflowd` binary: parse flags, load the configuration, start the
+//! daemon, wait for SIGTERM/SIGINT or the parent process to go away, shut
+//! down. Everything else lives in the library so tests run the same code.
+//!
+//! Exit codes: 0 clean stop, 1 the daemon failed while running, 2 invalid
+//! configuration, 3 port already in use.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use taskflowd::config::{self, FlagOverrides, Settings};
+use taskflowd::{Daemon, StartupError, telemetry};
+
+/// TaskFlow backend daemon.
+#[derive(Debug, Parser)]
+#[command(name = "taskflowd", version, about)]
+struct Cli {
+    /// Bind address (TASKFLOW_HOST).
+    #[arg(long, global = true)]
+    host: Option<String>,
+    /// Port (TASKFLOW_PORT).
+    #[arg(long, global = true)]
+    port: Option<u16>,
+    /// Folder for the key, the credentials and taskflowd.toml (TASKFLOW_CONFIG_DIR).
+    #[arg(long, global = true)]
+    config_dir: Option<PathBuf>,
+    /// Configuration file (default: <config dir>/taskflowd.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Log filter, RUST_LOG syntax (TASKFLOW_LOG).
+    #[arg(long, global = true)]
+    log: Option<String>,
+    /// Exit when this process is gone (TASKFLOW_PARENT_PID).
+    #[arg(long, global = true)]
+    parent_pid: Option<u32>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon (the default).
+    Serve,
+    /// Print the effective configuration and where each value came from.
+    PrintConfig,
+}
+
+/// Ambient libpq settings that sqlx would otherwise read into every
+/// connection (DESIGN.md: connections are built from the saved fields only).
+const PG_ENV: &[&str] = &[
+    "PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGPASSFILE", "PGDATABASE",
+    "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGAPPNAME", "PGOPTIONS",
+];
+
+fn main() -> ExitCode {
+    scrub_pg_environment();
+    let cli = Cli::parse();
+    let env: config::EnvVars = std::env::vars().collect();
+    let flags = FlagOverrides {
+        host: cli.host.clone(),
+        port: cli.port,
+        config_dir: cli.config_dir.clone(),
+        log: cli.log.clone(),
+        parent_pid: cli.parent_pid,
+    };
+    let (settings, figment) = match Settings::load(cli.config.as_deref(), env.clone(), &flags) {
+        Ok(pair) => pair,
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::PrintConfig => {
+            print!("{}", config::describe(&settings, &figment));
+            ExitCode::SUCCESS
+        }
+        Command::Serve => {
+            let filter = settings.log_filter(&env);
+            if let Err(e) = telemetry::init(&filter, settings.log_format, std::io::stderr) {
+                return fail(2, &e.to_string());
+            }
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+            };
+            runtime.block_on(serve(settings))
+        }
+    }
+}
+
+/// Removes the `PG*` variables before any thread exists.
+#[allow(unsafe_code)]
+fn scrub_pg_environment() {
+    for name in PG_ENV {
+        // SAFETY: called first thing in `main`, before the tokio runtime or
+        // any other thread is started, so no other thread can read the
+        // environment concurrently.
+        unsafe { std::env::remove_var(name) };
+    }
+}
+
+async fn serve(settings: Settings) -> ExitCode {
+    let parent = settings.parent_pid;
+    let mut daemon = match Daemon::start(settings).await {
+        Ok(d) => d,
+        Err(e @ StartupError::PortInUse(_)) => return fail(3, &e.to_string()),
+        Err(e) => return fail(1, &e.to_string()),
+    };
+    let code = tokio::select! {
+        why = shutdown_signal() => {
+            tracing::info!(signal = why, "shutting down");
+            ExitCode::SUCCESS
+        }
+        _ = parent_gone(parent) => {
+            tracing::info!("parent process is gone; shutting down");
+            ExitCode::SUCCESS
+        }
+        stopped = daemon.failed() => {
+            tracing::error!(reason = ?stopped, "daemon failed");
+            eprintln!("taskflowd: stopping: {stopped:?}");
+            ExitCode::from(1)
+        }
+    };
+    daemon.shutdown().await;
+    code
+}
+
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Resolves when the parent process no longer exists (never without one).
+async fn parent_gone(pid: Option<u32>) {
+    let Some(pid) = pid else {
+        return std::future::pending().await;
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        if !process_alive(pid) {
+            return;
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    use nix::errno::Errno;
+    use nix::sys::signal::kill;
+    use nix::unistd::Pid;
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 checks existence; EPERM means it exists but belongs to someone else.
+    !matches!(kill(Pid::from_raw(raw), None), Err(Errno::ESRCH))
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("taskflowd: {message}");
+    ExitCode::from(code)
+}

@@ -7,6 +7,10 @@
 //! [`ActorUnavailable`].
 
 pub mod credential_store;
+pub mod db_supervisor;
+pub mod directory;
+pub mod readiness;
+pub mod supervisor;
 
 use std::time::Duration;
 

@@ -1,0 +1,622 @@
+//! Layered configuration: built-in defaults < TOML file < `TASKFLOW_*`
+//! environment < command-line flags, loaded with figment so that every value
+//! remembers where it came from (`taskflowd print-config` shows it, and an
+//! invalid value is reported with its source).
+//!
+//! [`Settings::load`] takes every input explicitly (flags, an environment
+//! snapshot): no `current_dir()` lookups and no hidden globals, so tests can
+//! load settings for a temporary folder.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::{Deserialize, Serialize};
+
+/// File name looked up in the config folder when `--config` is not given.
+pub const CONFIG_FILE_NAME: &str = "taskflowd.toml";
+/// Prefix of every environment variable taskflowd reads.
+pub const ENV_PREFIX: &str = "TASKFLOW_";
+
+/// A configuration value that must never be printed (an access token, a
+/// database URL with a password in it).
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The plaintext; do not log or format it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Log line format on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The daemon's effective configuration. Field names are the TOML keys and,
+/// upper-cased behind `TASKFLOW_`, the environment variable names.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Bind address (`TASKFLOW_HOST`). `localhost` means 127.0.0.1.
+    pub host: String,
+    /// Port (`TASKFLOW_PORT`); 0 picks a free port (tests).
+    pub port: u16,
+    /// Folder holding the key, the credentials and the optional `taskflowd.toml`.
+    /// `None`: the platform's local config folder for TaskFlow.
+    pub config_dir: Option<PathBuf>,
+    /// Development fallback used only when no credentials are saved.
+    pub database_url: Option<SecretValue>,
+    /// Failed attempts before `/health` reports "Database startup failed" (retries go on).
+    pub db_startup_retry_attempts: u32,
+    /// First retry delay.
+    pub db_retry_backoff_base_ms: u64,
+    /// Longest retry delay; bounds recovery time once the database is back.
+    pub db_retry_backoff_cap_ms: u64,
+    /// Connect timeout for test-connection and the daemon's own connects.
+    pub db_connect_timeout_secs: u64,
+    /// Liveness ping period while ready.
+    pub db_ping_interval_ms: u64,
+    /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
+    pub log: Option<String>,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Exit when this process is gone (the desktop shell).
+    pub parent_pid: Option<u32>,
+    /// When set, `/api/v1/*` requires `Authorization: Bearer <token>`.
+    pub api_token: Option<SecretValue>,
+    /// A 0600 file holding the token (alternative to `api_token`).
+    pub api_token_file: Option<PathBuf>,
+    /// Must be true (with a token) to bind a non-loopback address.
+    pub allow_remote: bool,
+    /// test-connection probes in flight at once; more get 429.
+    pub max_concurrent_probes: usize,
+    /// Extra `Host` header names accepted besides the loopback names.
+    pub allowed_hosts: Vec<String>,
+    /// Extra `Origin`s accepted besides `http://localhost[:port]` and `http://127.0.0.1[:port]`.
+    pub allowed_origins: Vec<String>,
+    /// How long in-flight requests may take to finish at shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 8000,
+            config_dir: None,
+            database_url: None,
+            db_startup_retry_attempts: 3,
+            db_retry_backoff_base_ms: 250,
+            db_retry_backoff_cap_ms: 5000,
+            db_connect_timeout_secs: 5,
+            db_ping_interval_ms: 2000,
+            log: None,
+            log_format: LogFormat::Text,
+            parent_pid: None,
+            api_token: None,
+            api_token_file: None,
+            allow_remote: false,
+            max_concurrent_probes: 4,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            shutdown_grace_secs: 5,
+        }
+    }
+}
+
+/// Values given as command-line flags; `None` means "not given".
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FlagOverrides {
+    /// `--host`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `--port`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `--config-dir`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_dir: Option<PathBuf>,
+    /// `--log`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    /// `--parent-pid`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_pid: Option<u32>,
+}
+
+/// Why the configuration could not be loaded. Displays as one line naming the
+/// setting and its source; `main` prints it and exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file given with `--config` (or found in the config folder) cannot be read or parsed.
+    #[error("cannot read config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The I/O or TOML error.
+        reason: String,
+    },
+    /// A setting has a value of the wrong type or out of range.
+    #[error("invalid value for {key} (from {origin}): {reason}")]
+    Invalid {
+        /// The setting (TOML key).
+        key: String,
+        /// Where the value came from, e.g. "environment variable TASKFLOW_PORT".
+        origin: String,
+        /// What is wrong (never the value of a secret).
+        reason: String,
+    },
+    /// The settings are individually valid but not together (e.g. remote bind without a token).
+    #[error("{0}")]
+    Policy(String),
+}
+
+/// Keys whose values are secret: never echoed in errors or print-config.
+const SECRET_KEYS: &[&str] = &["api_token", "database_url"];
+
+/// The environment snapshot: only `TASKFLOW_*` (and `RUST_LOG`) matter.
+pub type EnvVars = Vec<(String, String)>;
+
+/// Provider for `TASKFLOW_*` variables taken from an explicit snapshot, so
+/// tests and the binary use the same code without touching the process env.
+struct EnvProvider {
+    vars: EnvVars,
+}
+
+impl Provider for EnvProvider {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment").interpolater(|_: &Profile, keys: &[&str]| {
+            format!("{ENV_PREFIX}{}", keys.join("_").to_ascii_uppercase())
+        })
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let mut dict = Dict::new();
+        for (name, value) in &self.vars {
+            let Some(key) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let key = key.to_ascii_lowercase();
+            if key.is_empty() {
+                continue;
+            }
+            let value = env_value(&key, value);
+            dict.insert(key, value);
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// Settings whose environment strings are read as numbers or booleans; every
+/// other value stays a string (so a token of digits is still a string).
+const TYPED_KEYS: &[&str] = &[
+    "port",
+    "db_startup_retry_attempts",
+    "db_retry_backoff_base_ms",
+    "db_retry_backoff_cap_ms",
+    "db_connect_timeout_secs",
+    "db_ping_interval_ms",
+    "parent_pid",
+    "allow_remote",
+    "max_concurrent_probes",
+    "shutdown_grace_secs",
+];
+
+/// Environment values are strings; lists are comma-separated and the
+/// [`TYPED_KEYS`] are parsed (a value that does not parse stays a string, and
+/// the type error then names the variable).
+fn env_value(key: &str, raw: &str) -> figment::value::Value {
+    use figment::value::Value;
+    if key == "allowed_hosts" || key == "allowed_origins" {
+        let items: Vec<Value> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::from(s.to_owned()))
+            .collect();
+        return Value::from(items);
+    }
+    if TYPED_KEYS.contains(&key) {
+        let trimmed = raw.trim();
+        if let Ok(n) = trimmed.parse::<u64>() {
+            return Value::from(n);
+        }
+        if let Ok(b) = trimmed.parse::<bool>() {
+            return Value::from(b);
+        }
+    }
+    Value::from(raw.to_owned())
+}
+
+/// Gives a provider the name that print-config and errors show as the source.
+struct Named<P> {
+    name: String,
+    inner: P,
+}
+
+impl<P: Provider> Provider for Named<P> {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(self.name.clone())
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        self.inner.data()
+    }
+}
+
+impl Settings {
+    /// Loads the layers. `config_file` is `--config`; `env` is the process
+    /// environment (or a test's); `flags` are the command-line overrides.
+    pub fn load(
+        config_file: Option<&Path>,
+        env: EnvVars,
+        flags: &FlagOverrides,
+    ) -> Result<(Self, Figment), ConfigError> {
+        let env_provider = EnvProvider { vars: env };
+        // The folder holding the optional taskflowd.toml is known before the
+        // file is read: flag, else environment, else the platform default.
+        let pre = Figment::new()
+            .merge(Serialized::defaults(Settings::default_for_figment()))
+            .merge(&env_provider)
+            .merge(Serialized::defaults(flags));
+        let config_dir: Option<PathBuf> = pre.extract_inner("config_dir").ok();
+
+        let file = match config_file {
+            Some(path) => Some(check_readable(path)?),
+            None => default_file(config_dir.as_deref()),
+        };
+
+        let mut figment = Figment::new().merge(Serialized::defaults(Settings::default_for_figment()));
+        if let Some(path) = &file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            // Parse once here so that a syntax error names the file clearly.
+            toml::from_str::<toml::Table>(&text).map_err(|e| ConfigError::File {
+                path: path.clone(),
+                reason: e.message().to_owned(),
+            })?;
+            figment = figment.merge(Named {
+                name: path.display().to_string(),
+                inner: Toml::string(&text),
+            });
+        }
+        let figment = figment
+            .merge(env_provider)
+            .merge(Named {
+                name: "command line".to_owned(),
+                inner: Serialized::defaults(flags),
+            });
+        let settings: Settings = figment.extract().map_err(|e| invalid(&figment, e))?;
+        settings.validate()?;
+        Ok((settings, figment))
+    }
+
+    fn default_for_figment() -> Dict {
+        let d = Settings::default();
+        let mut dict = Dict::new();
+        let mut put = |k: &str, v: figment::value::Value| {
+            dict.insert(k.to_owned(), v);
+        };
+        put("host", d.host.into());
+        put("port", d.port.into());
+        put("db_startup_retry_attempts", d.db_startup_retry_attempts.into());
+        put("db_retry_backoff_base_ms", d.db_retry_backoff_base_ms.into());
+        put("db_retry_backoff_cap_ms", d.db_retry_backoff_cap_ms.into());
+        put("db_connect_timeout_secs", d.db_connect_timeout_secs.into());
+        put("db_ping_interval_ms", d.db_ping_interval_ms.into());
+        put("log_format", "text".into());
+        put("allow_remote", false.into());
+        put("max_concurrent_probes", d.max_concurrent_probes.into());
+        put("allowed_hosts", Vec::<String>::new().into());
+        put("allowed_origins", Vec::<String>::new().into());
+        put("shutdown_grace_secs", d.shutdown_grace_secs.into());
+        dict
+    }
+
+    /// Cross-field rules and ranges that serde cannot express.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, reason: &str| ConfigError::Invalid {
+            key: key.to_owned(),
+            origin: "configuration".to_owned(),
+            reason: reason.to_owned(),
+        };
+        let ip = self.bind_ip().map_err(|r| bad("host", &r))?;
+        if self.db_connect_timeout_secs == 0 {
+            return Err(bad("db_connect_timeout_secs", "must be at least 1"));
+        }
+        if self.db_retry_backoff_base_ms == 0 {
+            return Err(bad("db_retry_backoff_base_ms", "must be at least 1"));
+        }
+        if self.db_retry_backoff_cap_ms < self.db_retry_backoff_base_ms {
+            return Err(bad(
+                "db_retry_backoff_cap_ms",
+                "must be at least db_retry_backoff_base_ms",
+            ));
+        }
+        if self.db_ping_interval_ms < 10 {
+            return Err(bad("db_ping_interval_ms", "must be at least 10"));
+        }
+        if self.max_concurrent_probes == 0 {
+            return Err(bad("max_concurrent_probes", "must be at least 1"));
+        }
+        if !ip.is_loopback() {
+            let has_token = self.api_token.is_some() || self.api_token_file.is_some();
+            if !self.allow_remote || !has_token {
+                return Err(ConfigError::Policy(format!(
+                    "refusing to listen on non-loopback address {ip}: set TASKFLOW_ALLOW_REMOTE=true and an API token (TASKFLOW_API_TOKEN or TASKFLOW_API_TOKEN_FILE) to allow remote access"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The address to bind (`localhost` → 127.0.0.1).
+    pub fn bind_ip(&self) -> Result<IpAddr, String> {
+        if self.host.eq_ignore_ascii_case("localhost") {
+            return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        }
+        self.host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse()
+            .map_err(|_| "must be an IP address or `localhost`".to_owned())
+    }
+
+    /// The socket address to bind.
+    pub fn bind_addr(&self) -> SocketAddr {
+        SocketAddr::new(
+            self.bind_ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            self.port,
+        )
+    }
+
+    /// The config folder in force: the configured one, else the platform's.
+    pub fn resolved_config_dir(&self) -> Option<PathBuf> {
+        self.config_dir.clone().or_else(platform_config_dir)
+    }
+
+    /// `db_connect_timeout_secs` as a Duration.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.db_connect_timeout_secs)
+    }
+
+    /// The configured log filter, else `RUST_LOG` from `env`, else `info`.
+    pub fn log_filter(&self, env: &EnvVars) -> String {
+        self.log
+            .clone()
+            .or_else(|| {
+                env.iter()
+                    .find(|(k, _)| k == "RUST_LOG")
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_else(|| "info".to_owned())
+    }
+}
+
+/// The platform's local config folder for TaskFlow (e.g. `~/.config/TaskFlow`
+/// on Linux), used when `config_dir` is not set.
+pub fn platform_config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "TaskFlow").map(|p| p.config_local_dir().to_owned())
+}
+
+fn check_readable(path: &Path) -> Result<PathBuf, ConfigError> {
+    std::fs::metadata(path)
+        .map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+        .map(|_| path.to_owned())
+}
+
+fn default_file(config_dir: Option<&Path>) -> Option<PathBuf> {
+    let dir = match config_dir {
+        Some(d) => d.to_owned(),
+        None => platform_config_dir()?,
+    };
+    let path = dir.join(CONFIG_FILE_NAME);
+    path.is_file().then_some(path)
+}
+
+/// Turns figment's error into one line naming the key and its source.
+fn invalid(figment: &Figment, err: figment::Error) -> ConfigError {
+    let key = err.path.join(".");
+    let source = err
+        .metadata
+        .as_ref()
+        .map(|m| {
+            let path: Vec<&str> = err.path.iter().map(String::as_str).collect();
+            let name = m.interpolate(&Profile::Default, &path);
+            if m.name == "environment" {
+                format!("environment variable {name}")
+            } else {
+                m.name.to_string()
+            }
+        })
+        .unwrap_or_else(|| {
+            figment
+                .find_metadata(&key)
+                .map(|m| m.name.to_string())
+                .unwrap_or_else(|| "configuration".to_owned())
+        });
+    let reason = if SECRET_KEYS.contains(&key.as_str()) {
+        "invalid value".to_owned()
+    } else {
+        err.kind.to_string()
+    };
+    ConfigError::Invalid {
+        key,
+        origin: source,
+        reason,
+    }
+}
+
+/// One line per setting: `key = value  (source)`. Secrets show as `[set]`.
+pub fn describe(settings: &Settings, figment: &Figment) -> String {
+    let json = serde_json::json!({
+        "host": settings.host,
+        "port": settings.port,
+        "config_dir": settings.config_dir.as_ref().map(|p| p.display().to_string()),
+        "database_url": settings.database_url.as_ref().map(|_| "[set]"),
+        "db_startup_retry_attempts": settings.db_startup_retry_attempts,
+        "db_retry_backoff_base_ms": settings.db_retry_backoff_base_ms,
+        "db_retry_backoff_cap_ms": settings.db_retry_backoff_cap_ms,
+        "db_connect_timeout_secs": settings.db_connect_timeout_secs,
+        "db_ping_interval_ms": settings.db_ping_interval_ms,
+        "log": settings.log,
+        "log_format": settings.log_format,
+        "parent_pid": settings.parent_pid,
+        "api_token": settings.api_token.as_ref().map(|_| "[set]"),
+        "api_token_file": settings.api_token_file.as_ref().map(|p| p.display().to_string()),
+        "allow_remote": settings.allow_remote,
+        "max_concurrent_probes": settings.max_concurrent_probes,
+        "allowed_hosts": settings.allowed_hosts,
+        "allowed_origins": settings.allowed_origins,
+        "shutdown_grace_secs": settings.shutdown_grace_secs,
+    });
+    let mut out = String::new();
+    if let serde_json::Value::Object(map) = json {
+        for (key, value) in map {
+            let source = figment
+                .find_metadata(&key)
+                .map(|m| {
+                    if m.name == "environment" {
+                        let name = m.interpolate(&Profile::Default, &[key.as_str()]);
+                        format!("environment variable {name}")
+                    } else {
+                        m.name.to_string()
+                    }
+                })
+                .unwrap_or_else(|| "not set".to_owned());
+            let value = if value.is_null() {
+                "(none)".to_owned()
+            } else {
+                value.to_string()
+            };
+            out.push_str(&format!("{key} = {value}  # {source}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> EnvVars {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn load(file: Option<&Path>, e: &[(&str, &str)], flags: FlagOverrides) -> Result<Settings, ConfigError> {
+        Settings::load(file, env(e), &flags).map(|(s, _)| s)
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = load(None, &[("TASKFLOW_CONFIG_DIR", dir.path().to_str().unwrap())], FlagOverrides::default()).unwrap();
+        assert_eq!(s.host, "127.0.0.1");
+        assert_eq!(s.port, 8000);
+        assert_eq!(s.db_startup_retry_attempts, 3);
+        assert_eq!((s.db_retry_backoff_base_ms, s.db_retry_backoff_cap_ms), (250, 5000));
+        assert_eq!(s.db_connect_timeout_secs, 5);
+        assert_eq!(s.db_ping_interval_ms, 2000);
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.max_concurrent_probes, 4);
+        assert!(!s.allow_remote);
+    }
+
+    #[test]
+    fn layers_file_then_env_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.toml");
+        std::fs::write(&file, "port = 1111\ndb_ping_interval_ms = 700\nlog_format = \"json\"\n").unwrap();
+        let s = load(Some(&file), &[], FlagOverrides::default()).unwrap();
+        assert_eq!((s.port, s.db_ping_interval_ms, s.log_format), (1111, 700, LogFormat::Json));
+        let s = load(Some(&file), &[("TASKFLOW_PORT", "2222")], FlagOverrides::default()).unwrap();
+        assert_eq!(s.port, 2222);
+        let flags = FlagOverrides { port: Some(3333), ..Default::default() };
+        let s = load(Some(&file), &[("TASKFLOW_PORT", "2222")], flags).unwrap();
+        assert_eq!(s.port, 3333);
+    }
+
+    #[test]
+    fn config_dir_file_is_read_when_present() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "db_startup_retry_attempts = 9\n").unwrap();
+        let s = load(None, &[("TASKFLOW_CONFIG_DIR", dir.path().to_str().unwrap())], FlagOverrides::default()).unwrap();
+        assert_eq!(s.db_startup_retry_attempts, 9);
+    }
+
+    #[test]
+    fn invalid_env_value_names_the_variable() {
+        let err = load(None, &[("TASKFLOW_PORT", "abc")], FlagOverrides::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("TASKFLOW_PORT"), "{msg}");
+        assert!(msg.contains("port"), "{msg}");
+        let err = load(None, &[("TASKFLOW_LOG_FORMAT", "xml")], FlagOverrides::default()).unwrap_err();
+        assert!(err.to_string().contains("TASKFLOW_LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn missing_or_broken_file_is_an_error_naming_it() {
+        let err = load(Some(Path::new("/nonexistent/t.toml")), &[], FlagOverrides::default()).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/t.toml"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "port = [").unwrap();
+        assert!(matches!(load(Some(&file), &[], FlagOverrides::default()), Err(ConfigError::File { .. })));
+    }
+
+    #[test]
+    fn remote_bind_needs_opt_in_and_token() {
+        let e = &[("TASKFLOW_HOST", "0.0.0.0")];
+        assert!(matches!(load(None, e, FlagOverrides::default()), Err(ConfigError::Policy(_))));
+        let e = &[("TASKFLOW_HOST", "0.0.0.0"), ("TASKFLOW_ALLOW_REMOTE", "true")];
+        assert!(matches!(load(None, e, FlagOverrides::default()), Err(ConfigError::Policy(_))));
+        let e = &[("TASKFLOW_HOST", "0.0.0.0"), ("TASKFLOW_ALLOW_REMOTE", "true"), ("TASKFLOW_API_TOKEN", "t")];
+        assert!(load(None, e, FlagOverrides::default()).is_ok());
+    }
+
+    #[test]
+    fn describe_hides_secrets_and_names_sources() {
+        let (s, fig) = Settings::load(None, env(&[("TASKFLOW_API_TOKEN", "sekret-token"), ("TASKFLOW_PORT", "9")]), &FlagOverrides::default()).unwrap();
+        let text = describe(&s, &fig);
+        assert!(!text.contains("sekret-token"));
+        assert!(text.contains("api_token = \"[set]\""), "{text}");
+        assert!(text.contains("port = 9  # environment variable TASKFLOW_PORT"), "{text}");
+        assert!(format!("{s:?}").contains("[redacted]"));
+    }
+
+    #[test]
+    fn lists_come_comma_separated_from_env() {
+        let s = load(None, &[("TASKFLOW_ALLOWED_ORIGINS", "app://taskflow, http://x")], FlagOverrides::default()).unwrap();
+        assert_eq!(s.allowed_origins, vec!["app://taskflow", "http://x"]);
+    }
+}

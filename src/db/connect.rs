@@ -1,0 +1,304 @@
+//! Building connection options and connecting, for both the `test-connection`
+//! probe and the DbSupervisor's pool, plus turning driver errors into reasons
+//! a user can act on.
+//!
+//! Options are built field by field with the driver's setters, never by
+//! formatting a URL or conninfo string from user input. `PgConnectOptions`
+//! seeds itself from the `PG*` environment variables; `main` removes those
+//! from the process environment before anything else runs (see
+//! `main.rs`), and `new_without_pgpass` keeps `~/.pgpass` out.
+
+use std::io;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgSslMode};
+use sea_orm::sqlx::{self, Connection};
+
+use crate::config::SecretValue;
+use crate::domain::credentials::{DbCredentials, SslMode};
+
+/// Connections the daemon's pool may open: a desktop daemon serves one user,
+/// so a handful is plenty and leaves the shared server's slots to the team.
+const POOL_MAX_CONNECTIONS: u32 = 8;
+
+/// Where the daemon's credentials came from.
+#[derive(Debug, Clone)]
+pub enum ConnectionSource {
+    /// Saved through the Settings page (the normal case).
+    Saved(Box<DbCredentials>),
+    /// `TASKFLOW_DATABASE_URL`, the development fallback.
+    Url(SecretValue),
+}
+
+/// The facts needed to word an error message (never the password itself,
+/// except to scrub it from server text).
+#[derive(Debug, Clone)]
+struct Target {
+    host: String,
+    port: u16,
+    username: String,
+    database: String,
+    password: Option<crate::security::password::Password>,
+}
+
+impl ConnectionSource {
+    /// Driver options for this source.
+    pub fn options(&self) -> Result<PgConnectOptions, String> {
+        match self {
+            Self::Saved(c) => Ok(options_for(c)),
+            Self::Url(url) => PgConnectOptions::from_str(url.expose()).map_err(|_| {
+                "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()
+            }),
+        }
+    }
+
+    fn target(&self, opts: &PgConnectOptions) -> Target {
+        Target {
+            host: opts.get_host().to_owned(),
+            port: opts.get_port(),
+            username: opts.get_username().to_owned(),
+            database: opts.get_database().unwrap_or_default().to_owned(),
+            password: match self {
+                Self::Saved(c) => Some(c.password.clone()),
+                Self::Url(_) => None,
+            },
+        }
+    }
+}
+
+/// Driver options from saved credentials, field by field.
+pub fn options_for(c: &DbCredentials) -> PgConnectOptions {
+    let mut opts = PgConnectOptions::new_without_pgpass()
+        .host(&c.host)
+        .port(c.port)
+        .username(&c.username)
+        .password(c.password.expose())
+        .database(&c.database)
+        .application_name("taskflowd")
+        .ssl_mode(pg_ssl_mode(c.effective_ssl_mode()));
+    if let Some(cert) = &c.ssl_root_cert {
+        opts = opts.ssl_root_cert(cert);
+    }
+    opts
+}
+
+fn pg_ssl_mode(mode: SslMode) -> PgSslMode {
+    match mode {
+        SslMode::Disable => PgSslMode::Disable,
+        SslMode::Prefer => PgSslMode::Prefer,
+        SslMode::Require => PgSslMode::Require,
+        SslMode::VerifyCa => PgSslMode::VerifyCa,
+        SslMode::VerifyFull => PgSslMode::VerifyFull,
+    }
+}
+
+/// One-shot check for `test-connection`: resolve, connect, `SELECT 1`, close,
+/// all under one hard deadline. Returns the user-facing reason on failure.
+pub async fn probe(creds: &DbCredentials, timeout: Duration) -> Result<(), String> {
+    let source = ConnectionSource::Saved(Box::new(creds.clone()));
+    let opts = source.options()?;
+    let target = source.target(&opts);
+    let attempt = async {
+        resolve(&target).await?;
+        let mut conn = PgConnection::connect_with(&opts)
+            .await
+            .map_err(|e| describe(&e, &target))?;
+        let ping = sqlx::query("SELECT 1").execute(&mut conn).await;
+        // Closing politely is best effort; the answer is already known.
+        let _ = conn.close().await;
+        ping.map(|_| ()).map_err(|e| describe(&e, &target))
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(timed_out(&target, timeout)),
+    }
+}
+
+/// Opens the daemon's pool and proves it works, under one deadline.
+pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Result<PgPool, String> {
+    let opts = source.options()?;
+    let target = source.target(&opts);
+    let attempt = async {
+        resolve(&target).await?;
+        PgPoolOptions::new()
+            .max_connections(POOL_MAX_CONNECTIONS)
+            .min_connections(0)
+            .acquire_timeout(timeout)
+            // The DbSupervisor pings on its own schedule and rebuilds the pool
+            // after a loss; a ping before every acquire would double each request's round trips.
+            .test_before_acquire(false)
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| describe(&e, &target))
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(timed_out(&target, timeout)),
+    }
+}
+
+/// A dedicated (non-pooled) session, used to hold the migration advisory lock:
+/// closing it, or losing it, always releases the lock.
+pub async fn connect_single(source: &ConnectionSource, timeout: Duration) -> Result<PgConnection, String> {
+    let opts = source.options()?;
+    let target = source.target(&opts);
+    match tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await {
+        Ok(result) => result.map_err(|e| describe(&e, &target)),
+        Err(_) => Err(timed_out(&target, timeout)),
+    }
+}
+
+fn timed_out(t: &Target, timeout: Duration) -> String {
+    format!(
+        "timed out after {} s connecting to {}:{}",
+        timeout.as_secs().max(1),
+        t.host,
+        t.port
+    )
+}
+
+/// Name resolution first, so that "host not found" is told apart from
+/// "refused" by the error kind, not by reading the driver's text.
+async fn resolve(t: &Target) -> Result<(), String> {
+    let found = match tokio::net::lookup_host((t.host.as_str(), t.port)).await {
+        Ok(mut addrs) => addrs.next().is_some(),
+        Err(_) => false,
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(format!("host name \"{}\" could not be resolved", t.host))
+    }
+}
+
+/// SQLSTATE codes taskflowd words itself.
+mod sqlstate {
+    pub const INVALID_PASSWORD: &str = "28P01";
+    pub const INVALID_AUTHORIZATION: &str = "28000";
+    pub const INVALID_CATALOG_NAME: &str = "3D000";
+    pub const TOO_MANY_CONNECTIONS: &str = "53300";
+    pub const CANNOT_CONNECT_NOW: &str = "57P03";
+}
+
+/// The user-facing reason for a driver error. Never contains the password.
+fn describe(err: &sqlx::Error, t: &Target) -> String {
+    let text = match err {
+        sqlx::Error::Io(io) => describe_io(io, t),
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            match code.as_str() {
+                sqlstate::INVALID_PASSWORD => format!(
+                    "password authentication failed for user \"{}\"",
+                    t.username
+                ),
+                sqlstate::INVALID_CATALOG_NAME => {
+                    format!("database \"{}\" does not exist", t.database)
+                }
+                sqlstate::INVALID_AUTHORIZATION if db.message().contains("no encryption") => {
+                    format!(
+                        "the server at {}:{} requires TLS (SSL); set ssl_mode to require or stronger",
+                        t.host, t.port
+                    )
+                }
+                sqlstate::TOO_MANY_CONNECTIONS => "the server has too many connections".to_owned(),
+                sqlstate::CANNOT_CONNECT_NOW => "the server is starting up or shutting down".to_owned(),
+                _ => format!("the server said: {} (SQLSTATE {code})", db.message()),
+            }
+        }
+        sqlx::Error::Tls(e) => format!("TLS error: {e}"),
+        sqlx::Error::PoolTimedOut => format!(
+            "timed out connecting to {}:{}",
+            t.host, t.port
+        ),
+        sqlx::Error::Protocol(p) => format!("unexpected reply from {}:{}: {p}", t.host, t.port),
+        other => format!("{other}"),
+    };
+    scrub(text, t)
+}
+
+fn describe_io(io: &io::Error, t: &Target) -> String {
+    match io.kind() {
+        io::ErrorKind::ConnectionRefused => format!(
+            "connection refused. Is PostgreSQL running at {}:{}?",
+            t.host, t.port
+        ),
+        io::ErrorKind::TimedOut => format!("timed out connecting to {}:{}", t.host, t.port),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
+            format!("the connection to {}:{} was closed by the server", t.host, t.port)
+        }
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            format!("{}:{} cannot be reached from this machine", t.host, t.port)
+        }
+        _ => format!("cannot connect to {}:{}: {io}", t.host, t.port),
+    }
+}
+
+/// Shortest password that is scrubbed by substring replacement; shorter ones
+/// would turn ordinary words into `[redacted]`, and messages built from
+/// server text are replaced wholesale instead (see below).
+const MIN_SCRUB_LEN: usize = 4;
+
+/// Removes the password from text that may echo it (server messages).
+fn scrub(text: String, t: &Target) -> String {
+    let Some(pw) = &t.password else {
+        return text;
+    };
+    let pw = pw.expose();
+    if pw.len() >= MIN_SCRUB_LEN {
+        text.replace(pw, "[redacted]")
+    } else if text.contains(pw) && text.starts_with("the server said") {
+        "the server refused the connection".to_owned()
+    } else {
+        text
+    }
+}
+
+/// Whether an error seen by a request handler means the connection itself is
+/// in doubt (so the DbSupervisor should check it now).
+pub fn is_connection_error(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::security::password::Password;
+
+    fn target(pw: &str) -> Target {
+        Target {
+            host: "h".into(),
+            port: 1,
+            username: "u".into(),
+            database: "d".into(),
+            password: Some(Password::new(pw.into())),
+        }
+    }
+
+    #[test]
+    fn scrubs_long_passwords_from_server_text() {
+        let t = target("hunter22");
+        assert_eq!(scrub("bad hunter22 here".into(), &t), "bad [redacted] here");
+    }
+
+    #[test]
+    fn short_password_in_server_text_replaces_the_message() {
+        let t = target("ab");
+        assert_eq!(scrub("the server said: xaby".into(), &t), "the server refused the connection");
+        assert_eq!(scrub("connection refused. Is PostgreSQL running at h:1?".into(), &t), "connection refused. Is PostgreSQL running at h:1?");
+    }
+
+    #[test]
+    fn refused_io_error_is_actionable() {
+        let e = sqlx::Error::Io(io::Error::from(io::ErrorKind::ConnectionRefused));
+        assert_eq!(describe(&e, &target("pw12")), "connection refused. Is PostgreSQL running at h:1?");
+    }
+}

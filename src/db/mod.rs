@@ -1,0 +1,4 @@
+//! Database access: connecting ([`connect`]), migrating ([`migrate`]).
+
+pub mod connect;
+pub mod migrate;

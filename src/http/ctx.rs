@@ -1,0 +1,35 @@
+//! [`AppCtx`]: what every handler may use, injected by [`with_ctx`].
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use warp::Filter;
+
+use crate::actors::directory::Directory;
+use crate::config::{SecretValue, Settings};
+
+/// How long a handler waits for an actor's answer before giving a 503.
+pub const ACTOR_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Shared, cheaply clonable handler context.
+#[derive(Clone, Debug)]
+pub struct AppCtx {
+    /// The current actors.
+    pub actors: Directory,
+    /// Effective settings.
+    pub settings: Arc<Settings>,
+    /// Bounds test-connection probes in flight (`max_concurrent_probes`): the
+    /// endpoint must not become a port scanner or a way to exhaust sockets.
+    pub probes: Arc<Semaphore>,
+    /// The port actually bound (for the Host and Origin checks).
+    pub port: u16,
+    /// The access token for `/api/v1/*`, when one is configured.
+    pub api_token: Option<SecretValue>,
+}
+
+/// Injects the context into a filter chain.
+pub fn with_ctx(ctx: AppCtx) -> impl Filter<Extract = (AppCtx,), Error = Infallible> + Clone {
+    warp::any().map(move || ctx.clone())
+}

@@ -1,0 +1,69 @@
+//! The HTTP API on warp: one file per resource, the error mapping in
+//! [`errors`], shared filters in [`filters`].
+//!
+//! Every request first passes the Host/Origin [`filters::guard`]; `/api/v1`
+//! additionally needs the bearer token when one is configured. Rejections of
+//! any kind are turned into the `{"error": …}` envelope once, here, by
+//! [`errors::handle_rejection`]. Each handler runs inside [`guarded`], so a
+//! panic becomes a 500 and the connection (and the daemon) keep serving.
+
+pub mod ctx;
+pub mod errors;
+pub mod filters;
+pub mod health;
+pub mod settings;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+use warp::Filter;
+
+use ctx::AppCtx;
+
+/// The whole API.
+pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
+    let api = warp::path("api")
+        .and(warp::path("v1"))
+        .and(filters::bearer(ctx.clone()))
+        .and(settings::routes(ctx.clone()));
+    let all = health::routes(ctx.clone()).or(api).unify();
+    #[cfg(feature = "test-hooks")]
+    let all = all.or(test_hooks::routes(ctx.clone())).unify();
+    filters::guard(ctx)
+        .and(all)
+        .recover(errors::handle_rejection)
+        .unify()
+        .with(warp::log::custom(|info| {
+            // One debug line per request; warp's own trace filter logs every
+            // /health poll at info and every 503 at error, which is noise.
+            tracing::debug!(
+                method = %info.method(),
+                path = info.path(),
+                status = info.status().as_u16(),
+                micros = u64::try_from(info.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "request"
+            );
+        }))
+        .boxed()
+}
+
+/// Runs a handler, turning a panic into `500 {"error":"Internal server error"}`.
+pub async fn guarded<F>(handler: F) -> Response
+where
+    F: Future,
+    F::Output: Reply,
+{
+    match AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(reply) => reply.into_response(),
+        Err(_) => {
+            tracing::error!("request handler panicked");
+            errors::error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Routes that exist only in builds with the `test-hooks` feature (the
+//! integration tests): make a handler or an actor panic, to prove that the
+//! daemon answers 500 and that the supervisor restarts children.
+
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+use super::ctx::{AppCtx, with_ctx};
+use super::errors::ApiError;
+use super::guarded;
+use crate::actors::credential_store::CredentialStoreMsg;
+use crate::actors::db_supervisor::DbSupervisorMsg;
+use crate::actors::readiness::ReadinessMsg;
+
+/// `GET /__test/panic` and `POST /__test/actor-panic/{actor}`.
+pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let panic = warp::path!("__test" / "panic")
+        .and(warp::get())
+        .then(|| guarded(async { panic_now() }));
+    let actor = warp::path!("__test" / "actor-panic" / String)
+        .and(warp::post())
+        .and(with_ctx(ctx))
+        .then(|name: String, ctx: AppCtx| guarded(async move { actor_panic(&name, &ctx) }));
+    panic.or(actor).unify()
+}
+
+#[allow(clippy::panic)]
+fn panic_now() -> Response {
+    panic!("test hook: handler asked to panic")
+}
+
+fn actor_panic(name: &str, ctx: &AppCtx) -> Result<Response, ApiError> {
+    let sent = match name {
+        "credential_store" => ctx.actors.credential_store()?.cast(CredentialStoreMsg::Panic).is_ok(),
+        "db_supervisor" => ctx.actors.db_supervisor()?.cast(DbSupervisorMsg::Panic).is_ok(),
+        "readiness" => ctx.actors.readiness()?.cast(ReadinessMsg::Panic).is_ok(),
+        _ => return Err(ApiError::NotFound("No such actor")),
+    };
+    Ok(super::errors::json_response(
+        warp::http::StatusCode::ACCEPTED,
+        &serde_json::json!({"sent": sent}),
+    ))
+}

@@ -1,0 +1,191 @@
+//! [`Daemon`]: the one start-up seam used by `main` and by tests.
+//!
+//! It binds its own listener (so port 0 works and a busy port is a typed
+//! error instead of warp's bind panic), starts serving at once (so `/health`
+//! answers from the first millisecond), spawns the root supervisor, and
+//! returns a handle that can wait for an unrecoverable failure or shut the
+//! whole thing down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::{Actor, ActorRef};
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::actors::db_supervisor::DbSettings;
+use crate::actors::directory::Directory;
+use crate::actors::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
+use crate::config::{SecretValue, Settings};
+use crate::http::{self, ctx::AppCtx};
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The port is taken (most likely by another taskflowd).
+    #[error("port {0} is already in use — is another taskflowd running?")]
+    PortInUse(u16),
+    /// Any other bind failure.
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        reason: String,
+    },
+    /// The API token file cannot be used.
+    #[error("cannot use the API token file: {0}")]
+    TokenFile(String),
+    /// The actor tree did not start.
+    #[error("cannot start the actors: {0}")]
+    Actors(String),
+}
+
+/// How the daemon ended when it ended by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// The supervisor gave up (children kept failing).
+    SupervisorGaveUp(String),
+    /// The HTTP server stopped unexpectedly.
+    ServerEnded,
+}
+
+/// A running daemon.
+#[derive(Debug)]
+pub struct Daemon {
+    addr: SocketAddr,
+    supervisor: ActorRef<SupervisorMsg>,
+    supervisor_done: JoinHandle<()>,
+    server: JoinHandle<()>,
+    stop_server: Option<oneshot::Sender<()>>,
+    grace: Duration,
+}
+
+impl Daemon {
+    /// Binds, serves, and starts the actor tree.
+    pub async fn start(settings: Settings) -> Result<Self, StartupError> {
+        let addr = settings.bind_addr();
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AddrInUse => StartupError::PortInUse(addr.port()),
+                _ => StartupError::Bind {
+                    addr,
+                    reason: e.to_string(),
+                },
+            })?;
+        let local = listener.local_addr().map_err(|e| StartupError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+        let api_token = api_token(&settings)?;
+
+        let directory = Directory::default();
+        let settings = Arc::new(settings);
+        let ctx = AppCtx {
+            actors: directory.clone(),
+            probes: Arc::new(Semaphore::new(settings.max_concurrent_probes)),
+            port: local.port(),
+            api_token,
+            settings: settings.clone(),
+        };
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(
+            warp::serve(http::routes(ctx))
+                .incoming(listener)
+                .graceful(async {
+                    let _ = stop_rx.await;
+                })
+                .run(),
+        );
+        tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
+
+        let args = SupervisorArgs {
+            config_dir: settings.config_dir.clone(),
+            db: DbSettings::from_settings(&settings),
+            directory,
+        };
+        let (supervisor, supervisor_done) = match Actor::spawn(None, Supervisor, args).await {
+            Ok(pair) => pair,
+            Err(e) => {
+                server.abort();
+                return Err(StartupError::Actors(e.to_string()));
+            }
+        };
+        Ok(Self {
+            addr: local,
+            supervisor,
+            supervisor_done,
+            server,
+            stop_server: Some(stop_tx),
+            grace: Duration::from_secs(settings.shutdown_grace_secs),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Resolves only if the daemon fails by itself (the supervisor gave up,
+    /// or the server stopped). Cancel-safe: use it in a `select!`.
+    pub async fn failed(&mut self) -> Stopped {
+        tokio::select! {
+            _ = &mut self.supervisor_done => Stopped::SupervisorGaveUp(
+                crate::actors::supervisor::TOO_MANY_RESTARTS.to_owned(),
+            ),
+            _ = &mut self.server => Stopped::ServerEnded,
+        }
+    }
+
+    /// Graceful stop: stop accepting, let in-flight requests finish (bounded
+    /// by `shutdown_grace_secs`), stop the actors (the DbSupervisor closes
+    /// its pool), and return.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.stop_server.take() {
+            let _ = tx.send(());
+        }
+        if tokio::time::timeout(self.grace, &mut self.server).await.is_err() {
+            tracing::warn!(grace_secs = self.grace.as_secs(), "in-flight requests did not finish in time; closing them");
+            self.server.abort();
+        }
+        let _ = self
+            .supervisor
+            .stop_and_wait(Some("shutdown".to_owned()), Some(self.grace))
+            .await;
+        tracing::info!("stopped");
+    }
+}
+
+/// The token from `api_token`, else from `api_token_file` (which must be a
+/// regular file readable only by its owner).
+fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
+    if let Some(token) = &settings.api_token {
+        if token.expose().trim().is_empty() {
+            return Err(StartupError::TokenFile("TASKFLOW_API_TOKEN is empty".to_owned()));
+        }
+        return Ok(Some(token.clone()));
+    }
+    let Some(path) = &settings.api_token_file else {
+        return Ok(None);
+    };
+    let fail = |why: String| StartupError::TokenFile(format!("{}: {why}", path.display()));
+    let meta = std::fs::symlink_metadata(path).map_err(|e| fail(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if !meta.file_type().is_file() {
+            return Err(fail("not a regular file".to_owned()));
+        }
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(fail("must be readable by its owner only (chmod 600)".to_owned()));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(fail("the file is empty".to_owned()));
+    }
+    Ok(Some(SecretValue::new(token)))
+}
