@@ -50,6 +50,7 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
                 "request"
             );
         }))
+        .map(Reply::into_response)
         .boxed()
 }
 
