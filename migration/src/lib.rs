@@ -1,11 +1,17 @@
-//! taskflowd's schema migrations.
+//! taskflowd's schema migrations, one file per migration, applied in order by
+//! the daemon itself at start-up (under an advisory lock, see
+//! `taskflowd::db::migrate`).
 pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_members;
+
+pub use m20261129_000001_create_members::UQ_MEMBERS_EMAIL;
 
 /// Applies taskflowd's migrations in order.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261129_000001_create_members::Migration)]
     }
 }
