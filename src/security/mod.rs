@@ -13,3 +13,6 @@ pub mod credentials_file;
 pub mod fernet_key;
 pub mod owner_only;
 pub mod password;
+
+#[cfg(test)]
+mod fernet_spec_tests;
