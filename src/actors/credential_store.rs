@@ -191,6 +191,7 @@ pub async fn summary(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::actors::ActorUnavailable;

@@ -81,6 +81,7 @@ fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<tempfile::Name
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

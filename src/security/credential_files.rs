@@ -313,6 +313,7 @@ fn corrupt_stamp() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::security::password::Password;

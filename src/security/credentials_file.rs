@@ -137,6 +137,7 @@ fn parse_plaintext(plain: &[u8]) -> Result<DbCredentials, TokenError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::security::password::Password;

@@ -15,4 +15,5 @@ pub mod owner_only;
 pub mod password;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod fernet_spec_tests;

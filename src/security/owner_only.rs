@@ -120,6 +120,7 @@ fn read_limited(file: File) -> Result<Option<Vec<u8>>, ReadRefused> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
