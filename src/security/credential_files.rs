@@ -12,7 +12,8 @@
 //! - **Save** runs under an exclusive `flock` on `<dir>/.taskflowd.lock`, held
 //!   for the whole save (reading the old files, creating the key, replacing
 //!   the token), so two daemons pointed at one folder cannot interleave. Loads
-//!   take the same lock shared (when the lock file exists), so they never see
+//!   take the same lock shared (when the lock file exists; waiting at most
+//!   2 s, so a hung writer cannot hang loads), so they never see
 //!   a key and a token from two different saves.
 //! - A good existing key is always reused. A key is generated only when there
 //!   is none usable, and then no readable token can exist (a token is useless
@@ -39,6 +40,9 @@ use crate::domain::credentials::DbCredentials;
 
 /// Name of the lock file that serialises writers on one folder.
 pub const LOCK_FILE: &str = ".taskflowd.lock";
+
+/// How long a load waits for a concurrent save to finish before reading anyway.
+const SHARED_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the stored settings cannot be used. `Display` is the `<why>` shown in
 /// `/health`, the status endpoint and the log; it names files and reasons,
@@ -292,15 +296,28 @@ impl CredentialFiles {
 
     /// Shared lock for a load, if a save ever created the lock file. Loads
     /// never create anything, and a lock that cannot be taken only loses the
-    /// cross-file consistency guarantee, so failures are ignored.
+    /// cross-file consistency guarantee, so failures are ignored. A writer
+    /// that holds the lock longer than [`SHARED_LOCK_WAIT`] (a hung process)
+    /// must not hang loads, so the wait is bounded.
     fn shared_lock(&self) -> Option<File> {
         let file = OpenOptions::new()
             .read(true)
             .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
             .open(self.dir.join(LOCK_FILE))
             .ok()?;
-        file.lock_shared().ok()?;
-        Some(file)
+        let deadline = std::time::Instant::now() + SHARED_LOCK_WAIT;
+        loop {
+            match file.try_lock_shared() {
+                Ok(()) => return Some(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(_) => {
+                    tracing::warn!("config folder lock busy; reading without it");
+                    return None;
+                }
+            }
+        }
     }
 }
 
@@ -613,6 +630,17 @@ mod tests {
             .collect();
         assert_eq!(before, after);
         assert_eq!(files.load().unwrap(), Some(creds("a", "1")));
+    }
+
+    #[test]
+    fn load_waits_only_boundedly_for_a_held_lock() {
+        let (_tmp, files) = fresh();
+        files.save(&creds("a", "1")).unwrap();
+        let holder = files.exclusive_lock().unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(files.load().unwrap(), Some(creds("a", "1")));
+        assert!(started.elapsed() >= SHARED_LOCK_WAIT);
+        drop(holder);
     }
 
     #[test]
