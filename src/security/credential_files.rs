@@ -5,10 +5,10 @@
 //!
 //! - **Load** returns `Ok(None)` when no credentials were saved, the settings
 //!   when both files are good, and otherwise a [`LoadError`] whose `Display`
-//!   is the `<why>` of "Stored connection settings cannot be read: <why>. Save
-//!   connection settings again." It never creates or changes anything. Files
+//!   is the `<why>` of `Stored connection settings cannot be read: <why>. Save
+//!   connection settings again.` It never creates or changes anything. Files
 //!   that are symlinks, owned by another user or open to group/others are
-//!   refused (not repaired; see [`owner_only`](super::owner_only)).
+//!   refused (not repaired; see [`super::owner_only`]).
 //! - **Save** runs under an exclusive `flock` on `<dir>/.taskflowd.lock`, held
 //!   for the whole save (reading the old files, creating the key, replacing
 //!   the token), so two daemons pointed at one folder cannot interleave. Loads
@@ -74,8 +74,8 @@ pub enum LoadError {
     Internal,
 }
 
-/// Why a save failed. `Display` is the `<why>` of "Failed to save connection
-/// settings: <why>"; it never contains secrets.
+/// Why a save failed. `Display` is the `<why>` of `Failed to save connection
+/// settings: <why>`; it never contains secrets.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SaveError {
     /// The config folder could not be created.
