@@ -86,10 +86,9 @@ async fn wrong_password_is_refused_as_auth_failure() {
     let db = pg::shared().create_database().await;
     let opts = db.connect_options().password("definitely-not-it");
 
-    let err = sqlx::postgres::PgConnection::connect_with(&opts)
-        .await
-        .err()
-        .expect("a wrong password must be refused");
+    let Err(err) = sqlx::postgres::PgConnection::connect_with(&opts).await else {
+        panic!("a wrong password must be refused");
+    };
     let code = err
         .as_database_error()
         .and_then(|e| e.code())
@@ -150,11 +149,9 @@ async fn stop_refuses_connections_and_start_again_restores_them_on_the_same_port
         cluster.postmaster_pid().is_none(),
         "no postmaster after stop()"
     );
-    let err = db
-        .connect()
-        .await
-        .err()
-        .expect("connecting to a stopped cluster fails");
+    let Err(err) = db.connect().await else {
+        panic!("connecting to a stopped cluster fails");
+    };
     assert!(
         matches!(err, sqlx::Error::Io(_)),
         "connection refused expected, got: {}",
