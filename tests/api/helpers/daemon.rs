@@ -22,8 +22,13 @@ use tempfile::TempDir;
 
 use super::pg::TestDb;
 
-/// The daemon binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_taskflowd");
+/// The daemon binary under test: the one cargo built for this package, unless
+/// `TASKFLOWD_TEST_BIN` names another build of it (e.g. a release binary).
+pub fn bin() -> PathBuf {
+    std::env::var_os("TASKFLOWD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_taskflowd")))
+}
 
 /// How long `start()` waits for the port to answer.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
@@ -149,7 +154,8 @@ impl DaemonBuilder {
         let stdout = fs::File::create(log_dir.path().join("stdout.log")).expect("stdout log");
         let stderr = fs::File::create(log_dir.path().join("stderr.log")).expect("stderr log");
 
-        let mut cmd = Command::new(BIN);
+        let bin = bin();
+        let mut cmd = Command::new(&bin);
         cmd.env_clear()
             .env(
                 "PATH",
@@ -171,7 +177,7 @@ impl DaemonBuilder {
             .stderr(stderr);
         let child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot spawn {BIN}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()));
         tracing::debug!(pid = child.id(), port, "spawned taskflowd");
 
         let client = reqwest::Client::builder()
