@@ -1,0 +1,553 @@
+//! `TestDaemon`: the real `taskflowd` binary as a subprocess, configured only by
+//! environment variables (and flags where a test needs them), with a temp config
+//! folder, a free port, short backoffs, and its stdout/stderr captured to files.
+//!
+//! The child gets `TASKFLOW_PARENT_PID` = the test process, so a daemon cannot
+//! outlive a test binary that dies without running `Drop`; `Drop` kills it otherwise.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use super::pg::TestDb;
+
+/// The daemon binary under test: the one cargo built for this package, unless
+/// `TASKFLOWD_TEST_BIN` names another build of it (e.g. a release binary).
+pub fn bin() -> PathBuf {
+    std::env::var_os("TASKFLOWD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_taskflowd")))
+}
+
+/// How long `start()` waits for the port to answer.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Where the daemon keeps its key and credentials.
+#[derive(Clone, Debug)]
+pub enum ConfigDir {
+    /// A temp dir, shared so that a restarted daemon can reuse it.
+    Temp(Arc<TempDir>),
+    /// Any path (e.g. one that does not exist yet, or is not writable).
+    Path(PathBuf),
+}
+
+impl ConfigDir {
+    /// The folder's path.
+    pub fn path(&self) -> &Path {
+        match self {
+            ConfigDir::Temp(t) => t.path(),
+            ConfigDir::Path(p) => p,
+        }
+    }
+}
+
+/// Builder for a [`TestDaemon`]: defaults plus any extra environment and flags.
+#[derive(Debug)]
+pub struct DaemonBuilder {
+    /// `None` = removed from the defaults.
+    env: BTreeMap<String, Option<OsString>>,
+    args: Vec<OsString>,
+    config_dir: Option<ConfigDir>,
+    port: Option<u16>,
+    port_env: bool,
+    secrets: Vec<String>,
+}
+
+impl Default for DaemonBuilder {
+    fn default() -> Self {
+        let mut env = BTreeMap::new();
+        for (k, v) in [
+            ("TASKFLOW_LOG", "trace"),
+            ("TASKFLOW_DB_RETRY_BACKOFF_BASE_MS", "50"),
+            ("TASKFLOW_DB_RETRY_BACKOFF_CAP_MS", "500"),
+            ("TASKFLOW_DB_PING_INTERVAL_MS", "300"),
+            ("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "2"),
+        ] {
+            env.insert(k.to_owned(), Some(OsString::from(v)));
+        }
+        env.insert(
+            "TASKFLOW_PARENT_PID".to_owned(),
+            Some(std::process::id().to_string().into()),
+        );
+        DaemonBuilder {
+            env,
+            args: Vec::new(),
+            config_dir: None,
+            port: None,
+            port_env: true,
+            secrets: Vec::new(),
+        }
+    }
+}
+
+impl DaemonBuilder {
+    /// Set (or override a default) environment variable.
+    pub fn env(mut self, key: &str, value: impl Into<OsString>) -> Self {
+        self.env.insert(key.to_owned(), Some(value.into()));
+        self
+    }
+
+    /// Do not pass this variable (also removes a default).
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env.insert(key.to_owned(), None);
+        self
+    }
+
+    /// A command-line argument.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Reuse a config folder (e.g. from [`TestDaemon::config_dir_handle`]).
+    pub fn config_dir(mut self, dir: ConfigDir) -> Self {
+        self.config_dir = Some(dir);
+        self
+    }
+
+    /// The port the helpers talk to (and `TASKFLOW_PORT`, unless `no_port_env`).
+    /// Default: a free port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Do not set `TASKFLOW_PORT` (the port comes from a file or a flag).
+    pub fn no_port_env(mut self) -> Self {
+        self.port_env = false;
+        self
+    }
+
+    /// A string that must never be printed; redacted from log dumps.
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secrets.push(secret.into());
+        self
+    }
+
+    /// Spawn the process without waiting for anything.
+    pub fn spawn(self) -> TestDaemon {
+        super::init_tracing();
+        let port = self.port.unwrap_or_else(super::free_port);
+        let config_dir = self.config_dir.unwrap_or_else(|| {
+            ConfigDir::Temp(Arc::new(
+                tempfile::Builder::new()
+                    .prefix("taskflowd-cfg-")
+                    .tempdir()
+                    .expect("create temp config dir"),
+            ))
+        });
+        let log_dir = tempfile::Builder::new()
+            .prefix("taskflowd-log-")
+            .tempdir()
+            .expect("create temp log dir");
+        let stdout = fs::File::create(log_dir.path().join("stdout.log")).expect("stdout log");
+        let stderr = fs::File::create(log_dir.path().join("stderr.log")).expect("stderr log");
+
+        let bin = bin();
+        let mut cmd = Command::new(&bin);
+        cmd.env_clear()
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            )
+            .env("TASKFLOW_CONFIG_DIR", config_dir.path());
+        if self.port_env {
+            cmd.env("TASKFLOW_PORT", port.to_string());
+        }
+        for (k, v) in &self.env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()));
+        tracing::debug!(pid = child.id(), port, "spawned taskflowd");
+
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("build reqwest client");
+        TestDaemon {
+            child: Mutex::new(Some(child)),
+            exit: Mutex::new(None),
+            port,
+            config_dir,
+            log_dir,
+            client,
+            secrets: Mutex::new(self.secrets),
+        }
+    }
+
+    /// Spawn and wait until the port answers HTTP (any status).
+    pub async fn start(self) -> TestDaemon {
+        let daemon = self.spawn();
+        daemon.wait_until_answers(START_TIMEOUT).await;
+        daemon
+    }
+}
+
+/// A response with everything a test asserts on.
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The raw body.
+    pub text: String,
+    /// The body parsed as JSON, or `Value::Null` when it is not JSON.
+    pub body: Value,
+}
+
+impl ApiResponse {
+    /// The `Content-Type` header, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the contract's error shape — `Content-Type: application/json` and a
+    /// JSON object with exactly one key, `error`, of type string — and the status;
+    /// returns the message. Failure messages name the shape, not the body.
+    #[track_caller]
+    pub fn error_message(&self, status: StatusCode) -> String {
+        assert_eq!(self.status, status, "status");
+        assert_eq!(
+            self.content_type(),
+            Some("application/json"),
+            "error responses are JSON"
+        );
+        let obj = self.body.as_object().unwrap_or_else(|| {
+            panic!(
+                "error body is not a JSON object ({} bytes)",
+                self.text.len()
+            )
+        });
+        let keys: Vec<&String> = obj.keys().collect();
+        assert_eq!(keys, ["error"], "error body has exactly the key `error`");
+        obj["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("`error` is not a string"))
+            .to_owned()
+    }
+}
+
+/// A running (or exited) `taskflowd` subprocess. Dropping it kills the process.
+#[derive(Debug)]
+pub struct TestDaemon {
+    child: Mutex<Option<Child>>,
+    exit: Mutex<Option<ExitStatus>>,
+    port: u16,
+    config_dir: ConfigDir,
+    /// `stdout.log` and `stderr.log`.
+    log_dir: TempDir,
+    client: reqwest::Client,
+    /// Strings redacted from log dumps (passwords the test sent).
+    secrets: Mutex<Vec<String>>,
+}
+
+impl TestDaemon {
+    /// A builder with the defaults (see the module docs).
+    pub fn builder() -> DaemonBuilder {
+        DaemonBuilder::default()
+    }
+
+    /// A daemon with the defaults, once its port answers.
+    pub async fn start() -> TestDaemon {
+        Self::builder().start().await
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub fn config_dir(&self) -> &Path {
+        self.config_dir.path()
+    }
+
+    /// The config folder, to hand to a second daemon (restart tests). The temp dir
+    /// lives as long as any handle.
+    pub fn config_dir_handle(&self) -> ConfigDir {
+        self.config_dir.clone()
+    }
+
+    /// A request to `path`, to add headers or a raw body; send it with [`Self::send`].
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// Send a request and read the whole response. Panics on transport errors.
+    pub async fn send(&self, request: RequestBuilder) -> ApiResponse {
+        let resp = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request to taskflowd failed: {e}"));
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("read response body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        ApiResponse {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> ApiResponse {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> ApiResponse {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> ApiResponse {
+        self.send(self.request(Method::PATCH, path).json(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> ApiResponse {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    /// A raw body with the given `Content-Type`.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> ApiResponse {
+        self.send(
+            self.request(Method::POST, path)
+                .header(CONTENT_TYPE, content_type)
+                .body(body),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/settings/save-connection` with the database's credentials.
+    /// The password is registered as a secret for log dumps.
+    pub async fn save_connection(&self, db: &TestDb) -> ApiResponse {
+        self.add_secret(&db.password);
+        self.post_json("/api/v1/settings/save-connection", &db.credentials_json())
+            .await
+    }
+
+    /// A string to redact from log dumps.
+    pub fn add_secret(&self, secret: &str) {
+        let mut secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        secrets.push(secret.to_owned());
+    }
+
+    /// Poll `GET /health` until the daemon answers HTTP at all. Panics (with the
+    /// redacted log tail) if the process exits or the timeout passes.
+    pub async fn wait_until_answers(&self, timeout: Duration) -> ApiResponse {
+        self.wait_for_health(|_| true, timeout).await
+    }
+
+    /// Poll `GET /health` until it is `200 {"status":"healthy"}`.
+    pub async fn wait_until_healthy(&self, timeout: Duration) -> ApiResponse {
+        self.wait_for_health(|r| r.status == StatusCode::OK, timeout)
+            .await
+    }
+
+    /// Poll `GET /health` (every 25 ms) until `pred` holds for a response.
+    pub async fn wait_for_health(
+        &self,
+        pred: impl Fn(&ApiResponse) -> bool,
+        timeout: Duration,
+    ) -> ApiResponse {
+        let deadline = Instant::now() + timeout;
+        let mut last: Option<(StatusCode, Value)> = None;
+        loop {
+            if let Some(status) = self.try_exit_status() {
+                panic!(
+                    "taskflowd exited ({status}) while waiting for /health\n{}",
+                    self.log_tail(40)
+                );
+            }
+            let sent = self
+                .client
+                .get(self.url("/health"))
+                .timeout(Duration::from_secs(1))
+                .send()
+                .await;
+            if let Ok(resp) = sent {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                let text = resp.text().await.unwrap_or_default();
+                let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+                let r = ApiResponse {
+                    status,
+                    headers,
+                    text,
+                    body,
+                };
+                if pred(&r) {
+                    return r;
+                }
+                last = Some((r.status, r.body));
+            }
+            if Instant::now() > deadline {
+                // /health bodies carry sanitised reasons only; still redact.
+                let last = last
+                    .map(|(s, b)| self.redact(&format!("{s} {b}")))
+                    .unwrap_or_else(|| "no HTTP answer".to_owned());
+                panic!(
+                    "/health did not reach the expected state within {timeout:?}; last: {last}\n{}",
+                    self.log_tail(40)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The exit status if the process has exited (never blocks).
+    pub fn try_exit_status(&self) -> Option<ExitStatus> {
+        let mut exit = self.exit.lock().unwrap_or_else(|p| p.into_inner());
+        if exit.is_none() {
+            let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = child.as_mut()
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                *exit = Some(status);
+                *child = None;
+            }
+        }
+        *exit
+    }
+
+    /// Wait up to `timeout` for the process to exit by itself.
+    pub async fn wait_exit(&self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.try_exit_status() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The child's pid while it runs.
+    pub fn pid(&self) -> Option<Pid> {
+        let child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        child
+            .as_ref()
+            .and_then(|c| i32::try_from(c.id()).ok())
+            .map(Pid::from_raw)
+    }
+
+    /// Send a signal to the child (if it still runs).
+    pub fn signal(&self, signal: Signal) {
+        if self.try_exit_status().is_none()
+            && let Some(pid) = self.pid()
+        {
+            let _ = kill(pid, signal);
+        }
+    }
+
+    /// SIGTERM, then wait (10 s) for the exit status. Panics (after SIGKILL) if the
+    /// daemon does not exit in time.
+    pub async fn terminate(&self) -> ExitStatus {
+        self.signal(Signal::SIGTERM);
+        match self.wait_exit(Duration::from_secs(10)).await {
+            Some(status) => status,
+            None => {
+                self.kill9();
+                panic!(
+                    "taskflowd did not exit within 10 s of SIGTERM\n{}",
+                    self.log_tail(40)
+                );
+            }
+        }
+    }
+
+    /// SIGKILL and reap.
+    pub fn kill9(&self) -> Option<ExitStatus> {
+        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(mut c) = child.take() {
+            let _ = c.kill();
+            let status = c.wait().ok();
+            *self.exit.lock().unwrap_or_else(|p| p.into_inner()) = status;
+        }
+        *self.exit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Everything written to stdout.
+    pub fn stdout(&self) -> String {
+        fs::read_to_string(self.log_dir.path().join("stdout.log")).unwrap_or_default()
+    }
+
+    /// Everything written to stderr.
+    pub fn stderr(&self) -> String {
+        fs::read_to_string(self.log_dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// stdout followed by stderr (to scan for secrets, or for log lines).
+    pub fn logs(&self) -> String {
+        let mut all = self.stdout();
+        all.push_str(&self.stderr());
+        all
+    }
+
+    /// The last `n` log lines with every registered secret replaced by `[redacted]`.
+    pub fn log_tail(&self, n: usize) -> String {
+        let logs = self.redact(&self.logs());
+        let lines: Vec<&str> = logs.lines().collect();
+        let start = lines.len().saturating_sub(n);
+        format!(
+            "--- taskflowd log (last {} of {} lines, secrets redacted) ---\n{}",
+            lines.len() - start,
+            lines.len(),
+            lines[start..].join("\n")
+        )
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "[redacted]"))
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        let running = self.try_exit_status().is_none();
+        if running {
+            self.kill9();
+        }
+        if std::thread::panicking() {
+            eprintln!("{}", self.log_tail(60));
+        }
+    }
+}

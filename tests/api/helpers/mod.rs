@@ -1,0 +1,39 @@
+//! Test fixtures: a private PostgreSQL cluster ([`pg`]) and the daemon as a
+//! subprocess ([`daemon`]).
+//!
+//! Not every helper is used by every test yet; the fixtures are an API for the
+//! feature modules, so unused items are expected here.
+#![allow(dead_code)]
+
+pub mod daemon;
+pub mod pg;
+
+use std::sync::LazyLock;
+
+pub use daemon::TestDaemon;
+
+/// Tracing for the harness itself, initialised once per test binary. Silent unless
+/// `TEST_LOG=1` (or any non-empty value other than `0`); the filter comes from
+/// `RUST_LOG`, default `debug`.
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    let enabled = std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0");
+    if enabled {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+});
+
+/// Initialise the harness's tracing (idempotent). Every fixture calls it.
+pub fn init_tracing() {
+    LazyLock::force(&TRACING);
+}
+
+/// A port that was free a moment ago on 127.0.0.1 (bind `:0`, read it, release it).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local_addr").port()
+}
