@@ -289,7 +289,8 @@ impl Settings {
             None => default_file(config_dir.as_deref()),
         };
 
-        let mut figment = Figment::new().merge(Serialized::defaults(Settings::default_for_figment()));
+        let mut figment =
+            Figment::new().merge(Serialized::defaults(Settings::default_for_figment()));
         if let Some(path) = &file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
                 path: path.clone(),
@@ -305,12 +306,10 @@ impl Settings {
                 inner: Toml::string(&text),
             });
         }
-        let figment = figment
-            .merge(env_provider)
-            .merge(Named {
-                name: "command line".to_owned(),
-                inner: Serialized::defaults(flags),
-            });
+        let figment = figment.merge(env_provider).merge(Named {
+            name: "command line".to_owned(),
+            inner: Serialized::defaults(flags),
+        });
         let settings: Settings = figment.extract().map_err(|e| invalid(&figment, e))?;
         settings.validate()?;
         Ok((settings, figment))
@@ -324,8 +323,14 @@ impl Settings {
         };
         put("host", d.host.into());
         put("port", d.port.into());
-        put("db_startup_retry_attempts", d.db_startup_retry_attempts.into());
-        put("db_retry_backoff_base_ms", d.db_retry_backoff_base_ms.into());
+        put(
+            "db_startup_retry_attempts",
+            d.db_startup_retry_attempts.into(),
+        );
+        put(
+            "db_retry_backoff_base_ms",
+            d.db_retry_backoff_base_ms.into(),
+        );
         put("db_retry_backoff_cap_ms", d.db_retry_backoff_cap_ms.into());
         put("db_connect_timeout_secs", d.db_connect_timeout_secs.into());
         put("db_ping_interval_ms", d.db_ping_interval_ms.into());
@@ -396,7 +401,7 @@ impl Settings {
 
     /// The config folder in force: the configured one, else the platform's.
     pub fn resolved_config_dir(&self) -> Option<PathBuf> {
-        self.config_dir.clone().or_else(platform_config_dir)
+        crate::security::config_dir::resolve(self.config_dir.as_deref()).ok()
     }
 
     /// `db_connect_timeout_secs` as a Duration.
@@ -417,12 +422,6 @@ impl Settings {
     }
 }
 
-/// The platform's local config folder for TaskFlow (e.g. `~/.config/TaskFlow`
-/// on Linux), used when `config_dir` is not set.
-pub fn platform_config_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "TaskFlow").map(|p| p.config_local_dir().to_owned())
-}
-
 fn check_readable(path: &Path) -> Result<PathBuf, ConfigError> {
     std::fs::metadata(path)
         .map_err(|e| ConfigError::File {
@@ -433,10 +432,7 @@ fn check_readable(path: &Path) -> Result<PathBuf, ConfigError> {
 }
 
 fn default_file(config_dir: Option<&Path>) -> Option<PathBuf> {
-    let dir = match config_dir {
-        Some(d) => d.to_owned(),
-        None => platform_config_dir()?,
-    };
+    let dir = crate::security::config_dir::resolve(config_dir).ok()?;
     let path = dir.join(CONFIG_FILE_NAME);
     path.is_file().then_some(path)
 }
@@ -533,18 +529,30 @@ mod tests {
             .collect()
     }
 
-    fn load(file: Option<&Path>, e: &[(&str, &str)], flags: FlagOverrides) -> Result<Settings, ConfigError> {
+    fn load(
+        file: Option<&Path>,
+        e: &[(&str, &str)],
+        flags: FlagOverrides,
+    ) -> Result<Settings, ConfigError> {
         Settings::load(file, env(e), &flags).map(|(s, _)| s)
     }
 
     #[test]
     fn defaults_match_the_contract() {
         let dir = tempfile::tempdir().unwrap();
-        let s = load(None, &[("TASKFLOW_CONFIG_DIR", dir.path().to_str().unwrap())], FlagOverrides::default()).unwrap();
+        let s = load(
+            None,
+            &[("TASKFLOW_CONFIG_DIR", dir.path().to_str().unwrap())],
+            FlagOverrides::default(),
+        )
+        .unwrap();
         assert_eq!(s.host, "127.0.0.1");
         assert_eq!(s.port, 8000);
         assert_eq!(s.db_startup_retry_attempts, 3);
-        assert_eq!((s.db_retry_backoff_base_ms, s.db_retry_backoff_cap_ms), (250, 5000));
+        assert_eq!(
+            (s.db_retry_backoff_base_ms, s.db_retry_backoff_cap_ms),
+            (250, 5000)
+        );
         assert_eq!(s.db_connect_timeout_secs, 5);
         assert_eq!(s.db_ping_interval_ms, 2000);
         assert_eq!(s.log_format, LogFormat::Text);
@@ -556,12 +564,27 @@ mod tests {
     fn layers_file_then_env_then_flags() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("x.toml");
-        std::fs::write(&file, "port = 1111\ndb_ping_interval_ms = 700\nlog_format = \"json\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "port = 1111\ndb_ping_interval_ms = 700\nlog_format = \"json\"\n",
+        )
+        .unwrap();
         let s = load(Some(&file), &[], FlagOverrides::default()).unwrap();
-        assert_eq!((s.port, s.db_ping_interval_ms, s.log_format), (1111, 700, LogFormat::Json));
-        let s = load(Some(&file), &[("TASKFLOW_PORT", "2222")], FlagOverrides::default()).unwrap();
+        assert_eq!(
+            (s.port, s.db_ping_interval_ms, s.log_format),
+            (1111, 700, LogFormat::Json)
+        );
+        let s = load(
+            Some(&file),
+            &[("TASKFLOW_PORT", "2222")],
+            FlagOverrides::default(),
+        )
+        .unwrap();
         assert_eq!(s.port, 2222);
-        let flags = FlagOverrides { port: Some(3333), ..Default::default() };
+        let flags = FlagOverrides {
+            port: Some(3333),
+            ..Default::default()
+        };
         let s = load(Some(&file), &[("TASKFLOW_PORT", "2222")], flags).unwrap();
         assert_eq!(s.port, 3333);
     }
@@ -569,8 +592,17 @@ mod tests {
     #[test]
     fn config_dir_file_is_read_when_present() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "db_startup_retry_attempts = 9\n").unwrap();
-        let s = load(None, &[("TASKFLOW_CONFIG_DIR", dir.path().to_str().unwrap())], FlagOverrides::default()).unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "db_startup_retry_attempts = 9\n",
+        )
+        .unwrap();
+        let s = load(
+            None,
+            &[("TASKFLOW_CONFIG_DIR", dir.path().to_str().unwrap())],
+            FlagOverrides::default(),
+        )
+        .unwrap();
         assert_eq!(s.db_startup_retry_attempts, 9);
     }
 
@@ -580,43 +612,85 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("TASKFLOW_PORT"), "{msg}");
         assert!(msg.contains("port"), "{msg}");
-        let err = load(None, &[("TASKFLOW_LOG_FORMAT", "xml")], FlagOverrides::default()).unwrap_err();
+        let err = load(
+            None,
+            &[("TASKFLOW_LOG_FORMAT", "xml")],
+            FlagOverrides::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("TASKFLOW_LOG_FORMAT"), "{err}");
     }
 
     #[test]
     fn missing_or_broken_file_is_an_error_naming_it() {
-        let err = load(Some(Path::new("/nonexistent/t.toml")), &[], FlagOverrides::default()).unwrap_err();
+        let err = load(
+            Some(Path::new("/nonexistent/t.toml")),
+            &[],
+            FlagOverrides::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("/nonexistent/t.toml"));
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "port = [").unwrap();
-        assert!(matches!(load(Some(&file), &[], FlagOverrides::default()), Err(ConfigError::File { .. })));
+        assert!(matches!(
+            load(Some(&file), &[], FlagOverrides::default()),
+            Err(ConfigError::File { .. })
+        ));
     }
 
     #[test]
     fn remote_bind_needs_opt_in_and_token() {
         let e = &[("TASKFLOW_HOST", "0.0.0.0")];
-        assert!(matches!(load(None, e, FlagOverrides::default()), Err(ConfigError::Policy(_))));
-        let e = &[("TASKFLOW_HOST", "0.0.0.0"), ("TASKFLOW_ALLOW_REMOTE", "true")];
-        assert!(matches!(load(None, e, FlagOverrides::default()), Err(ConfigError::Policy(_))));
-        let e = &[("TASKFLOW_HOST", "0.0.0.0"), ("TASKFLOW_ALLOW_REMOTE", "true"), ("TASKFLOW_API_TOKEN", "t")];
+        assert!(matches!(
+            load(None, e, FlagOverrides::default()),
+            Err(ConfigError::Policy(_))
+        ));
+        let e = &[
+            ("TASKFLOW_HOST", "0.0.0.0"),
+            ("TASKFLOW_ALLOW_REMOTE", "true"),
+        ];
+        assert!(matches!(
+            load(None, e, FlagOverrides::default()),
+            Err(ConfigError::Policy(_))
+        ));
+        let e = &[
+            ("TASKFLOW_HOST", "0.0.0.0"),
+            ("TASKFLOW_ALLOW_REMOTE", "true"),
+            ("TASKFLOW_API_TOKEN", "t"),
+        ];
         assert!(load(None, e, FlagOverrides::default()).is_ok());
     }
 
     #[test]
     fn describe_hides_secrets_and_names_sources() {
-        let (s, fig) = Settings::load(None, env(&[("TASKFLOW_API_TOKEN", "sekret-token"), ("TASKFLOW_PORT", "9")]), &FlagOverrides::default()).unwrap();
+        let (s, fig) = Settings::load(
+            None,
+            env(&[
+                ("TASKFLOW_API_TOKEN", "sekret-token"),
+                ("TASKFLOW_PORT", "9"),
+            ]),
+            &FlagOverrides::default(),
+        )
+        .unwrap();
         let text = describe(&s, &fig);
         assert!(!text.contains("sekret-token"));
         assert!(text.contains("api_token = \"[set]\""), "{text}");
-        assert!(text.contains("port = 9  # environment variable TASKFLOW_PORT"), "{text}");
+        assert!(
+            text.contains("port = 9  # environment variable TASKFLOW_PORT"),
+            "{text}"
+        );
         assert!(format!("{s:?}").contains("[redacted]"));
     }
 
     #[test]
     fn lists_come_comma_separated_from_env() {
-        let s = load(None, &[("TASKFLOW_ALLOWED_ORIGINS", "app://taskflow, http://x")], FlagOverrides::default()).unwrap();
+        let s = load(
+            None,
+            &[("TASKFLOW_ALLOWED_ORIGINS", "app://taskflow, http://x")],
+            FlagOverrides::default(),
+        )
+        .unwrap();
         assert_eq!(s.allowed_origins, vec!["app://taskflow", "http://x"]);
     }
 }

@@ -146,8 +146,14 @@ impl Daemon {
         if let Some(tx) = self.stop_server.take() {
             let _ = tx.send(());
         }
-        if tokio::time::timeout(self.grace, &mut self.server).await.is_err() {
-            tracing::warn!(grace_secs = self.grace.as_secs(), "in-flight requests did not finish in time; closing them");
+        if tokio::time::timeout(self.grace, &mut self.server)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                grace_secs = self.grace.as_secs(),
+                "in-flight requests did not finish in time; closing them"
+            );
             self.server.abort();
         }
         let _ = self
@@ -163,7 +169,9 @@ impl Daemon {
 fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
     if let Some(token) = &settings.api_token {
         if token.expose().trim().is_empty() {
-            return Err(StartupError::TokenFile("TASKFLOW_API_TOKEN is empty".to_owned()));
+            return Err(StartupError::TokenFile(
+                "TASKFLOW_API_TOKEN is empty".to_owned(),
+            ));
         }
         return Ok(Some(token.clone()));
     }
@@ -179,7 +187,9 @@ fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
             return Err(fail("not a regular file".to_owned()));
         }
         if meta.permissions().mode() & 0o077 != 0 {
-            return Err(fail("must be readable by its owner only (chmod 600)".to_owned()));
+            return Err(fail(
+                "must be readable by its owner only (chmod 600)".to_owned(),
+            ));
         }
     }
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;

@@ -76,9 +76,20 @@ mod tests {
             .table(Members::Table)
             .if_not_exists()
             .col(ColumnDef::new(Members::Email).string_len(320).not_null())
-            .index(Index::create().name(UQ_MEMBERS_EMAIL).col(Members::Email).unique())
+            .index(
+                Index::create()
+                    .name(UQ_MEMBERS_EMAIL)
+                    .col(Members::Email)
+                    .unique(),
+            )
             .to_string(PostgresQueryBuilder);
-        assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"members\""), "{sql}");
-        assert!(sql.contains("CONSTRAINT \"uq_members_email\" UNIQUE (\"email\")"), "{sql}");
+        assert!(
+            sql.contains("CREATE TABLE IF NOT EXISTS \"members\""),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("CONSTRAINT \"uq_members_email\" UNIQUE (\"email\")"),
+            "{sql}"
+        );
     }
 }

@@ -287,7 +287,11 @@ impl DbSupervisorState {
                 self.restart_with(myself, Some(ConnectionSource::Saved(Box::new(creds))));
             }
             Ok(None) => {
-                let url = self.settings.database_url.clone().map(ConnectionSource::Url);
+                let url = self
+                    .settings
+                    .database_url
+                    .clone()
+                    .map(ConnectionSource::Url);
                 if url.is_some() {
                     tracing::info!("no saved credentials; using TASKFLOW_DATABASE_URL");
                 }
@@ -308,7 +312,11 @@ impl DbSupervisorState {
     }
 
     /// Forgets everything about the previous configuration and starts over.
-    fn restart_with(&mut self, myself: &ActorRef<DbSupervisorMsg>, source: Option<ConnectionSource>) {
+    fn restart_with(
+        &mut self,
+        myself: &ActorRef<DbSupervisorMsg>,
+        source: Option<ConnectionSource>,
+    ) {
         self.generation += 1;
         self.stop_timers();
         self.drop_pool();
@@ -399,9 +407,8 @@ impl DbSupervisorState {
         if let Some(timer) = self.ping_timer.take() {
             timer.abort();
         }
-        self.ping_timer = Some(myself.send_interval(self.settings.ping_interval, || {
-            DbSupervisorMsg::PingTick
-        }));
+        self.ping_timer =
+            Some(myself.send_interval(self.settings.ping_interval, || DbSupervisorMsg::PingTick));
     }
 
     fn failed_attempt(&mut self, myself: &ActorRef<DbSupervisorMsg>, reason: String) {
@@ -424,7 +431,11 @@ impl DbSupervisorState {
             }
         };
         if matches!(next, DbState::Failed { .. }) && !matches!(self.state, DbState::Failed { .. }) {
-            tracing::warn!(attempt = self.attempt, reason = next.last_error().unwrap_or(""), "database startup failed; retrying in the background");
+            tracing::warn!(
+                attempt = self.attempt,
+                reason = next.last_error().unwrap_or(""),
+                "database startup failed; retrying in the background"
+            );
         }
         self.set_state(next);
         // Never give up: past the startup attempts, keep retrying at the cap.
@@ -435,9 +446,8 @@ impl DbSupervisorState {
             self.backoff.next().unwrap_or(cap).min(cap)
         };
         let generation = self.generation;
-        self.retry_timer = Some(myself.send_after(delay, move || DbSupervisorMsg::Attempt {
-            generation,
-        }));
+        self.retry_timer =
+            Some(myself.send_after(delay, move || DbSupervisorMsg::Attempt { generation }));
     }
 
     fn ping(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
@@ -453,11 +463,12 @@ impl DbSupervisorState {
         let timeout = self.settings.connect_timeout;
         let me = myself.clone();
         tokio::spawn(async move {
-            let result = match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&pool)).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(ping_reason(&e)),
-                Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
-            };
+            let result =
+                match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&pool)).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err(ping_reason(&e)),
+                    Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
+                };
             let _ = me.cast(DbSupervisorMsg::PingResult { generation, result });
         });
     }
@@ -541,14 +552,25 @@ pub async fn get_pool(
     actor: &ActorRef<DbSupervisorMsg>,
     timeout: Duration,
 ) -> Result<DatabaseConnection, CallError<DbUnavailable>> {
-    super::call_fallible(actor, "database supervisor", DbSupervisorMsg::GetPool, timeout).await
+    super::call_fallible(
+        actor,
+        "database supervisor",
+        DbSupervisorMsg::GetPool,
+        timeout,
+    )
+    .await
 }
 
 /// Tells the DbSupervisor to reconnect with freshly saved credentials.
-pub fn reconfigure(actor: &ActorRef<DbSupervisorMsg>, creds: DbCredentials) -> Result<(), ActorUnavailable> {
+pub fn reconfigure(
+    actor: &ActorRef<DbSupervisorMsg>,
+    creds: DbCredentials,
+) -> Result<(), ActorUnavailable> {
     actor
         .cast(DbSupervisorMsg::Reconfigure(Box::new(creds)))
-        .map_err(|_| ActorUnavailable { actor: "database supervisor" })
+        .map_err(|_| ActorUnavailable {
+            actor: "database supervisor",
+        })
 }
 
 /// Reports a connection error seen while serving a request.

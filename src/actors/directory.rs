@@ -46,13 +46,26 @@ macro_rules! child_accessors {
 
         /// Publishes (or clears) the current actor. Called by the supervisor only.
         pub fn $set(&self, actor: Option<ActorRef<$msg>>) {
-            self.0.write().unwrap_or_else(PoisonError::into_inner).$field = actor;
+            self.0
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .$field = actor;
         }
     };
 }
 
 impl Directory {
-    child_accessors!(credential_store, set_credential_store, CredentialStoreMsg, "credential store");
-    child_accessors!(db_supervisor, set_db_supervisor, DbSupervisorMsg, "database supervisor");
+    child_accessors!(
+        credential_store,
+        set_credential_store,
+        CredentialStoreMsg,
+        "credential store"
+    );
+    child_accessors!(
+        db_supervisor,
+        set_db_supervisor,
+        DbSupervisorMsg,
+        "database supervisor"
+    );
     child_accessors!(readiness, set_readiness, ReadinessMsg, "readiness");
 }

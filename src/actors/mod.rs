@@ -68,7 +68,9 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    call(actor, name, msg, timeout).await?.map_err(CallError::Failed)
+    call(actor, name, msg, timeout)
+        .await?
+        .map_err(CallError::Failed)
 }
 
 /// Replies to an RPC unless the caller already gave up (timed out).

@@ -91,7 +91,11 @@ impl Actor for Supervisor {
             restarts: VecDeque::new(),
         };
         // Order matters: the DbSupervisor loads from the store and publishes to Readiness.
-        for child in [Child::CredentialStore, Child::Readiness, Child::DbSupervisor] {
+        for child in [
+            Child::CredentialStore,
+            Child::Readiness,
+            Child::DbSupervisor,
+        ] {
             state.spawn(&myself, child).await?;
         }
         Ok(state)
@@ -133,11 +137,18 @@ impl Actor for Supervisor {
             SupervisionEvent::ActorFailed(cell, err) => (cell, format!("failed: {err}")),
             SupervisionEvent::ActorTerminated(cell, _, reason) => (
                 cell,
-                format!("stopped: {}", reason.unwrap_or_else(|| "no reason".to_owned())),
+                format!(
+                    "stopped: {}",
+                    reason.unwrap_or_else(|| "no reason".to_owned())
+                ),
             ),
             _ => return Ok(()),
         };
-        let Some(index) = state.children.iter().position(|(_, c)| c.get_id() == cell.get_id()) else {
+        let Some(index) = state
+            .children
+            .iter()
+            .position(|(_, c)| c.get_id() == cell.get_id())
+        else {
             return Ok(());
         };
         let (child, _) = state.children.remove(index);
@@ -173,7 +184,11 @@ impl Actor for Supervisor {
 }
 
 impl SupervisorState {
-    async fn spawn(&mut self, myself: &ActorRef<SupervisorMsg>, child: Child) -> Result<(), ActorProcessingErr> {
+    async fn spawn(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        child: Child,
+    ) -> Result<(), ActorProcessingErr> {
         let sup = myself.get_cell();
         let dir = self.args.directory.clone();
         let cell = match child {

@@ -47,9 +47,8 @@ impl ConnectionSource {
     pub fn options(&self) -> Result<PgConnectOptions, String> {
         match self {
             Self::Saved(c) => Ok(options_for(c)),
-            Self::Url(url) => PgConnectOptions::from_str(url.expose()).map_err(|_| {
-                "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()
-            }),
+            Self::Url(url) => PgConnectOptions::from_str(url.expose())
+                .map_err(|_| "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()),
         }
     }
 
@@ -140,7 +139,10 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
 
 /// A dedicated (non-pooled) session, used to hold the migration advisory lock:
 /// closing it, or losing it, always releases the lock.
-pub async fn connect_single(source: &ConnectionSource, timeout: Duration) -> Result<PgConnection, String> {
+pub async fn connect_single(
+    source: &ConnectionSource,
+    timeout: Duration,
+) -> Result<PgConnection, String> {
     let opts = source.options()?;
     let target = source.target(&opts);
     match tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await {
@@ -188,10 +190,9 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             match code.as_str() {
-                sqlstate::INVALID_PASSWORD => format!(
-                    "password authentication failed for user \"{}\"",
-                    t.username
-                ),
+                sqlstate::INVALID_PASSWORD => {
+                    format!("password authentication failed for user \"{}\"", t.username)
+                }
                 sqlstate::INVALID_CATALOG_NAME => {
                     format!("database \"{}\" does not exist", t.database)
                 }
@@ -202,15 +203,14 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
                     )
                 }
                 sqlstate::TOO_MANY_CONNECTIONS => "the server has too many connections".to_owned(),
-                sqlstate::CANNOT_CONNECT_NOW => "the server is starting up or shutting down".to_owned(),
+                sqlstate::CANNOT_CONNECT_NOW => {
+                    "the server is starting up or shutting down".to_owned()
+                }
                 _ => format!("the server said: {} (SQLSTATE {code})", db.message()),
             }
         }
         sqlx::Error::Tls(e) => format!("TLS error: {e}"),
-        sqlx::Error::PoolTimedOut => format!(
-            "timed out connecting to {}:{}",
-            t.host, t.port
-        ),
+        sqlx::Error::PoolTimedOut => format!("timed out connecting to {}:{}", t.host, t.port),
         sqlx::Error::Protocol(p) => format!("unexpected reply from {}:{}: {p}", t.host, t.port),
         other => format!("{other}"),
     };
@@ -224,8 +224,13 @@ fn describe_io(io: &io::Error, t: &Target) -> String {
             t.host, t.port
         ),
         io::ErrorKind::TimedOut => format!("timed out connecting to {}:{}", t.host, t.port),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
-            format!("the connection to {}:{} was closed by the server", t.host, t.port)
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::BrokenPipe => {
+            format!(
+                "the connection to {}:{} was closed by the server",
+                t.host, t.port
+            )
         }
         io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
             format!("{}:{} cannot be reached from this machine", t.host, t.port)
@@ -292,13 +297,25 @@ mod tests {
     #[test]
     fn short_password_in_server_text_replaces_the_message() {
         let t = target("ab");
-        assert_eq!(scrub("the server said: xaby".into(), &t), "the server refused the connection");
-        assert_eq!(scrub("connection refused. Is PostgreSQL running at h:1?".into(), &t), "connection refused. Is PostgreSQL running at h:1?");
+        assert_eq!(
+            scrub("the server said: xaby".into(), &t),
+            "the server refused the connection"
+        );
+        assert_eq!(
+            scrub(
+                "connection refused. Is PostgreSQL running at h:1?".into(),
+                &t
+            ),
+            "connection refused. Is PostgreSQL running at h:1?"
+        );
     }
 
     #[test]
     fn refused_io_error_is_actionable() {
         let e = sqlx::Error::Io(io::Error::from(io::ErrorKind::ConnectionRefused));
-        assert_eq!(describe(&e, &target("pw12")), "connection refused. Is PostgreSQL running at h:1?");
+        assert_eq!(
+            describe(&e, &target("pw12")),
+            "connection refused. Is PostgreSQL running at h:1?"
+        );
     }
 }

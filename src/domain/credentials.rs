@@ -151,7 +151,10 @@ pub struct ConnectionSummary {
     pub ssl_root_cert: Option<String>,
 }
 
-fn required<'a>(obj: &'a Map<String, Value>, field: &'static str) -> Result<&'a Value, ValidationError> {
+fn required<'a>(
+    obj: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<&'a Value, ValidationError> {
     match obj.get(field) {
         None | Some(Value::Null) => Err(ValidationError::new(field, "is required")),
         Some(v) => Ok(v),
@@ -178,7 +181,10 @@ fn name_field(obj: &Map<String, Value>, field: &'static str) -> Result<String, V
         ));
     }
     if has_control(value) {
-        return Err(ValidationError::new(field, "must not contain control characters"));
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(value.to_owned())
 }
@@ -226,7 +232,10 @@ fn password_field(obj: &Map<String, Value>) -> Result<Password, ValidationError>
         ));
     }
     if raw.contains('\0') {
-        return Err(ValidationError::new("password", "must not contain NUL characters"));
+        return Err(ValidationError::new(
+            "password",
+            "must not contain NUL characters",
+        ));
     }
     Ok(Password::new(raw.to_owned()))
 }
@@ -254,12 +263,17 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
             if path.chars().count() > MAX_PATH_CHARS || has_control(path) {
                 return Err(ValidationError::new(
                     FIELD,
-                    format!("must be a file path of at most {MAX_PATH_CHARS} characters without control characters"),
+                    format!(
+                        "must be a file path of at most {MAX_PATH_CHARS} characters without control characters"
+                    ),
                 ));
             }
             Ok(Some(path.to_owned()))
         }
-        Some(_) => Err(ValidationError::new(FIELD, "must be a string (a path to a PEM file)")),
+        Some(_) => Err(ValidationError::new(
+            FIELD,
+            "must be a string (a path to a PEM file)",
+        )),
     }
 }
 
@@ -292,18 +306,36 @@ mod tests {
 
     #[test]
     fn rejects_bad_fields_with_field_prefixed_messages() {
-        assert_eq!(err_of(good(), "host", json!("   ")), "host: must not be empty");
+        assert_eq!(
+            err_of(good(), "host", json!("   ")),
+            "host: must not be empty"
+        );
         assert_eq!(err_of(good(), "host", json!(null)), "host: is required");
         assert_eq!(err_of(good(), "host", json!(5)), "host: must be a string");
-        assert_eq!(err_of(good(), "host", json!("a\u{7}b")), "host: must not contain control characters");
+        assert_eq!(
+            err_of(good(), "host", json!("a\u{7}b")),
+            "host: must not contain control characters"
+        );
         assert!(err_of(good(), "host", json!("a,b")).starts_with("host: must be a single host"));
         assert!(err_of(good(), "host", json!("/tmp")).starts_with("host: must be a TCP host"));
-        assert_eq!(err_of(good(), "host", json!("h".repeat(256))), "host: must be at most 255 characters");
+        assert_eq!(
+            err_of(good(), "host", json!("h".repeat(256))),
+            "host: must be at most 255 characters"
+        );
         for bad in [json!(0), json!(65536), json!("5432"), json!(1.5), json!(-1)] {
-            assert_eq!(err_of(good(), "port", bad), "port: must be an integer between 1 and 65535");
+            assert_eq!(
+                err_of(good(), "port", bad),
+                "port: must be an integer between 1 and 65535"
+            );
         }
-        assert_eq!(err_of(good(), "password", json!("")), "password: must not be empty");
-        assert_eq!(err_of(good(), "password", json!("x".repeat(1025))), "password: must be at most 1024 characters");
+        assert_eq!(
+            err_of(good(), "password", json!("")),
+            "password: must not be empty"
+        );
+        assert_eq!(
+            err_of(good(), "password", json!("x".repeat(1025))),
+            "password: must be at most 1024 characters"
+        );
         assert!(err_of(good(), "ssl_mode", json!("allow")).starts_with("ssl_mode: must be one of"));
     }
 
@@ -328,7 +360,10 @@ mod tests {
     fn summary_hides_password() {
         let c = DbCredentials::from_json(&good()).unwrap();
         let s = serde_json::to_value(c.summary()).unwrap();
-        assert_eq!(s, json!({"host": "db.local", "port": 5432, "database": "team", "username": "lead", "has_password": true}));
+        assert_eq!(
+            s,
+            json!({"host": "db.local", "port": 5432, "database": "team", "username": "lead", "has_password": true})
+        );
         assert!(!format!("{c:?}").contains("p@ss"));
     }
 }

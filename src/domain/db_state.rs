@@ -130,19 +130,36 @@ mod tests {
             DbState::Unconfigured.unhealthy_reason().unwrap(),
             "Database connection is not configured. Save connection settings first."
         );
-        let s = DbState::Connecting { attempt: 2, last_error: None };
-        assert_eq!(s.unhealthy_reason().unwrap(), "Database is starting: connecting (attempt 2)");
-        assert_eq!(DbState::Migrating.unhealthy_reason().unwrap(), "Database is starting: migrating");
-        let s = DbState::Failed { attempt: 3, reason: "x".into() };
+        let s = DbState::Connecting {
+            attempt: 2,
+            last_error: None,
+        };
+        assert_eq!(
+            s.unhealthy_reason().unwrap(),
+            "Database is starting: connecting (attempt 2)"
+        );
+        assert_eq!(
+            DbState::Migrating.unhealthy_reason().unwrap(),
+            "Database is starting: migrating"
+        );
+        let s = DbState::Failed {
+            attempt: 3,
+            reason: "x".into(),
+        };
         assert_eq!(s.unhealthy_reason().unwrap(), "Database startup failed: x");
-        let s = DbState::Reconnecting { attempt: 1, reason: "y".into() };
+        let s = DbState::Reconnecting {
+            attempt: 1,
+            reason: "y".into(),
+        };
         assert_eq!(s.unhealthy_reason().unwrap(), "Database connection lost: y");
         let s = DbState::Unreadable { reason: "z".into() };
         assert_eq!(
             s.unhealthy_reason().unwrap(),
             "Stored connection settings cannot be read: z. Save connection settings again."
         );
-        let s = DbState::Ready { since: OffsetDateTime::UNIX_EPOCH };
+        let s = DbState::Ready {
+            since: OffsetDateTime::UNIX_EPOCH,
+        };
         assert_eq!(s.unhealthy_reason(), None);
         assert_eq!(s.name(), "ready");
     }

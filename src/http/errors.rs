@@ -146,7 +146,8 @@ pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
     {
         (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported Media Type: the body must be sent with Content-Type: application/json".into(),
+            "Unsupported Media Type: the body must be sent with Content-Type: application/json"
+                .into(),
         )
     } else if err.find::<warp::reject::PayloadTooLarge>().is_some() {
         (
@@ -173,7 +174,10 @@ pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
         (StatusCode::BAD_REQUEST, "Bad Request".into())
     } else {
         tracing::error!(rejection = ?err, "unhandled rejection");
-        (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error".into())
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error".into(),
+        )
     };
     Ok(error_response(status, &message))
 }

@@ -45,7 +45,12 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(warp::get())
         .and(with_ctx(ctx))
         .then(|ctx| guarded(status(ctx)));
-    test.or(save).unify().or(connection).unify().or(status).unify()
+    test.or(save)
+        .unify()
+        .or(connection)
+        .unify()
+        .or(status)
+        .unify()
 }
 
 impl From<LoadError> for ApiError {

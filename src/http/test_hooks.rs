@@ -31,8 +31,16 @@ fn panic_now() -> Response {
 
 fn actor_panic(name: &str, ctx: &AppCtx) -> Result<Response, ApiError> {
     let sent = match name {
-        "credential_store" => ctx.actors.credential_store()?.cast(CredentialStoreMsg::Panic).is_ok(),
-        "db_supervisor" => ctx.actors.db_supervisor()?.cast(DbSupervisorMsg::Panic).is_ok(),
+        "credential_store" => ctx
+            .actors
+            .credential_store()?
+            .cast(CredentialStoreMsg::Panic)
+            .is_ok(),
+        "db_supervisor" => ctx
+            .actors
+            .db_supervisor()?
+            .cast(DbSupervisorMsg::Panic)
+            .is_ok(),
         "readiness" => ctx.actors.readiness()?.cast(ReadinessMsg::Panic).is_ok(),
         _ => return Err(ApiError::NotFound("No such actor")),
     };
