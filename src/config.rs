@@ -506,7 +506,7 @@ pub fn describe(settings: &Settings, figment: &Figment) -> String {
                         m.name.to_string()
                     }
                 })
-                .unwrap_or_else(|| "not set".to_owned());
+                .unwrap_or_else(|| "built-in default (unset)".to_owned());
             let value = if value.is_null() {
                 "(none)".to_owned()
             } else {

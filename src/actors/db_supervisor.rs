@@ -306,7 +306,8 @@ impl DbSupervisorState {
             }
             Err(CallError::Unavailable(e)) => {
                 tracing::debug!(error = %e, "credential store not answering yet; retrying");
-                let _ = myself.send_after(STORE_RETRY, || DbSupervisorMsg::Init);
+                // Detached timer; it is harmless if the actor is gone when it fires.
+                drop(myself.send_after(STORE_RETRY, || DbSupervisorMsg::Init));
             }
         }
     }

@@ -101,7 +101,7 @@ pub fn allowed_origin(origin: &str, ctx: &AppCtx) -> bool {
         "http://127.0.0.1".to_owned(),
         format!("http://127.0.0.1:{port}"),
     ];
-    defaults.iter().any(|d| *d == origin)
+    defaults.contains(&origin)
         || ctx
             .settings
             .allowed_origins
