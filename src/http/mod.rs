@@ -7,6 +7,7 @@
 //! [`errors::handle_rejection`]. Each handler runs inside [`guarded`], so a
 //! panic becomes a 500 and the connection (and the daemon) keep serving.
 
+pub mod cors;
 pub mod ctx;
 pub mod errors;
 pub mod filters;
@@ -32,11 +33,17 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         .and(warp::path("v1"))
         .and(filters::bearer(ctx.clone()))
         .and(settings::routes(ctx.clone()));
-    let all = health::routes(ctx.clone()).or(api).unify();
+    let all = cors::preflight()
+        .or(health::routes(ctx.clone()))
+        .unify()
+        .or(api)
+        .unify();
     #[cfg(feature = "test-hooks")]
     let all = all.or(test_hooks::routes(ctx.clone())).unify();
     filters::guard(ctx)
+        .and(warp::header::optional::<String>("origin"))
         .and(all)
+        .map(cors::decorate)
         .recover(errors::handle_rejection)
         .unify()
         .with(warp::log::custom(|info| {
