@@ -683,6 +683,40 @@ mod tests {
         assert!(format!("{s:?}").contains("[redacted]"));
     }
 
+    /// The documented file must load and state exactly the built-in defaults.
+    #[test]
+    fn shipped_config_file_lists_the_defaults() {
+        let file = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/taskflowd.toml"
+        ));
+        let (s, fig) = Settings::load(Some(file), Vec::new(), &FlagOverrides::default()).unwrap();
+        let d = Settings::default();
+        assert_eq!((s.host.as_str(), s.port), (d.host.as_str(), d.port));
+        assert_eq!(s.db_startup_retry_attempts, d.db_startup_retry_attempts);
+        assert_eq!(
+            (s.db_retry_backoff_base_ms, s.db_retry_backoff_cap_ms),
+            (d.db_retry_backoff_base_ms, d.db_retry_backoff_cap_ms)
+        );
+        assert_eq!(
+            (s.db_connect_timeout_secs, s.db_ping_interval_ms),
+            (d.db_connect_timeout_secs, d.db_ping_interval_ms)
+        );
+        assert_eq!(
+            (s.max_concurrent_probes, s.shutdown_grace_secs),
+            (d.max_concurrent_probes, d.shutdown_grace_secs)
+        );
+        // Every key print-config knows is mentioned in the file (set or commented out).
+        let text = std::fs::read_to_string(file).unwrap();
+        for line in describe(&s, &fig).lines() {
+            let key = line.split(' ').next().unwrap();
+            assert!(
+                text.contains(&format!("{key} =")),
+                "{key} is not documented in config/taskflowd.toml"
+            );
+        }
+    }
+
     #[test]
     fn lists_come_comma_separated_from_env() {
         let s = load(
