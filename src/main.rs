@@ -115,6 +115,7 @@ async fn serve(settings: Settings) -> ExitCode {
     let mut daemon = match Daemon::start(settings).await {
         Ok(d) => d,
         Err(e @ StartupError::PortInUse(_)) => return fail(3, &e.to_string()),
+        Err(e @ StartupError::TokenFile(_)) => return fail(2, &e.to_string()),
         Err(e) => return fail(1, &e.to_string()),
     };
     let code = tokio::select! {

@@ -4,6 +4,8 @@
 
 mod config;
 mod errors;
+mod fuzz;
 mod harness;
 mod health;
 mod helpers;
+mod security;
