@@ -16,8 +16,10 @@
 //! - [`db`]: connecting (options built field by field, actionable errors) and migrating.
 //! - [`domain`]: types parsed from untrusted input, and the lifecycle state.
 //! - [`security`]: the redacting password type, Fernet key and credential files.
+//! - [`cli`]: operator commands (`status`, `test-connection`, `paths`) that talk to a running daemon.
 
 pub mod actors;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -11,17 +11,18 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use taskflowd::config::{self, FlagOverrides, Settings};
-use taskflowd::{Daemon, StartupError, telemetry};
+use taskflowd::{Daemon, StartupError, cli, telemetry};
 
 /// TaskFlow backend daemon.
 #[derive(Debug, Parser)]
 #[command(name = "taskflowd", version, about)]
 struct Cli {
-    /// Bind address (TASKFLOW_HOST).
-    #[arg(long, global = true)]
+    /// Bind address (TASKFLOW_HOST). Give it before the command.
+    #[arg(long)]
     host: Option<String>,
-    /// Port (TASKFLOW_PORT).
-    #[arg(long, global = true)]
+    /// Port (TASKFLOW_PORT); the operator commands use it to find the daemon.
+    /// Give it before the command.
+    #[arg(long)]
     port: Option<u16>,
     /// Folder for the key, the credentials and taskflowd.toml (TASKFLOW_CONFIG_DIR).
     #[arg(long, global = true)]
@@ -45,6 +46,38 @@ enum Command {
     Serve,
     /// Print the effective configuration and where each value came from.
     PrintConfig,
+    /// Ask the running daemon for its state (exit 0 when ready).
+    Status {
+        /// Print the raw JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the running daemon to try a connection; the password is read from stdin.
+    TestConnection {
+        /// Database host.
+        #[arg(long)]
+        host: String,
+        /// Database port.
+        #[arg(long, default_value_t = 5432)]
+        port: u16,
+        /// Database name.
+        #[arg(long)]
+        database: String,
+        /// Login role.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// TLS mode (disable, prefer, require, verify-ca, verify-full).
+        #[arg(long)]
+        ssl_mode: Option<String>,
+        /// CA certificate file for the verify modes.
+        #[arg(long)]
+        ssl_root_cert: Option<String>,
+    },
+    /// Show the config folder and files, whether each exists, and its mode.
+    Paths,
 }
 
 /// Ambient libpq settings that sqlx would otherwise read into every
@@ -85,6 +118,34 @@ fn main() -> ExitCode {
             print!("{}", config::describe(&settings, &figment));
             ExitCode::SUCCESS
         }
+        Command::Paths => {
+            print!("{}", cli::commands::paths(&settings));
+            ExitCode::SUCCESS
+        }
+        Command::Status { json } => run_client(cli::commands::status(&settings, json)),
+        Command::TestConnection {
+            host,
+            port,
+            database,
+            username,
+            password_stdin: _,
+            ssl_mode,
+            ssl_root_cert,
+        } => {
+            let args = cli::commands::ProbeArgs {
+                host,
+                port,
+                database,
+                username,
+                ssl_mode,
+                ssl_root_cert,
+            };
+            run_client(cli::commands::test_connection(
+                &settings,
+                args,
+                &mut std::io::stdin(),
+            ))
+        }
         Command::Serve => {
             let filter = settings.log_filter(&env);
             if let Err(e) = telemetry::init(&filter, settings.log_format, std::io::stderr) {
@@ -96,6 +157,17 @@ fn main() -> ExitCode {
             };
             runtime.block_on(serve(settings))
         }
+    }
+}
+
+/// Runs an operator command on a small runtime and turns its code into an exit code.
+fn run_client(fut: impl std::future::Future<Output = u8>) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => ExitCode::from(rt.block_on(fut)),
+        Err(e) => fail(1, &format!("cannot start the async runtime: {e}")),
     }
 }
 

@@ -2,6 +2,7 @@
 //! private PostgreSQL cluster (see `helpers`). One module per feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod config;
 mod errors;
 mod fuzz;

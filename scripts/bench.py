@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""taskflowd benchmark harness.
+
+Starts its own private PostgreSQL cluster (initdb/pg_ctl, scram auth, run as
+the `postgres` user when invoked as root) and the release build of the daemon,
+then measures, each next to a baseline taken in the same run:
+
+  1. /health throughput and p50/p99 at 50 keep-alive connections, next to a
+     bare warp server answering the same JSON (examples/bare_warp.rs);
+  2. GET /api/v1/members with 500 members, same load, next to /health;
+  3. process start -> first 200 on /health with saved credentials, on an
+     already-migrated database and on an empty one (median of N runs);
+  4. resident memory (VmRSS) idle after start and after the loads;
+  5. recovery: PostgreSQL stopped for 10 s, then started -> first 200;
+  6. isolation: /health p99 while 4 test-connection probes hang on a host
+     that never answers, next to the idle p99;
+  7. the release binary's size.
+
+Nothing here is a test and nothing fails because the machine is slow: it
+prints figures (and writes them as Markdown with --markdown FILE).
+
+Usage:  python3 scripts/bench.py [--duration 10] [--runs 10] [--markdown BENCH.md]
+Needs:  wrk (Debian package `wrk`), PostgreSQL server binaries, a release build
+        (`cargo build --release --bin taskflowd --example bare_warp`; the script
+        runs it unless --no-build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+IS_ROOT = os.geteuid() == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not candidates:
+        sys.exit(f"{name} not found: install Debian's `postgresql` package")
+    return candidates[-1]
+
+
+class Cluster:
+    """A private PostgreSQL cluster on a free loopback port."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="taskflowd-bench-pg-"))
+        os.chmod(self.root, 0o755)
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.password = "bench-admin-" + os.urandom(6).hex()
+        pwfile = self.root / "pw"
+        pwfile.write_text(self.password)
+        if IS_ROOT:
+            shutil.chown(self.root, "postgres", "postgres")
+            shutil.chown(pwfile, "postgres", "postgres")
+        self._run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth-host=scram-sha-256",
+                  "--auth-local=trust", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C")
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
+                       f"unix_socket_directories = '{self.root}'\nmax_connections = 200\n")
+        self.start()
+
+    def _run(self, *cmd: str) -> None:
+        full = (["runuser", "-u", "postgres", "--"] if IS_ROOT else []) + list(cmd)
+        subprocess.run(full, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def sql(self, statement: str, db: str = "postgres") -> str:
+        env = dict(os.environ, PGPASSWORD=self.password)
+        out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
+                              "-v", "ON_ERROR_STOP=1", "-Atqc", statement],
+                             check=True, capture_output=True, text=True, env=env)
+        return out.stdout.strip()
+
+    def new_database(self, name: str, role: str, password: str) -> None:
+        self.sql(f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+                 f"CREATE ROLE {role} LOGIN PASSWORD '{password}'; END IF; END$$")
+        self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.sql(f"CREATE DATABASE {name} OWNER {role}")
+
+    def close(self) -> None:
+        try:
+            self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Daemon:
+    """The release taskflowd with its own config folder."""
+
+    def __init__(self, config_dir: Path, port: int | None = None, **env: str) -> None:
+        self.port = port or free_port()
+        self.config_dir = config_dir
+        full_env = {"PATH": os.environ.get("PATH", ""), "TASKFLOW_PORT": str(self.port),
+                    "TASKFLOW_CONFIG_DIR": str(config_dir), "TASKFLOW_LOG": "warn"}
+        full_env.update(env)
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([str(RELEASE / "taskflowd")], env=full_env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url(path), data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def first_healthy(self, timeout: float = 60.0) -> float:
+        """Seconds from process start to the first 200 on /health (polled as fast as possible)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n\r\n".encode())
+                    if s.recv(64).startswith(b"HTTP/1.1 200"):
+                        return time.perf_counter() - self.started
+            except OSError:
+                pass
+            time.sleep(0.002)
+        raise RuntimeError("daemon did not become healthy")
+
+    def wait_healthy_since(self, t0: float, timeout: float = 60.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            try:
+                if self.request("GET", "/health")[0] == 200:
+                    return time.perf_counter() - t0
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError("daemon did not recover")
+
+    def rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def wrk(url: str, duration: int, connections: int = 50) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def lat(pct: str) -> float:
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {"rps": rps, "p50": lat("50"), "p99": lat("99"),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(0) if errors else ""}
+
+
+def hanging_listener() -> tuple[socket.socket, int]:
+    """A TCP listener that accepts and never answers (a black-holed host)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    held: list[socket.socket] = []
+
+    def accept_forever() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+                held.append(conn)
+            except OSError:
+                return
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    return srv, srv.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    ap.add_argument("--runs", type=int, default=10, help="start-up runs per case (default 10)")
+    ap.add_argument("--markdown", type=Path, help="also write the results as Markdown here")
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd", "--example", "bare_warp"],
+                       cwd=ROOT, check=True)
+
+    rows: list[tuple[str, str, str, str]] = []
+
+    def report(what: str, value: str, baseline: str, ratio: str) -> None:
+        rows.append((what, value, baseline, ratio))
+        print(f"{what:<58} {value:>22}   baseline {baseline:>22}   {ratio}", flush=True)
+
+    cluster = Cluster()
+    work = Path(tempfile.mkdtemp(prefix="taskflowd-bench-"))
+    role, role_pw = "bench", "bench pw@:/?#" + os.urandom(4).hex()
+    creds = lambda db: {"host": "127.0.0.1", "port": cluster.port, "database": db,  # noqa: E731
+                        "username": role, "password": role_pw}
+    try:
+        cluster.new_database("bench_main", role, role_pw.replace("'", "''"))
+        cfg = work / "cfg-main"
+        d = Daemon(cfg)
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline:
+            try:
+                status, body = d.request("POST", "/api/v1/settings/save-connection", creds("bench_main"))
+                if status != 200:
+                    sys.exit(f"save-connection failed: {status} {body}")
+                break
+            except OSError:
+                time.sleep(0.01)
+        d.wait_healthy_since(time.perf_counter())
+        time.sleep(1)
+        rss_idle = d.rss_mib()
+
+        # 1. /health vs bare warp.
+        bare_port = free_port()
+        bare = subprocess.Popen([str(RELEASE / "examples" / "bare_warp"), str(bare_port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        base = wrk(f"http://127.0.0.1:{bare_port}/health", args.duration)
+        bare.terminate()
+        health = wrk(d.url("/health"), args.duration)
+        report("/health req/s (50 conns)", f"{health['rps']:.0f}", f"{base['rps']:.0f} bare warp",
+               f"{health['rps'] / base['rps']:.2f}x")
+        report("/health p50 / p99 ms", f"{health['p50']:.3f} / {health['p99']:.3f}",
+               f"{base['p50']:.3f} / {base['p99']:.3f}", f"p99 {health['p99'] / base['p99']:.2f}x")
+
+        # 2. members list with 500 rows vs /health.
+        status, _ = d.request("GET", "/api/v1/members")
+        if status == 200:
+            for i in range(500):
+                d.request("POST", "/api/v1/members", {"name": f"Member {i:03}", "email": f"m{i}@bench.example"})
+            members = wrk(d.url("/api/v1/members"), args.duration)
+            report("GET /api/v1/members (500 rows) req/s", f"{members['rps']:.0f}",
+                   f"{health['rps']:.0f} /health", f"{members['rps'] / health['rps']:.2f}x")
+            report("GET /api/v1/members p50 / p99 ms", f"{members['p50']:.3f} / {members['p99']:.3f}",
+                   f"{health['p50']:.3f} / {health['p99']:.3f}", f"p99 {members['p99'] / health['p99']:.2f}x")
+            if members["non2xx"]:
+                print(f"  warning: {members['non2xx']} non-2xx answers", flush=True)
+        else:
+            report("GET /api/v1/members", f"unavailable ({status})", "-", "-")
+        rss_loaded = d.rss_mib()
+
+        # 6. isolation: /health p99 while 4 probes hang.
+        srv, hang_port = hanging_listener()
+        stop_probes = threading.Event()
+
+        def probe_loop() -> None:
+            while not stop_probes.is_set():
+                try:
+                    d.request("POST", "/api/v1/settings/test-connection",
+                              dict(creds("x"), port=hang_port))
+                except OSError:
+                    pass
+
+        threads = [threading.Thread(target=probe_loop, daemon=True) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        hung = wrk(d.url("/health"), args.duration)
+        stop_probes.set()
+        report("/health p99 ms with 4 hanging probes", f"{hung['p99']:.3f}", f"{health['p99']:.3f} idle",
+               f"{hung['p99'] / health['p99']:.2f}x")
+        for t in threads:
+            t.join(timeout=10)
+        srv.close()
+
+        # 5. recovery after a 10 s outage.
+        cluster.stop()
+        time.sleep(10)
+        cluster.start()
+        t0 = time.perf_counter()
+        recovery = d.wait_healthy_since(t0)
+        report("recovery: PostgreSQL accepting -> first 200 (s)", f"{recovery:.2f}", "5.00 backoff cap",
+               f"{recovery / 5.0:.2f}x")
+        d.stop()
+
+        # 4. memory.
+        report("VmRSS idle after start (MiB)", f"{rss_idle:.1f}", "20 target", f"{rss_idle / 20:.2f}x")
+        report("VmRSS after the loads (MiB)", f"{rss_loaded:.1f}", "40 target", f"{rss_loaded / 40:.2f}x")
+
+        # 3. start -> healthy, migrated and empty databases.
+        migrated, empty = [], []
+        for _ in range(args.runs):
+            d = Daemon(cfg)
+            migrated.append(d.first_healthy())
+            d.stop()
+        cluster.new_database("bench_empty", role, role_pw.replace("'", "''"))
+        cfg_empty = work / "cfg-empty"
+        d = Daemon(cfg_empty)
+        time.sleep(0.3)
+        d.request("POST", "/api/v1/settings/save-connection", creds("bench_empty"))
+        d.wait_healthy_since(time.perf_counter())
+        d.stop()
+        for _ in range(args.runs):
+            cluster.new_database("bench_empty", role, role_pw.replace("'", "''"))
+            d = Daemon(cfg_empty)
+            empty.append(d.first_healthy())
+            d.stop()
+        m_med, e_med = statistics.median(migrated) * 1000, statistics.median(empty) * 1000
+        report(f"start -> healthy, migrated db (median of {args.runs}, ms)", f"{m_med:.0f}", "200 shell poll",
+               f"{m_med / 200:.2f}x")
+        report(f"start -> healthy, empty db (median of {args.runs}, ms)", f"{e_med:.0f}",
+               f"{m_med:.0f} migrated", f"{e_med / m_med:.2f}x")
+
+        # 7. binary size.
+        size = (RELEASE / "taskflowd").stat().st_size / (1024 * 1024)
+        bare_size = (RELEASE / "examples" / "bare_warp").stat().st_size / (1024 * 1024)
+        report("release binary size (MiB)", f"{size:.1f}", f"{bare_size:.1f} bare warp", f"{size / bare_size:.2f}x")
+    finally:
+        cluster.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+    if args.markdown:
+        cpu = platform.processor() or platform.machine()
+        lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu}), "
+                 f"`python3 scripts/bench.py --duration {args.duration} --runs {args.runs}`.", "",
+                 "| measure | taskflowd | baseline (same run) | ratio |", "|---|---|---|---|"]
+        lines += [f"| {a} | {b} | {c} | {r} |" for a, b, c, r in rows]
+        args.markdown.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

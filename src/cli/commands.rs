@@ -1,0 +1,220 @@
+//! `taskflowd status`, `taskflowd test-connection`, `taskflowd paths`.
+
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::client::Client;
+use crate::config::Settings;
+use crate::security::credential_files::LOCK_FILE;
+use crate::security::credentials_file::CREDENTIALS_FILE;
+use crate::security::fernet_key::KEY_FILE;
+
+/// Where the operator commands find the daemon: the configured port on
+/// loopback (an unspecified bind address such as 0.0.0.0 is reached via 127.0.0.1).
+pub fn daemon_client(settings: &Settings) -> Client {
+    let ip = match settings.bind_ip() {
+        Ok(ip) if !ip.is_unspecified() => ip,
+        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let token = settings
+        .api_token
+        .as_ref()
+        .map(|t| t.expose().to_owned())
+        .or_else(|| {
+            settings
+                .api_token_file
+                .as_ref()
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .map(|t| t.trim().to_owned())
+        });
+    Client::new(SocketAddr::new(ip, settings.port), token)
+}
+
+/// `taskflowd status [--json]`: exit 0 when ready, 1 otherwise (or unreachable).
+pub async fn status(settings: &Settings, as_json: bool) -> u8 {
+    let client = daemon_client(settings);
+    match client.send("GET", "/api/v1/settings/status", None).await {
+        Ok((200, body)) => {
+            if as_json {
+                println!("{body}");
+            } else {
+                print!("{}", render_status(&body));
+            }
+            u8::from(body["state"] != "ready")
+        }
+        Ok((code, body)) => {
+            eprintln!("taskflowd: status failed ({code}): {}", error_text(&body));
+            1
+        }
+        Err(e) => {
+            eprintln!("taskflowd: {e}");
+            1
+        }
+    }
+}
+
+/// Human-readable status, one fact per line.
+pub fn render_status(body: &Value) -> String {
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| "-".to_owned())
+    };
+    let connection = match &body["connection"] {
+        Value::Object(c) => format!(
+            "{}@{}:{}/{}",
+            text(&c["username"].clone()),
+            text(&c["host"].clone()),
+            c["port"],
+            text(&c["database"].clone())
+        ),
+        _ => "-".to_owned(),
+    };
+    format!(
+        "state:       {}\nattempt:     {}\nlast error:  {}\nready since: {}\nconnection:  {}\nconfigured:  {}\nversion:     {}\n",
+        text(&body["state"]),
+        body["attempt"],
+        text(&body["last_error"]),
+        text(&body["ready_since"]),
+        connection,
+        body["configured"],
+        text(&body["version"]),
+    )
+}
+
+/// The connection fields for `taskflowd test-connection`.
+#[derive(Debug, Clone)]
+pub struct ProbeArgs {
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Database.
+    pub database: String,
+    /// Login role.
+    pub username: String,
+    /// TLS mode, if given.
+    pub ssl_mode: Option<String>,
+    /// CA file, if given.
+    pub ssl_root_cert: Option<String>,
+}
+
+/// `taskflowd test-connection … --password-stdin`: the same probe and messages
+/// as the API. Exit 0 when the connection works, 1 otherwise.
+pub async fn test_connection(settings: &Settings, args: ProbeArgs, stdin: &mut impl Read) -> u8 {
+    let mut password = String::new();
+    if let Err(e) = stdin.read_to_string(&mut password) {
+        eprintln!("taskflowd: cannot read the password from stdin: {e}");
+        return 1;
+    }
+    // One trailing newline comes from `echo`/a terminal, not from the password.
+    let password = password
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&password);
+    let mut body = json!({
+        "host": args.host, "port": args.port, "database": args.database,
+        "username": args.username, "password": password,
+    });
+    if let Some(mode) = args.ssl_mode {
+        body["ssl_mode"] = json!(mode);
+    }
+    if let Some(cert) = args.ssl_root_cert {
+        body["ssl_root_cert"] = json!(cert);
+    }
+    let client = daemon_client(settings);
+    match client
+        .send("POST", "/api/v1/settings/test-connection", Some(&body))
+        .await
+    {
+        Ok((200, _)) => {
+            println!("ok: connected and ran SELECT 1");
+            0
+        }
+        Ok((_, body)) => {
+            println!("{}", error_text(&body));
+            1
+        }
+        Err(e) => {
+            eprintln!("taskflowd: {e}");
+            1
+        }
+    }
+}
+
+/// `taskflowd paths`: the config folder and files, whether each exists and its mode.
+pub fn paths(settings: &Settings) -> String {
+    let Some(dir) = settings.resolved_config_dir() else {
+        return "config folder: cannot be determined (no home folder); set TASKFLOW_CONFIG_DIR\n"
+            .to_owned();
+    };
+    let mut out = format!("config folder:     {}\n", describe(&dir));
+    for (label, name) in [
+        ("key file:", KEY_FILE),
+        ("credentials file:", CREDENTIALS_FILE),
+        ("lock file:", LOCK_FILE),
+        ("config file:", crate::config::CONFIG_FILE_NAME),
+    ] {
+        out.push_str(&format!("{label:<18} {}\n", describe(&dir.join(name))));
+    }
+    out
+}
+
+fn describe(path: &Path) -> String {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => {
+            #[cfg(unix)]
+            let mode = {
+                use std::os::unix::fs::PermissionsExt;
+                format!("mode {:04o}", meta.permissions().mode() & 0o7777)
+            };
+            #[cfg(not(unix))]
+            let mode = String::new();
+            let kind = if meta.file_type().is_symlink() {
+                "symlink, "
+            } else {
+                ""
+            };
+            format!("{} (exists, {kind}{mode})", path.display())
+        }
+        Err(_) => format!("{} (does not exist yet)", path.display()),
+    }
+}
+
+fn error_text(body: &Value) -> String {
+    body["error"]
+        .as_str()
+        .unwrap_or("no error message")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_renders_one_fact_per_line() {
+        let body = json!({"state": "ready", "attempt": 0, "last_error": null, "ready_since": "2026-11-29T10:00:00Z",
+            "connection": {"host": "h", "port": 5432, "database": "d", "username": "u", "has_password": true},
+            "configured": true, "version": "0.1.0"});
+        let text = render_status(&body);
+        assert!(text.contains("state:       ready\n"), "{text}");
+        assert!(text.contains("connection:  u@h:5432/d\n"), "{text}");
+        assert!(text.contains("last error:  -\n"), "{text}");
+    }
+
+    #[test]
+    fn paths_report_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            config_dir: Some(dir.path().join("nope")),
+            ..Settings::default()
+        };
+        let text = paths(&settings);
+        assert!(text.contains("does not exist yet"), "{text}");
+        assert!(text.contains("fernet.key"), "{text}");
+    }
+}

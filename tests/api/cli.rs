@@ -1,0 +1,105 @@
+//! Operator commands (`status`, `test-connection`, `paths`) against a running daemon.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::daemon::bin;
+use crate::helpers::{TestDaemon, pg};
+
+fn run(d: &TestDaemon, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TASKFLOW_PORT", d.port().to_string())
+        .env("TASKFLOW_CONFIG_DIR", d.config_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn status_reports_the_state_and_exits_zero_only_when_ready() {
+    let db = pg::shared().create_database().await;
+    let d = TestDaemon::builder()
+        .secret(db.password.clone())
+        .start()
+        .await;
+    let out = run(&d, &["status"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("state:       unconfigured"));
+
+    assert_eq!(d.save_connection(&db).await.status, StatusCode::OK);
+    d.wait_until_healthy(Duration::from_secs(20)).await;
+    let out = run(&d, &["status", "--json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["state"], "ready");
+    assert_eq!(body["connection"]["database"], db.name.as_str());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&db.password));
+}
+
+#[tokio::test]
+async fn test_connection_reads_the_password_from_stdin() {
+    let db = pg::shared().create_database().await;
+    let d = TestDaemon::builder()
+        .secret(db.password.clone())
+        .start()
+        .await;
+    let port = db.port.to_string();
+    let args = [
+        "test-connection",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--database",
+        &db.name,
+        "--username",
+        &db.role,
+        "--password-stdin",
+    ];
+    let ok = run(&d, &args, Some(&format!("{}\n", db.password)));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = run(&d, &args, Some("definitely-wrong\n"));
+    assert_eq!(bad.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(text.contains("password authentication failed"), "{text}");
+    // Never on the command line: the flag is required.
+    let no_flag = run(&d, &args[..args.len() - 1], None);
+    assert_eq!(no_flag.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn paths_lists_files_and_modes_even_before_any_save() {
+    let d = TestDaemon::start().await;
+    let out = run(&d, &["paths"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fernet.key (does not exist yet)"), "{text}");
+    assert!(
+        text.contains("db_credentials.enc (does not exist yet)"),
+        "{text}"
+    );
+}
