@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# See taskflowd's main job in one command, on a fresh machine:
+#   scripts/try-it.sh
+# It starts a throwaway private PostgreSQL cluster (as the test harness does),
+# builds and starts the daemon with a temporary config folder, shows /health
+# answering 503 "not configured", saves the credentials through the API, shows
+# /health turning 200 and settings/status saying "ready", creates and lists a
+# member, then stops everything it started and removes its temp files (also
+# on Ctrl-C). Every HTTP exchange is printed; the password never is.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'try-it: %s\n' "$*" >&2; exit 1; }
+
+pg_bin() {
+  if command -v "$1" >/dev/null 2>&1; then command -v "$1"; return; fi
+  local found
+  found=$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$found" ] || die "$1 not found: install PostgreSQL (Debian: apt-get install postgresql)"
+  echo "$found"
+}
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+command -v curl >/dev/null || die "curl is needed"
+INITDB=$(pg_bin initdb); PG_CTL=$(pg_bin pg_ctl)
+WORK=$(mktemp -d /tmp/taskflowd-try-XXXXXX)
+chmod 755 "$WORK"
+DAEMON_PID=
+cleanup() {
+  set +e
+  [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  [ -d "$WORK/data" ] && as_pg "$PG_CTL" -D "$WORK/data" -m immediate stop >/dev/null 2>&1
+  rm -rf "$WORK"
+  echo "try-it: stopped everything and removed $WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PG_PORT=$(free_port); API_PORT=$(free_port)
+ADMIN_PW="admin-$RANDOM$RANDOM"
+PASSWORD="try it p@ss:$RANDOM$RANDOM"   # spaces and URL-reserved characters on purpose
+mkdir -p "$WORK/cfg"; printf '%s' "$ADMIN_PW" > "$WORK/pw"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK" "$WORK/pw"
+
+say "Starting a private PostgreSQL cluster on 127.0.0.1:$PG_PORT (scram-sha-256)"
+as_pg "$INITDB" -D "$WORK/data" -U postgres --auth-host=scram-sha-256 --auth-local=trust \
+  --pwfile="$WORK/pw" -E UTF8 --locale=C >/dev/null
+cat >> "$WORK/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORK'
+EOF
+as_pg "$PG_CTL" -D "$WORK/data" -l "$WORK/pg.log" -w start >/dev/null
+as_pg psql -h "$WORK" -p "$PG_PORT" -U postgres -d postgres -qAt \
+  -c "CREATE ROLE team_lead LOGIN PASSWORD '${PASSWORD//\'/\'\'}'" \
+  -c "CREATE DATABASE taskflow OWNER team_lead" >/dev/null
+echo "database taskflow, role team_lead (password kept out of this output)"
+
+say "Building taskflowd (release)"
+cargo build --release --bin taskflowd
+
+say "Starting taskflowd on 127.0.0.1:$API_PORT with config folder $WORK/cfg"
+TASKFLOW_PORT=$API_PORT TASKFLOW_CONFIG_DIR="$WORK/cfg" TASKFLOW_LOG=warn \
+  ./target/release/taskflowd &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$API_PORT/health" && break; sleep 0.1; done
+
+# Prints the request (with the password masked) and the response.
+call() {
+  local method=$1 path=$2 body=${3:-}
+  local shown=${body//"$PASSWORD"/********}
+  printf '\n> %s %s %s\n' "$method" "$path" "$shown"
+  if [ -n "$body" ]; then
+    curl -s -w '\n< HTTP %{http_code}\n' -X "$method" -H 'Content-Type: application/json' \
+      --data-binary "$body" "http://127.0.0.1:$API_PORT$path"
+  else
+    curl -s -w '\n< HTTP %{http_code}\n' -X "$method" "http://127.0.0.1:$API_PORT$path"
+  fi
+}
+json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+
+say "Before any settings: /health says the connection is not configured"
+call GET /health
+
+say "Testing, then saving the connection through the Settings API"
+CREDS="{\"host\":\"127.0.0.1\",\"port\":$PG_PORT,\"database\":\"taskflow\",\"username\":\"team_lead\",\"password\":$(json_str "$PASSWORD")}"
+call POST /api/v1/settings/test-connection "$CREDS"
+call POST /api/v1/settings/save-connection "$CREDS"
+
+say "The daemon connects, migrates and turns healthy by itself"
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API_PORT/health")" = 200 ] && break
+  sleep 0.1
+done
+call GET /health
+call GET /api/v1/settings/status
+call GET /api/v1/settings/connection
+
+say "Creating and listing a member"
+call POST /api/v1/members '{"name":"Ada Lovelace","email":"ada@example.com"}'
+call GET /api/v1/members
+
+say "The files it wrote (owner-only, encrypted)"
+ls -la "$WORK/cfg"
