@@ -53,8 +53,21 @@ impl ConnectionSource {
     pub fn options(&self) -> Result<PgConnectOptions, String> {
         match self {
             Self::Saved(c) => Ok(options_for(c)),
-            Self::Url(url) => PgConnectOptions::from_str(url.expose())
-                .map_err(|_| "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()),
+            Self::Url(url) => {
+                let opts = PgConnectOptions::from_str(url.expose()).map_err(|_| {
+                    "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()
+                })?;
+                // libpq's rule for `require` with a root certificate, as in `options_for`.
+                Ok(
+                    if matches!(opts.get_ssl_mode(), PgSslMode::Require)
+                        && url_has_root_cert(url.expose())
+                    {
+                        opts.ssl_mode(PgSslMode::VerifyCa)
+                    } else {
+                        opts
+                    },
+                )
+            }
         }
     }
 
@@ -70,7 +83,7 @@ impl ConnectionSource {
             },
             has_root_cert: match self {
                 Self::Saved(c) => c.ssl_root_cert.is_some(),
-                Self::Url(_) => false,
+                Self::Url(url) => url_has_root_cert(url.expose()),
             },
         }
     }
@@ -88,6 +101,20 @@ impl ConnectionSource {
             Self::Url(_) => Ok(()),
         }
     }
+}
+
+/// Whether a database URL sets a root certificate, under any of the query
+/// keys sqlx reads for it (`sslrootcert`, `ssl-root-cert`, `ssl-ca`).
+/// sqlx has no getter for it on `PgConnectOptions`.
+fn url_has_root_cert(url: &str) -> bool {
+    let Some((_, query)) = url.split_once('?') else {
+        return false;
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    query.split('&').any(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        matches!(key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
+    })
 }
 
 /// Driver options from saved credentials, field by field.
@@ -443,6 +470,44 @@ mod tests {
             ),
             "connection refused. Is PostgreSQL running at h:1?"
         );
+    }
+
+    #[test]
+    fn url_root_cert_is_recognised_under_each_key() {
+        assert!(url_has_root_cert(
+            "postgres://u@h/d?sslmode=require&sslrootcert=/ca.pem"
+        ));
+        assert!(url_has_root_cert("postgres://u@h/d?ssl-ca=%2Fca.pem#x"));
+        assert!(!url_has_root_cert("postgres://u@h/d?sslmode=require"));
+        assert!(!url_has_root_cert("postgres://u@h/d?sslrootcert="));
+        assert!(!url_has_root_cert("postgres://u@h/d"));
+    }
+
+    #[test]
+    fn require_with_a_root_cert_is_verify_ca_for_saved_and_url_sources() {
+        let mut body = serde_json::json!({"host": "h", "port": 5432, "database": "d",
+            "username": "u", "password": "pw", "ssl_mode": "require"});
+        let saved = DbCredentials::from_json(&body).unwrap();
+        assert!(matches!(
+            options_for(&saved).get_ssl_mode(),
+            PgSslMode::Require
+        ));
+        body["ssl_root_cert"] = "/ca.pem".into();
+        let saved = DbCredentials::from_json(&body).unwrap();
+        assert!(matches!(
+            options_for(&saved).get_ssl_mode(),
+            PgSslMode::VerifyCa
+        ));
+        let url = ConnectionSource::Url(SecretValue::new(
+            "postgres://u:p@h/d?sslmode=require&sslrootcert=/ca.pem",
+        ));
+        let opts = url.options().unwrap();
+        assert!(matches!(opts.get_ssl_mode(), PgSslMode::VerifyCa));
+        let plain = ConnectionSource::Url(SecretValue::new("postgres://u:p@h/d?sslmode=require"));
+        assert!(matches!(
+            plain.options().unwrap().get_ssl_mode(),
+            PgSslMode::Require
+        ));
     }
 
     #[test]
