@@ -113,6 +113,16 @@ impl DbCredentials {
         }
     }
 
+    /// The rules between `ssl_mode` and `ssl_root_cert` (see
+    /// [`check_tls_combination`]), for input from the Settings page.
+    ///
+    /// Not part of [`Self::from_json`], which also parses the stored file:
+    /// a file saved before these rules existed must still load (it then
+    /// behaves as sqlx does, see `db::connect::options_for`).
+    pub fn check_tls_settings(&self) -> Result<(), ValidationError> {
+        check_tls_combination(self.effective_ssl_mode(), self.ssl_root_cert.as_deref())
+    }
+
     /// Parses the Settings page's body (`test-connection` and `save-connection`).
     ///
     /// Fields are checked in a fixed order and the first problem is returned,
@@ -129,10 +139,6 @@ impl DbCredentials {
         let password = password_field(obj)?;
         let ssl_mode = ssl_mode_field(obj)?;
         let ssl_root_cert = ssl_root_cert_field(obj)?;
-        check_tls_combination(
-            ssl_mode.unwrap_or(SslMode::Prefer),
-            ssl_root_cert.as_deref(),
-        )?;
         Ok(Self {
             host,
             port,
@@ -396,7 +402,9 @@ mod tests {
             let mut body = good();
             body["ssl_mode"] = mode;
             body["ssl_root_cert"] = cert;
-            DbCredentials::from_json(&body).map_err(|e| e.to_string())
+            DbCredentials::from_json(&body)
+                .and_then(|c| c.check_tls_settings().map(|()| c))
+                .map_err(|e| e.to_string())
         };
         let c = with(json!("verify-ca"), json!(" /etc/ca.pem ")).unwrap();
         assert_eq!(c.ssl_mode, Some(SslMode::VerifyCa));
@@ -430,6 +438,12 @@ mod tests {
             with(json!("verify-full"), json!("ca.pem")).unwrap_err(),
             "ssl_root_cert: must be an absolute path"
         );
+        // The stored file is parsed without the combination rules, so a file
+        // saved before they existed still loads.
+        let mut stored = good();
+        stored["ssl_mode"] = json!("prefer");
+        stored["ssl_root_cert"] = json!("/etc/ca.pem");
+        assert!(DbCredentials::from_json(&stored).is_ok());
         // An empty path means "none".
         assert_eq!(
             with(json!("prefer"), json!("  ")).unwrap().ssl_root_cert,
