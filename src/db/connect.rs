@@ -8,6 +8,7 @@
 //! from the process environment before anything else runs (see
 //! `main.rs`), and `new_without_pgpass` keeps `~/.pgpass` out.
 
+use std::error::Error as StdError;
 use std::io;
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,7 +17,10 @@ use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOpti
 use sea_orm::sqlx::{self, Connection};
 
 use crate::config::SecretValue;
+use rustls::CertificateError;
+
 use crate::domain::credentials::{DbCredentials, SslMode};
+use crate::domain::root_cert;
 
 /// Connections the daemon's pool may open: a desktop daemon serves one user,
 /// so a handful is plenty and leaves the shared server's slots to the team.
@@ -40,6 +44,8 @@ struct Target {
     username: String,
     database: String,
     password: Option<crate::security::password::Password>,
+    /// Whether `ssl_root_cert` was given (words the "not trusted" hint).
+    has_root_cert: bool,
 }
 
 impl ConnectionSource {
@@ -47,8 +53,21 @@ impl ConnectionSource {
     pub fn options(&self) -> Result<PgConnectOptions, String> {
         match self {
             Self::Saved(c) => Ok(options_for(c)),
-            Self::Url(url) => PgConnectOptions::from_str(url.expose())
-                .map_err(|_| "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()),
+            Self::Url(url) => {
+                let opts = PgConnectOptions::from_str(url.expose()).map_err(|_| {
+                    "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()
+                })?;
+                // libpq's rule for `require` with a root certificate, as in `options_for`.
+                Ok(
+                    if matches!(opts.get_ssl_mode(), PgSslMode::Require)
+                        && url_has_root_cert(url.expose())
+                    {
+                        opts.ssl_mode(PgSslMode::VerifyCa)
+                    } else {
+                        opts
+                    },
+                )
+            }
         }
     }
 
@@ -62,11 +81,63 @@ impl ConnectionSource {
                 Self::Saved(c) => Some(c.password.clone()),
                 Self::Url(_) => None,
             },
+            has_root_cert: match self {
+                Self::Saved(c) => c.ssl_root_cert.is_some(),
+                Self::Url(url) => url_has_root_cert(url.expose()),
+            },
+        }
+    }
+
+    /// Checks the saved `ssl_root_cert` file before connecting: it may have
+    /// been moved or replaced since it was saved, and sqlx's own messages for
+    /// that ("No such file or directory", or nothing at all for a file
+    /// without certificates) do not name the setting.
+    async fn check_files(&self) -> Result<(), String> {
+        match self {
+            Self::Saved(c) => match &c.ssl_root_cert {
+                Some(path) => root_cert::check(path).await.map_err(|e| e.to_string()),
+                None => Ok(()),
+            },
+            Self::Url(_) => Ok(()),
         }
     }
 }
 
+/// Whether a database URL sets a root certificate, under any of the query
+/// keys sqlx reads for it (`sslrootcert`, `ssl-root-cert`, `ssl-ca`).
+/// sqlx has no getter for it on `PgConnectOptions`.
+fn url_has_root_cert(url: &str) -> bool {
+    let Some((_, query)) = url.split_once('?') else {
+        return false;
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    query.split('&').any(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        matches!(key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
+    })
+}
+
 /// Driver options from saved credentials, field by field.
+///
+/// What sqlx 0.9 (rustls, ring, webpki-roots) does with each mode, read from
+/// `sqlx-postgres/src/connection/tls.rs` and `sqlx-core/src/net/tls/tls_rustls.rs`:
+/// - `disable`: plain TCP. `prefer`: TLS if the server answers `S` to the
+///   SSLRequest, with no certificate checks at all (the root certificate is
+///   unused), else plain TCP.
+/// - `require`: TLS or `Error::Tls("server does not support TLS")`; no
+///   certificate checks, *even with a root certificate*. libpq treats
+///   `require` plus a root certificate as `verify-ca`, so that case is mapped
+///   to [`PgSslMode::VerifyCa`] here.
+/// - `verify-ca`: rustls' WebPKI verifier, and an error that is
+///   `NotValidForName` or `NotValidForNameContext` is turned into success.
+///   WebPKI checks the chain (and validity dates) before the name, so a name
+///   error means the chain was already accepted: libpq's meaning.
+/// - `verify-full`: chain and name (DNS name or IP address SAN).
+///
+/// In both verify modes the trust store is the file *plus* the Mozilla roots
+/// compiled into sqlx (`webpki-roots`); libpq trusts the file alone. sqlx
+/// offers no way to supply a verifier or an empty store, so this difference
+/// remains (see docs/tls.md).
 pub fn options_for(c: &DbCredentials) -> PgConnectOptions {
     let mut opts = PgConnectOptions::new_without_pgpass()
         .host(&c.host)
@@ -75,7 +146,10 @@ pub fn options_for(c: &DbCredentials) -> PgConnectOptions {
         .password(c.password.expose())
         .database(&c.database)
         .application_name("taskflowd")
-        .ssl_mode(pg_ssl_mode(c.effective_ssl_mode()));
+        .ssl_mode(match c.effective_ssl_mode() {
+            SslMode::Require if c.verifies_chain() => PgSslMode::VerifyCa,
+            mode => pg_ssl_mode(mode),
+        });
     if let Some(cert) = &c.ssl_root_cert {
         opts = opts.ssl_root_cert(cert);
     }
@@ -99,6 +173,7 @@ pub async fn probe(creds: &DbCredentials, timeout: Duration) -> Result<(), Strin
     let opts = source.options()?;
     let target = source.target(&opts);
     let attempt = async {
+        source.check_files().await?;
         resolve(&target).await?;
         let mut conn = PgConnection::connect_with(&opts)
             .await
@@ -119,6 +194,7 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
     let opts = source.options()?;
     let target = source.target(&opts);
     let attempt = async {
+        source.check_files().await?;
         resolve(&target).await?;
         PgPoolOptions::new()
             .max_connections(POOL_MAX_CONNECTIONS)
@@ -145,8 +221,14 @@ pub async fn connect_single(
 ) -> Result<PgConnection, String> {
     let opts = source.options()?;
     let target = source.target(&opts);
-    match tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await {
-        Ok(result) => result.map_err(|e| describe(&e, &target)),
+    let attempt = async {
+        source.check_files().await?;
+        PgConnection::connect_with(&opts)
+            .await
+            .map_err(|e| describe(&e, &target))
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
         Err(_) => Err(timed_out(&target, timeout)),
     }
 }
@@ -185,6 +267,9 @@ mod sqlstate {
 
 /// The user-facing reason for a driver error. Never contains the password.
 fn describe(err: &sqlx::Error, t: &Target) -> String {
+    if let Some(tls) = rustls_cause(err) {
+        return scrub(describe_tls(tls, t), t);
+    }
     let text = match err {
         sqlx::Error::Io(io) => describe_io(io, t),
         sqlx::Error::Database(db) => {
@@ -209,12 +294,88 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
                 _ => format!("the server said: {} (SQLSTATE {code})", db.message()),
             }
         }
-        sqlx::Error::Tls(e) => format!("TLS error: {e}"),
+        // sqlx's only way of saying so (a string), matched exactly.
+        sqlx::Error::Tls(e) if e.to_string() == SQLX_NO_TLS => format!(
+            "the server at {}:{} does not support TLS (SSL); enable ssl on the server or set ssl_mode to prefer",
+            t.host, t.port
+        ),
+        sqlx::Error::Tls(e) => format!("TLS error with {}:{}: {e}", t.host, t.port),
         sqlx::Error::PoolTimedOut => format!("timed out connecting to {}:{}", t.host, t.port),
         sqlx::Error::Protocol(p) => format!("unexpected reply from {}:{}: {p}", t.host, t.port),
         other => format!("{other}"),
     };
     scrub(text, t)
+}
+
+/// sqlx's `Error::Tls` text when the server answers `N` to the SSLRequest in
+/// `require` / `verify-*` (sqlx-postgres `connection/tls.rs`).
+const SQLX_NO_TLS: &str = "server does not support TLS";
+
+/// The `rustls::Error` behind a failed handshake, if any. sqlx reports the
+/// handshake's failure as `Error::Io` whose payload is the rustls error
+/// (rustls' `complete_io` wraps it in `ErrorKind::InvalidData`), and some
+/// setup errors as `Error::Tls`. `io::Error::source()` skips its own payload
+/// (it returns the payload's source), so the payload is looked at with `get_ref`.
+fn rustls_cause(err: &sqlx::Error) -> Option<&rustls::Error> {
+    let mut current: Option<&(dyn StdError + 'static)> = match err {
+        sqlx::Error::Io(io) => Some(io),
+        sqlx::Error::Tls(e) => Some(e.as_ref()),
+        _ => None,
+    };
+    while let Some(e) = current {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        current = match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            Some(payload) => Some(payload),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+/// Words a TLS failure: untrusted certificate (with rustls' reason), wrong
+/// host name, or anything else the handshake refused.
+fn describe_tls(err: &rustls::Error, t: &Target) -> String {
+    match err {
+        rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => format!("the server's certificate does not name host \"{}\"", t.host),
+        rustls::Error::InvalidCertificate(cert) => {
+            let reason = certificate_problem(cert);
+            let hint = match (cert, t.has_root_cert) {
+                (CertificateError::UnknownIssuer, true) => {
+                    ": it is not signed by a CA in ssl_root_cert"
+                }
+                (CertificateError::UnknownIssuer, false) => {
+                    "; set ssl_root_cert to the CA certificate that signed it"
+                }
+                _ => "",
+            };
+            format!("the server's certificate is not trusted ({reason}){hint}")
+        }
+        other => format!("TLS handshake with {}:{} failed: {other}", t.host, t.port),
+    }
+}
+
+/// rustls' name for what is wrong with a certificate, without the
+/// variants' payloads (times, algorithm ids) that mean nothing to a user.
+fn certificate_problem(err: &CertificateError) -> String {
+    let name = match err {
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => "Expired",
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "NotValidYet"
+        }
+        CertificateError::UnknownIssuer => "UnknownIssuer",
+        CertificateError::BadSignature => "BadSignature",
+        CertificateError::BadEncoding => "BadEncoding",
+        CertificateError::Revoked => "Revoked",
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "InvalidPurpose"
+        }
+        other => return format!("{other:?}"),
+    };
+    name.to_owned()
 }
 
 fn describe_io(io: &io::Error, t: &Target) -> String {
@@ -285,6 +446,7 @@ mod tests {
             username: "u".into(),
             database: "d".into(),
             password: Some(Password::new(pw.into())),
+            has_root_cert: false,
         }
     }
 
@@ -308,6 +470,44 @@ mod tests {
             ),
             "connection refused. Is PostgreSQL running at h:1?"
         );
+    }
+
+    #[test]
+    fn url_root_cert_is_recognised_under_each_key() {
+        assert!(url_has_root_cert(
+            "postgres://u@h/d?sslmode=require&sslrootcert=/ca.pem"
+        ));
+        assert!(url_has_root_cert("postgres://u@h/d?ssl-ca=%2Fca.pem#x"));
+        assert!(!url_has_root_cert("postgres://u@h/d?sslmode=require"));
+        assert!(!url_has_root_cert("postgres://u@h/d?sslrootcert="));
+        assert!(!url_has_root_cert("postgres://u@h/d"));
+    }
+
+    #[test]
+    fn require_with_a_root_cert_is_verify_ca_for_saved_and_url_sources() {
+        let mut body = serde_json::json!({"host": "h", "port": 5432, "database": "d",
+            "username": "u", "password": "pw", "ssl_mode": "require"});
+        let saved = DbCredentials::from_json(&body).unwrap();
+        assert!(matches!(
+            options_for(&saved).get_ssl_mode(),
+            PgSslMode::Require
+        ));
+        body["ssl_root_cert"] = "/ca.pem".into();
+        let saved = DbCredentials::from_json(&body).unwrap();
+        assert!(matches!(
+            options_for(&saved).get_ssl_mode(),
+            PgSslMode::VerifyCa
+        ));
+        let url = ConnectionSource::Url(SecretValue::new(
+            "postgres://u:p@h/d?sslmode=require&sslrootcert=/ca.pem",
+        ));
+        let opts = url.options().unwrap();
+        assert!(matches!(opts.get_ssl_mode(), PgSslMode::VerifyCa));
+        let plain = ConnectionSource::Url(SecretValue::new("postgres://u:p@h/d?sslmode=require"));
+        assert!(matches!(
+            plain.options().unwrap().get_ssl_mode(),
+            PgSslMode::Require
+        ));
     }
 
     #[test]

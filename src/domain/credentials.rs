@@ -102,6 +102,27 @@ impl DbCredentials {
         }
     }
 
+    /// Whether TLS is mandatory and the server's chain is checked against
+    /// `ssl_root_cert`: `verify-ca`, `verify-full`, and — libpq's rule —
+    /// `require` when a root certificate is given, which then behaves as `verify-ca`.
+    pub fn verifies_chain(&self) -> bool {
+        match self.effective_ssl_mode() {
+            SslMode::VerifyCa | SslMode::VerifyFull => true,
+            SslMode::Require => self.ssl_root_cert.is_some(),
+            SslMode::Disable | SslMode::Prefer => false,
+        }
+    }
+
+    /// The rules between `ssl_mode` and `ssl_root_cert` (see
+    /// [`check_tls_combination`]), for input from the Settings page.
+    ///
+    /// Not part of [`Self::from_json`], which also parses the stored file:
+    /// a file saved before these rules existed must still load (it then
+    /// behaves as sqlx does, see `db::connect::options_for`).
+    pub fn check_tls_settings(&self) -> Result<(), ValidationError> {
+        check_tls_combination(self.effective_ssl_mode(), self.ssl_root_cert.as_deref())
+    }
+
     /// Parses the Settings page's body (`test-connection` and `save-connection`).
     ///
     /// Fields are checked in a fixed order and the first problem is returned,
@@ -268,12 +289,48 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
                     ),
                 ));
             }
+            // The daemon's working directory is nobody's business: a relative
+            // path would silently mean something else after a restart.
+            if !std::path::Path::new(path).is_absolute() {
+                return Err(ValidationError::new(FIELD, "must be an absolute path"));
+            }
             Ok(Some(path.to_owned()))
         }
         Some(_) => Err(ValidationError::new(
             FIELD,
             "must be a string (a path to a PEM file)",
         )),
+    }
+}
+
+/// Which modes take a root certificate, decided without touching the file
+/// (the file itself is checked by [`super::root_cert::check`]).
+///
+/// - `disable` / `prefer` with `ssl_root_cert` is rejected rather than ignored:
+///   neither mode checks certificates (sqlx's `prefer` never does, and a
+///   "verified" connection that silently falls back to plain text would be
+///   worse), so accepting it would let the user believe the server is verified.
+/// - `verify-ca` needs `ssl_root_cert`, as in libpq (which fails without a
+///   root certificate file). Without one the driver would check the chain
+///   against the public web CAs only and skip the host name, which proves
+///   nothing about the server.
+/// - `verify-full` without `ssl_root_cert` is allowed: it trusts the public web
+///   CAs (libpq's `sslrootcert=system`), which is what managed databases with
+///   publicly issued certificates need.
+fn check_tls_combination(mode: SslMode, root_cert: Option<&str>) -> Result<(), ValidationError> {
+    const FIELD: &str = "ssl_root_cert";
+    match (mode, root_cert) {
+        (SslMode::Disable | SslMode::Prefer, Some(_)) => Err(ValidationError::new(
+            FIELD,
+            format!(
+                "is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is {mode})"
+            ),
+        )),
+        (SslMode::VerifyCa, None) => Err(ValidationError::new(
+            FIELD,
+            "is required with ssl_mode verify-ca (the CA certificate that signed the server's certificate)",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -337,6 +394,61 @@ mod tests {
             "password: must be at most 1024 characters"
         );
         assert!(err_of(good(), "ssl_mode", json!("allow")).starts_with("ssl_mode: must be one of"));
+    }
+
+    #[test]
+    fn tls_fields_parse_and_combine_as_documented() {
+        let with = |mode: Value, cert: Value| {
+            let mut body = good();
+            body["ssl_mode"] = mode;
+            body["ssl_root_cert"] = cert;
+            DbCredentials::from_json(&body)
+                .and_then(|c| c.check_tls_settings().map(|()| c))
+                .map_err(|e| e.to_string())
+        };
+        let c = with(json!("verify-ca"), json!(" /etc/ca.pem ")).unwrap();
+        assert_eq!(c.ssl_mode, Some(SslMode::VerifyCa));
+        assert_eq!(c.ssl_root_cert.as_deref(), Some("/etc/ca.pem"));
+        assert!(c.verifies_chain());
+        let c = with(json!("require"), json!("/etc/ca.pem")).unwrap();
+        assert!(c.verifies_chain(), "require with a root cert is verify-ca");
+        assert!(
+            !with(json!("require"), json!(null))
+                .unwrap()
+                .verifies_chain()
+        );
+        assert!(with(json!("verify-full"), json!(null)).is_ok());
+        assert_eq!(
+            with(json!("verify-ca"), json!(null)).unwrap_err(),
+            "ssl_root_cert: is required with ssl_mode verify-ca (the CA certificate that signed the server's certificate)"
+        );
+        assert_eq!(
+            with(json!("prefer"), json!("/etc/ca.pem")).unwrap_err(),
+            "ssl_root_cert: is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is prefer)"
+        );
+        assert_eq!(
+            with(json!(null), json!("/etc/ca.pem")).unwrap_err(),
+            "ssl_root_cert: is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is prefer)"
+        );
+        assert_eq!(
+            with(json!("disable"), json!("/etc/ca.pem")).unwrap_err(),
+            "ssl_root_cert: is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is disable)"
+        );
+        assert_eq!(
+            with(json!("verify-full"), json!("ca.pem")).unwrap_err(),
+            "ssl_root_cert: must be an absolute path"
+        );
+        // The stored file is parsed without the combination rules, so a file
+        // saved before they existed still loads.
+        let mut stored = good();
+        stored["ssl_mode"] = json!("prefer");
+        stored["ssl_root_cert"] = json!("/etc/ca.pem");
+        assert!(DbCredentials::from_json(&stored).is_ok());
+        // An empty path means "none".
+        assert_eq!(
+            with(json!("prefer"), json!("  ")).unwrap().ssl_root_cert,
+            None
+        );
     }
 
     #[test]

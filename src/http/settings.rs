@@ -15,6 +15,7 @@ use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
 use crate::db::connect;
 use crate::domain::credentials::DbCredentials;
+use crate::domain::root_cert;
 
 /// The settings routes, below `/api/v1/settings`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -67,9 +68,22 @@ impl From<SaveError> for ApiError {
     }
 }
 
+/// The body of both endpoints: the pure field checks, the `ssl_mode` /
+/// `ssl_root_cert` combination rules (input only; see
+/// `DbCredentials::check_tls_settings`), then the one check that reads a file
+/// (`ssl_root_cert`), so a bad path is a 400 before anything connects or is saved.
+async fn parse_credentials(body: &Value) -> Result<DbCredentials, ApiError> {
+    let creds = DbCredentials::from_json(body)?;
+    creds.check_tls_settings()?;
+    if let Some(path) = &creds.ssl_root_cert {
+        root_cert::check(path).await?;
+    }
+    Ok(creds)
+}
+
 /// `POST /api/v1/settings/test-connection`
 async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
-    let creds = DbCredentials::from_json(&body)?;
+    let creds = parse_credentials(&body).await?;
     let permit = ctx
         .probes
         .clone()
@@ -93,10 +107,10 @@ async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError>
 
 /// `POST /api/v1/settings/save-connection`
 async fn save_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
-    let creds = DbCredentials::from_json(&body)?;
+    let creds = parse_credentials(&body).await?;
     let store = ctx.actors.credential_store()?;
     credential_store::save(&store, creds.clone(), ACTOR_CALL_TIMEOUT).await?;
-    tracing::info!(host = %creds.host, port = creds.port, database = %creds.database, username = %creds.username, "connection settings saved");
+    tracing::info!(host = %creds.host, port = creds.port, database = %creds.database, username = %creds.username, ssl_mode = %creds.effective_ssl_mode(), "connection settings saved");
     match ctx.actors.db_supervisor() {
         Ok(db) => {
             if let Err(e) = db_supervisor::reconfigure(&db, creds) {

@@ -11,3 +11,4 @@ mod harness;
 mod health;
 mod helpers;
 mod security;
+mod tls;

@@ -5,6 +5,7 @@
 //! feature modules, so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod daemon;
 pub mod pg;
 

@@ -1,6 +1,8 @@
 //! `PgCluster`: a private PostgreSQL cluster for the tests, made with the machine's
 //! `initdb` / `pg_ctl` / `postgres` (scram-sha-256 over TCP on 127.0.0.1, a free
 //! port, a temp data dir), and `TestDb`: a fresh role + database per test.
+//! [`PgCluster::start_with`] can turn TLS on (`ssl = on` with a certificate the
+//! test made, see `certs`) and make TCP `hostssl`-only.
 //!
 //! # Cleanup
 //!
@@ -61,6 +63,33 @@ fi
 rm -rf -- "$3"
 "#;
 
+/// A server certificate and its private key, both PEM, for a cluster with TLS on.
+#[derive(Clone)]
+pub struct ServerTls {
+    /// The server's certificate (optionally followed by intermediates).
+    pub cert_pem: String,
+    /// The certificate's private key (PKCS#8 PEM).
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerTls").finish_non_exhaustive()
+    }
+}
+
+/// How [`PgCluster::start_with`] sets a cluster up. The default is what
+/// [`PgCluster::start`] does: TLS off, password auth over plain TCP.
+#[derive(Clone, Debug, Default)]
+pub struct PgOptions {
+    /// `Some`: `ssl = on` with this certificate and key (written into the data
+    /// dir, owned by the server's user, mode 0600 as PostgreSQL demands).
+    pub tls: Option<ServerTls>,
+    /// Only `hostssl` lines in `pg_hba.conf`: a TCP client without TLS is
+    /// refused ("no encryption"). Needs `tls`.
+    pub hostssl_only: bool,
+}
+
 /// A private PostgreSQL cluster. See the module docs for cleanup.
 pub struct PgCluster {
     /// Temp root (mode 0711 so the `postgres` user can traverse it). Removed by the
@@ -80,6 +109,9 @@ pub struct PgCluster {
     admin_password: String,
     /// Stdin of the watchdog (dropping it triggers cleanup) and the process itself.
     watchdog: Mutex<Option<(ChildStdin, Child)>>,
+    /// TLS is on: the harness's own connections use `require` (a `hostssl`-only
+    /// cluster refuses anything else).
+    tls: bool,
 }
 
 impl std::fmt::Debug for PgCluster {
@@ -96,6 +128,15 @@ impl PgCluster {
     /// Panics with a clear message when the PostgreSQL binaries are missing or
     /// anything fails (the partial cluster is cleaned up).
     pub fn start() -> PgCluster {
+        Self::start_with(PgOptions::default())
+    }
+
+    /// Like [`Self::start`], with TLS and `pg_hba.conf` set up as `options` say.
+    pub fn start_with(options: PgOptions) -> PgCluster {
+        assert!(
+            options.tls.is_some() || !options.hostssl_only,
+            "hostssl_only needs a server certificate (PgOptions::tls)"
+        );
         super::init_tracing();
         let bin_dir = find_bin_dir().unwrap_or_else(|e| panic!("{e}"));
         let runuser = if nix::unistd::geteuid().is_root() {
@@ -142,6 +183,7 @@ impl PgCluster {
             port: 0,
             admin_password,
             watchdog: Mutex::new(Some(watchdog)),
+            tls: options.tls.is_some(),
         };
 
         let pwfile_arg = format!("--pwfile={}", pwfile.display());
@@ -190,6 +232,16 @@ impl PgCluster {
              log_min_messages = warning"
         )
         .expect("write postgresql.conf");
+        if let Some(tls) = &options.tls {
+            cluster.install_tls(tls, options.hostssl_only);
+            writeln!(
+                conf,
+                "ssl = on\n\
+                 ssl_cert_file = 'server.crt'\n\
+                 ssl_key_file = 'server.key'"
+            )
+            .expect("write ssl settings to postgresql.conf");
+        }
 
         // The port is chosen by binding :0 and released before postgres binds it, so
         // another process may grab it in between: retry with a new one.
@@ -204,6 +256,49 @@ impl PgCluster {
         }
         tracing::debug!(port = cluster.port, root = %cluster.root.path().display(), "PostgreSQL cluster started");
         cluster
+    }
+
+    /// Writes the certificate and key into the data dir (mode 0600 from
+    /// creation, owned by the server's user) and, for `hostssl_only`, replaces
+    /// `pg_hba.conf` so that TCP needs TLS.
+    fn install_tls(&self, tls: &ServerTls, hostssl_only: bool) {
+        use std::os::unix::fs::OpenOptionsExt;
+        let owner = self.runuser.as_ref().map(|_| {
+            nix::unistd::User::from_name("postgres")
+                .expect("look up user postgres")
+                .expect("user postgres exists (checked at start)")
+        });
+        for (name, pem) in [("server.crt", &tls.cert_pem), ("server.key", &tls.key_pem)] {
+            let path = self.data_dir.join(name);
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+            f.write_all(pem.as_bytes())
+                .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+            if let Some(pg) = &owner {
+                nix::unistd::chown(path.as_path(), Some(pg.uid), Some(pg.gid))
+                    .expect("chown TLS file to postgres");
+            }
+        }
+        if hostssl_only {
+            // Rewriting the existing file keeps its owner and mode.
+            fs::write(
+                self.data_dir.join("pg_hba.conf"),
+                "# taskflowd test harness: TCP only with TLS\n\
+                 local   all all                trust\n\
+                 hostssl all all 127.0.0.1/32   scram-sha-256\n\
+                 hostssl all all ::1/128        scram-sha-256\n",
+            )
+            .expect("write pg_hba.conf");
+        }
+    }
+
+    /// Whether the cluster was started with TLS on.
+    pub fn tls(&self) -> bool {
+        self.tls
     }
 
     /// TCP port on 127.0.0.1.
@@ -233,7 +328,13 @@ impl PgCluster {
 
     /// Superuser connect options, every field set explicitly (no `PG*` env, no pgpass).
     pub fn admin_options(&self) -> PgConnectOptions {
-        explicit_options(self.port, "postgres", &self.admin_password, "postgres")
+        explicit_options(
+            self.port,
+            "postgres",
+            &self.admin_password,
+            "postgres",
+            self.tls,
+        )
     }
 
     /// Run SQL (one statement or several, simple protocol) as the superuser.
@@ -280,6 +381,7 @@ impl PgCluster {
             role,
             password,
             url: url.into(),
+            tls: self.tls,
         }
     }
 
@@ -408,6 +510,8 @@ pub struct TestDb {
     pub password: String,
     /// `postgres://…` with user and password percent-encoded (built with `url`).
     pub url: String,
+    /// The cluster has TLS on ([`Self::connect`] then uses `require`).
+    pub tls: bool,
 }
 
 impl std::fmt::Debug for TestDb {
@@ -425,7 +529,7 @@ impl std::fmt::Debug for TestDb {
 impl TestDb {
     /// Connect options as the owner role, every field set explicitly.
     pub fn connect_options(&self) -> PgConnectOptions {
-        explicit_options(self.port, &self.role, &self.password, &self.name)
+        explicit_options(self.port, &self.role, &self.password, &self.name, self.tls)
     }
 
     /// One connection as the owner role.
@@ -447,14 +551,26 @@ impl TestDb {
 
 /// Connect options with every field we depend on set explicitly:
 /// `new_without_pgpass` still reads `PG*` variables, which we override here.
-fn explicit_options(port: u16, user: &str, password: &str, database: &str) -> PgConnectOptions {
+/// `tls`: `require` (the cluster may be `hostssl`-only), else `disable`.
+fn explicit_options(
+    port: u16,
+    user: &str,
+    password: &str,
+    database: &str,
+    tls: bool,
+) -> PgConnectOptions {
+    let ssl_mode = if tls {
+        PgSslMode::Require
+    } else {
+        PgSslMode::Disable
+    };
     PgConnectOptions::new_without_pgpass()
         .host("127.0.0.1")
         .port(port)
         .username(user)
         .password(password)
         .database(database)
-        .ssl_mode(PgSslMode::Disable)
+        .ssl_mode(ssl_mode)
         .application_name("taskflowd-tests")
 }
 

@@ -1,0 +1,368 @@
+//! TLS to PostgreSQL (issue #9): every `ssl_mode` with libpq's meaning, against
+//! real clusters with TLS on (a throwaway CA, a server certificate naming only
+//! `localhost`, `hostssl`-only `pg_hba.conf`) and off, through the real
+//! daemon's `test-connection` / `save-connection`.
+//!
+//! The `hostssl`-only cluster refuses any TCP client without TLS, so a probe
+//! that succeeds there proves the connection was encrypted.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::helpers::TestDaemon;
+use crate::helpers::certs::TestCa;
+use crate::helpers::pg::{self, PgCluster, PgOptions, TestDb};
+
+const TEST_CONNECTION: &str = "/api/v1/settings/test-connection";
+const SAVE_CONNECTION: &str = "/api/v1/settings/save-connection";
+
+/// A TLS cluster and the files the tests point `ssl_root_cert` at.
+struct TlsEnv {
+    cluster: PgCluster,
+    /// `ca.pem`: the CA that signed the server's certificate.
+    ca: PathBuf,
+    /// `other-ca.pem`: a CA that signed nothing the server has.
+    other_ca: PathBuf,
+    /// Holds the two files.
+    _files: TempDir,
+}
+
+impl TlsEnv {
+    /// A cluster with TLS on, `hostssl` only, certificate for `localhost` only.
+    fn start() -> TlsEnv {
+        let ca = TestCa::new("taskflowd test CA");
+        let cluster = PgCluster::start_with(PgOptions {
+            tls: Some(ca.server_tls(&["localhost"])),
+            hostssl_only: true,
+        });
+        let files = tempfile::Builder::new()
+            .prefix("taskflowd-tls-")
+            .tempdir()
+            .expect("temp dir for CA files");
+        TlsEnv {
+            ca: ca.write_cert(files.path(), "ca.pem"),
+            other_ca: TestCa::new("unrelated CA").write_cert(files.path(), "other-ca.pem"),
+            cluster,
+            _files: files,
+        }
+    }
+}
+
+/// Shared by the tests that do not stop the server.
+static TLS: LazyLock<TlsEnv> = LazyLock::new(TlsEnv::start);
+
+/// The settings body for `db`, reached as `host`, with TLS fields.
+fn body(db: &TestDb, host: &str, ssl_mode: Option<&str>, root_cert: Option<&Path>) -> Value {
+    let mut b = db.credentials_json();
+    b["host"] = json!(host);
+    if let Some(mode) = ssl_mode {
+        b["ssl_mode"] = json!(mode);
+    }
+    if let Some(path) = root_cert {
+        b["ssl_root_cert"] = json!(path.to_str().expect("UTF-8 temp path"));
+    }
+    b
+}
+
+/// `test-connection` with `body` through a fresh daemon.
+async fn probe(body: &Value) -> (StatusCode, Value) {
+    let daemon = TestDaemon::start().await;
+    if let Some(pw) = body["password"].as_str() {
+        daemon.add_secret(pw);
+    }
+    let r = daemon.post_json(TEST_CONNECTION, body).await;
+    (r.status, r.body)
+}
+
+fn ok() -> (StatusCode, Value) {
+    (StatusCode::OK, json!({"status": "ok"}))
+}
+
+fn failed(reason: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::BAD_REQUEST,
+        json!({"error": format!("Connection failed: {reason}")}),
+    )
+}
+
+fn invalid(message: &str) -> (StatusCode, Value) {
+    (StatusCode::BAD_REQUEST, json!({"error": message}))
+}
+
+#[tokio::test]
+async fn tls_require_connects_without_checking_the_certificate() {
+    let db = TLS.cluster.create_database().await;
+    assert_eq!(
+        probe(&body(&db, "127.0.0.1", Some("require"), None)).await,
+        ok()
+    );
+}
+
+#[tokio::test]
+async fn tls_verify_full_with_the_ca_connects_to_the_name_in_the_certificate() {
+    let db = TLS.cluster.create_database().await;
+    let b = body(&db, "localhost", Some("verify-full"), Some(&TLS.ca));
+    assert_eq!(probe(&b).await, ok());
+}
+
+/// The known trap: libpq's verify-ca checks the chain only. The certificate
+/// names `localhost` only, and the daemon connects to `127.0.0.1`.
+#[tokio::test]
+async fn tls_verify_ca_with_the_ca_ignores_the_host_name() {
+    let db = TLS.cluster.create_database().await;
+    let b = body(&db, "127.0.0.1", Some("verify-ca"), Some(&TLS.ca));
+    assert_eq!(probe(&b).await, ok());
+}
+
+#[tokio::test]
+async fn tls_verify_ca_still_checks_the_chain() {
+    let db = TLS.cluster.create_database().await;
+    let b = body(&db, "127.0.0.1", Some("verify-ca"), Some(&TLS.other_ca));
+    assert_eq!(
+        probe(&b).await,
+        failed(
+            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in ssl_root_cert"
+        )
+    );
+}
+
+#[tokio::test]
+async fn tls_verify_full_without_the_ca_is_not_trusted() {
+    let db = TLS.cluster.create_database().await;
+    let b = body(&db, "localhost", Some("verify-full"), None);
+    assert_eq!(
+        probe(&b).await,
+        failed(
+            "the server's certificate is not trusted (UnknownIssuer); set ssl_root_cert to the CA certificate that signed it"
+        )
+    );
+}
+
+#[tokio::test]
+async fn tls_verify_full_names_the_host_the_certificate_does_not_cover() {
+    let db = TLS.cluster.create_database().await;
+    let b = body(&db, "127.0.0.1", Some("verify-full"), Some(&TLS.ca));
+    assert_eq!(
+        probe(&b).await,
+        failed("the server's certificate does not name host \"127.0.0.1\"")
+    );
+}
+
+/// libpq: `require` with a root certificate behaves like `verify-ca`
+/// (sqlx alone would not check anything in `require`).
+#[tokio::test]
+async fn tls_require_with_a_root_cert_verifies_the_chain_like_libpq() {
+    let db = TLS.cluster.create_database().await;
+    let wrong = body(&db, "127.0.0.1", Some("require"), Some(&TLS.other_ca));
+    assert_eq!(
+        probe(&wrong).await,
+        failed(
+            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in ssl_root_cert"
+        )
+    );
+    let right = body(&db, "127.0.0.1", Some("require"), Some(&TLS.ca));
+    assert_eq!(probe(&right).await, ok(), "chain only, as verify-ca");
+}
+
+#[tokio::test]
+async fn tls_require_against_a_server_without_tls_fails_with_the_reason() {
+    let db = pg::shared().create_database().await;
+    let b = body(&db, "127.0.0.1", Some("require"), None);
+    assert_eq!(
+        probe(&b).await,
+        failed(&format!(
+            "the server at 127.0.0.1:{} does not support TLS (SSL); enable ssl on the server or set ssl_mode to prefer",
+            db.port
+        ))
+    );
+}
+
+#[tokio::test]
+async fn tls_prefer_works_with_and_without_tls_on_the_server() {
+    let with_tls = TLS.cluster.create_database().await;
+    let without = pg::shared().create_database().await;
+    for db in [&with_tls, &without] {
+        assert_eq!(
+            probe(&body(db, "127.0.0.1", Some("prefer"), None)).await,
+            ok()
+        );
+        // No ssl_mode at all is prefer.
+        assert_eq!(probe(&body(db, "127.0.0.1", None, None)).await, ok());
+    }
+}
+
+#[tokio::test]
+async fn tls_disable_against_a_hostssl_only_server_says_tls_is_required() {
+    let db = TLS.cluster.create_database().await;
+    let b = body(&db, "127.0.0.1", Some("disable"), None);
+    assert_eq!(
+        probe(&b).await,
+        failed(&format!(
+            "the server at 127.0.0.1:{} requires TLS (SSL); set ssl_mode to require or stronger",
+            db.port
+        ))
+    );
+}
+
+#[tokio::test]
+async fn tls_bad_root_cert_is_rejected_at_validation_and_nothing_is_saved() {
+    let files = tempfile::tempdir().unwrap();
+    let not_pem = files.path().join("notes.txt");
+    std::fs::write(&not_pem, "just text\n").unwrap();
+    let key_only = files.path().join("key.pem");
+    std::fs::write(
+        &key_only,
+        TestCa::new("x").server_tls(&["localhost"]).key_pem,
+    )
+    .unwrap();
+    let missing = files.path().join("missing.pem");
+    let dir = files.path();
+    let (n, k, m, d) = (
+        not_pem.display(),
+        key_only.display(),
+        missing.display(),
+        dir.display(),
+    );
+    // Nothing is contacted: the host does not even resolve.
+    let db = TestDb {
+        host: "db.invalid".into(),
+        port: 5432,
+        name: "team".into(),
+        role: "lead".into(),
+        password: "not-a-real-password".into(),
+        url: String::new(),
+        tls: false,
+    };
+    let ca = TLS.ca.clone();
+    let cases: Vec<(Value, String)> = vec![
+        (
+            body(&db, "db.invalid", Some("verify-full"), Some(&missing)),
+            format!("ssl_root_cert: cannot read {m}: No such file or directory (os error 2)"),
+        ),
+        (
+            body(&db, "db.invalid", Some("verify-full"), Some(dir)),
+            format!("ssl_root_cert: {d} is not a regular file"),
+        ),
+        (
+            body(&db, "db.invalid", Some("verify-ca"), Some(&not_pem)),
+            format!(
+                "ssl_root_cert: {n} contains no PEM certificates (-----BEGIN CERTIFICATE-----)"
+            ),
+        ),
+        (
+            body(&db, "db.invalid", Some("require"), Some(&key_only)),
+            format!(
+                "ssl_root_cert: {k} contains no PEM certificates (-----BEGIN CERTIFICATE-----)"
+            ),
+        ),
+        (
+            body(&db, "db.invalid", Some("prefer"), Some(&ca)),
+            "ssl_root_cert: is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is prefer)".into(),
+        ),
+        (
+            body(&db, "db.invalid", Some("disable"), Some(&ca)),
+            "ssl_root_cert: is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is disable)".into(),
+        ),
+        (
+            body(&db, "db.invalid", Some("verify-ca"), None),
+            "ssl_root_cert: is required with ssl_mode verify-ca (the CA certificate that signed the server's certificate)".into(),
+        ),
+        (
+            {
+                let mut b = body(&db, "db.invalid", Some("verify-full"), None);
+                b["ssl_root_cert"] = json!("ca.pem");
+                b
+            },
+            "ssl_root_cert: must be an absolute path".into(),
+        ),
+        (
+            body(&db, "db.invalid", Some("verify-any"), None),
+            "ssl_mode: must be one of disable, prefer, require, verify-ca, verify-full".into(),
+        ),
+    ];
+
+    let daemon = TestDaemon::start().await;
+    daemon.add_secret(&db.password);
+    for (b, message) in &cases {
+        for path in [TEST_CONNECTION, SAVE_CONNECTION] {
+            let r = daemon.post_json(path, b).await;
+            assert_eq!((r.status, r.body), invalid(message), "{path}");
+        }
+    }
+    assert!(
+        !daemon.config_dir().join("db_credentials.enc").exists(),
+        "a rejected save wrote credentials"
+    );
+    assert_eq!(
+        daemon
+            .get("/api/v1/settings/connection")
+            .await
+            .error_message(StatusCode::NOT_FOUND),
+        "No connection settings saved"
+    );
+}
+
+/// The DbSupervisor uses the saved TLS settings: healthy over verify-full on a
+/// `hostssl`-only cluster, the settings shown without the password, and back
+/// to healthy (over TLS again) after the server restarts.
+#[tokio::test]
+async fn tls_daemon_becomes_healthy_over_tls_and_reconnects_after_a_restart() {
+    let ca = TestCa::new("taskflowd restart CA");
+    let cluster = PgCluster::start_with(PgOptions {
+        tls: Some(ca.server_tls(&["localhost"])),
+        hostssl_only: true,
+    });
+    let files = tempfile::tempdir().unwrap();
+    let ca_path = ca.write_cert(files.path(), "ca.pem");
+    let ca_str = ca_path.to_str().unwrap().to_owned();
+    let db = cluster.create_database().await;
+    let daemon = TestDaemon::start().await;
+    daemon.add_secret(&db.password);
+
+    let r = daemon
+        .post_json(
+            SAVE_CONNECTION,
+            &body(&db, "localhost", Some("verify-full"), Some(&ca_path)),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (StatusCode::OK, json!({"status": "saved"}))
+    );
+    daemon.wait_until_healthy(Duration::from_secs(30)).await;
+
+    let expected = json!({
+        "host": "localhost",
+        "port": db.port,
+        "database": db.name,
+        "username": db.role,
+        "has_password": true,
+        "ssl_mode": "verify-full",
+        "ssl_root_cert": ca_str,
+    });
+    let r = daemon.get("/api/v1/settings/connection").await;
+    assert_eq!((r.status, r.body), (StatusCode::OK, expected.clone()));
+    let r = daemon.get("/api/v1/settings/status").await;
+    assert_eq!(r.body["state"], "ready");
+    assert_eq!(r.body["connection"], expected);
+
+    cluster.stop();
+    daemon
+        .wait_for_health(
+            |r| r.status == StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        )
+        .await;
+    cluster.start_again();
+    let r = daemon.wait_until_healthy(Duration::from_secs(30)).await;
+    assert_eq!(r.body, json!({"status": "healthy"}));
+    assert!(
+        !daemon.logs().contains(&db.password),
+        "the daemon's log contains the password"
+    );
+}
