@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod db_state;
+pub mod member;
 
 use std::fmt;
 
