@@ -7,3 +7,4 @@ mod errors;
 mod harness;
 mod health;
 mod helpers;
+mod members;
