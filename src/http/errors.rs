@@ -135,6 +135,11 @@ pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
     }
     let lost = match (&err, sqlx_err) {
         (DbErr::ConnectionAcquire(e), _) => Some(e.to_string().to_lowercase()),
+        // Opening a connection failed (refused, auth changed, …): whatever
+        // the cause, the database is not usable right now.
+        (DbErr::Conn(_), Some(e)) => {
+            connection_lost(e).or_else(|| Some("a new connection could not be opened".to_owned()))
+        }
         (_, Some(e)) => connection_lost(e),
         _ => None,
     };
