@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod db_state;
+pub mod member;
 pub mod root_cert;
 
 use std::fmt;

@@ -14,7 +14,12 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reject::{Reject, Rejection};
 use warp::reply::{Reply, Response};
 
+use sea_orm::{DbErr, RuntimeErr};
+
+use super::ctx::AppCtx;
+use crate::actors::db_supervisor::{self, DbUnavailable};
 use crate::actors::{ActorUnavailable, CallError};
+use crate::db::connect::is_connection_error;
 use crate::domain::ValidationError;
 
 /// The body of every error response.
@@ -76,6 +81,101 @@ impl<E: Into<ApiError>> From<CallError<E>> for ApiError {
             CallError::Unavailable(u) => Self::Unavailable(u),
         }
     }
+}
+
+impl From<DbUnavailable> for ApiError {
+    /// The DbSupervisor's reason is the `/health` wording ("Database connection
+    /// lost: …"); inside "Database not ready: …" its leading "Database" would
+    /// be said twice, so [`not_ready_reason`] drops it.
+    fn from(e: DbUnavailable) -> Self {
+        Self::DbNotReady(not_ready_reason(&e.reason))
+    }
+}
+
+/// The `/health` reason reworded to follow "Database not ready: ":
+/// "Database connection lost: x" → "connection lost: x",
+/// "Database is starting: migrating" → "starting: migrating",
+/// "Stored connection settings cannot be read: …" → "stored connection settings cannot be read: …".
+/// Anything else is kept as it is.
+pub fn not_ready_reason(health_reason: &str) -> String {
+    let rest = health_reason
+        .strip_prefix("Database is ")
+        .or_else(|| health_reason.strip_prefix("Database "))
+        .unwrap_or(health_reason);
+    let mut chars = rest.chars();
+    match (chars.next(), chars.next()) {
+        // Lower-case a capitalised first word ("Stored"), not an acronym ("TLS").
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            first.to_lowercase().chain(rest.chars().skip(1)).collect()
+        }
+        _ => rest.to_owned(),
+    }
+}
+
+/// Maps a database error met while serving a request. Lives here because it
+/// needs the context: a connection error also tells the DbSupervisor to check
+/// the connection now, rather than at its next ping.
+///
+/// - unique violation of `uq_members_email` → 409 "Member with this email already exists"
+///   (also when a concurrent request won the race);
+/// - connection errors → 503 "Database not ready: connection lost: …" with `Retry-After`;
+/// - anything else → 500, cause logged, generic body.
+pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
+    let sqlx_err = match &err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e.as_ref()),
+        _ => None,
+    };
+    if let Some(sea_orm::sqlx::Error::Database(db)) = sqlx_err
+        && db.code().as_deref() == Some("23505")
+        && db.constraint() == Some(migration::UQ_MEMBERS_EMAIL)
+    {
+        return ApiError::Conflict("Member with this email already exists".to_owned());
+    }
+    let lost = match (&err, sqlx_err) {
+        (DbErr::ConnectionAcquire(e), _) => Some(e.to_string().to_lowercase()),
+        // Opening a connection failed (refused, auth changed, …): whatever
+        // the cause, the database is not usable right now.
+        (DbErr::Conn(_), Some(e)) => {
+            connection_lost(e).or_else(|| Some("a new connection could not be opened".to_owned()))
+        }
+        (_, Some(e)) => connection_lost(e),
+        _ => None,
+    };
+    if let Some(detail) = lost {
+        tracing::warn!(detail = %detail, "database connection error while serving a request");
+        match ctx.actors.db_supervisor() {
+            Ok(actor) => db_supervisor::connection_suspect(&actor),
+            Err(e) => tracing::debug!(error = %e, "could not report the connection error"),
+        }
+        return ApiError::DbNotReady(format!("connection lost: {detail}"));
+    }
+    ApiError::Internal(format!("database error: {err}"))
+}
+
+/// Why a driver error means the connection is gone, in words safe to show
+/// (no server text), or `None` when it is an ordinary query error.
+fn connection_lost(e: &sea_orm::sqlx::Error) -> Option<String> {
+    use sea_orm::sqlx::Error;
+    if let Error::Database(db) = e {
+        // Class 08 (connection exception) and 57P (the server is shutting
+        // down or restarting) end the session just like a dropped socket.
+        let code = db.code();
+        let code = code.as_deref().unwrap_or("");
+        return (code.starts_with("08") || code.starts_with("57P"))
+            .then(|| "the server closed the connection".to_owned());
+    }
+    if !is_connection_error(e) {
+        return None;
+    }
+    Some(match e {
+        Error::Io(io) => format!("the connection failed: {}", io.kind()),
+        Error::Tls(_) => "the TLS session failed".to_owned(),
+        Error::PoolTimedOut => "no connection could be opened".to_owned(),
+        Error::PoolClosed => "the connection pool was closed".to_owned(),
+        _ => "the connection failed".to_owned(),
+    })
 }
 
 impl Reply for ApiError {
@@ -180,4 +280,64 @@ pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
         )
     };
     Ok(error_response(status, &message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::db_state::DbState;
+
+    fn not_ready(state: DbState) -> String {
+        let reason = state.unhealthy_reason().unwrap();
+        ApiError::from(DbUnavailable { reason }).to_string()
+    }
+
+    #[test]
+    fn not_ready_messages_do_not_repeat_database() {
+        assert_eq!(
+            not_ready(DbState::Unconfigured),
+            "Database not ready: connection is not configured. Save connection settings first."
+        );
+        assert_eq!(
+            not_ready(DbState::Connecting {
+                attempt: 2,
+                last_error: None
+            }),
+            "Database not ready: starting: connecting (attempt 2)"
+        );
+        assert_eq!(
+            not_ready(DbState::Migrating),
+            "Database not ready: starting: migrating"
+        );
+        assert_eq!(
+            not_ready(DbState::Failed {
+                attempt: 3,
+                reason: "x".into()
+            }),
+            "Database not ready: startup failed: x"
+        );
+        assert_eq!(
+            not_ready(DbState::Reconnecting {
+                attempt: 1,
+                reason: "y".into()
+            }),
+            "Database not ready: connection lost: y"
+        );
+        assert_eq!(
+            not_ready(DbState::Unreadable { reason: "z".into() }),
+            "Database not ready: stored connection settings cannot be read: z. Save connection settings again."
+        );
+        assert_eq!(not_ready_reason("TLS failed"), "TLS failed");
+        assert_eq!(not_ready_reason(""), "");
+    }
+
+    #[test]
+    fn io_errors_are_connection_losses() {
+        let e = sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(
+            connection_lost(&e).unwrap(),
+            "the connection failed: broken pipe"
+        );
+        assert_eq!(connection_lost(&sea_orm::sqlx::Error::RowNotFound), None);
+    }
 }

@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod errors;
 pub mod filters;
 pub mod health;
+pub mod members;
 pub mod settings;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
@@ -32,7 +33,11 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
     let api = warp::path("api")
         .and(warp::path("v1"))
         .and(filters::bearer(ctx.clone()))
-        .and(settings::routes(ctx.clone()));
+        .and(
+            settings::routes(ctx.clone())
+                .or(members::routes(ctx.clone()))
+                .unify(),
+        );
     let all = cors::preflight()
         .or(health::routes(ctx.clone()))
         .unify()

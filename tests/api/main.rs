@@ -10,5 +10,6 @@ mod fuzz;
 mod harness;
 mod health;
 mod helpers;
+mod members;
 mod security;
 mod tls;
