@@ -2,7 +2,6 @@
 
 use bytes::Bytes;
 use subtle::ConstantTimeEq;
-use warp::http::HeaderMap;
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
@@ -40,73 +39,84 @@ fn is_json_media_type(content_type: &str) -> bool {
 }
 
 /// Rejects requests whose `Host` or `Origin` is not allowed. Applied to
-/// every route before routing (DNS-rebinding and cross-site defence).
+/// every route before routing (DNS-rebinding and cross-site defence). Only
+/// the two headers are read (not a clone of the whole header map): this runs
+/// on every request, `/health` polls included.
 pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    warp::header::headers_cloned()
-        .and_then(move |headers: HeaderMap| {
-            let ctx = ctx.clone();
-            async move {
-                if !host_allowed(&headers, &ctx) {
-                    return Err(warp::reject::custom(ForbiddenHost));
-                }
-                if !origin_allowed(&headers, &ctx) {
-                    return Err(warp::reject::custom(ForbiddenOrigin));
-                }
+    warp::header::optional::<String>("host")
+        .and(warp::header::optional::<String>("origin"))
+        .and_then(move |host: Option<String>, origin: Option<String>| {
+            let verdict = if !host.as_deref().is_some_and(|h| host_allowed(h, &ctx)) {
+                Err(warp::reject::custom(ForbiddenHost))
+            } else if !origin.as_deref().is_none_or(|o| allowed_origin(o, &ctx)) {
+                Err(warp::reject::custom(ForbiddenOrigin))
+            } else {
                 Ok(())
-            }
+            };
+            std::future::ready(verdict)
         })
         .untuple_one()
 }
 
-fn host_allowed(headers: &HeaderMap, ctx: &AppCtx) -> bool {
-    let Some(host) = headers.get("host").and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    let host = host.trim().to_ascii_lowercase();
+fn host_allowed(host: &str, ctx: &AppCtx) -> bool {
+    let host = host.trim();
     if host.is_empty() {
         return false;
     }
-    let port = ctx.port;
-    let loopback = ["localhost", "127.0.0.1", "[::1]"];
-    if loopback.iter().any(|name| host == format!("{name}:{port}")) {
-        return true;
-    }
-    if port == 80 && loopback.contains(&host.as_str()) {
-        return true;
-    }
-    ctx.settings.allowed_hosts.iter().any(|allowed| {
-        let allowed = allowed.trim().to_ascii_lowercase();
-        host == allowed || host == format!("{allowed}:{port}")
-    })
+    let Some((name, port)) = split_port(host) else {
+        // No port: only acceptable when the daemon really is on port 80.
+        return ctx.port == 80 && name_allowed(host, ctx);
+    };
+    port == ctx.port && name_allowed(name, ctx) || configured_host(host, ctx)
 }
 
-fn origin_allowed(headers: &HeaderMap, ctx: &AppCtx) -> bool {
-    let Some(origin) = headers.get("origin") else {
-        // Not a browser cross-site request (the shell's main process, curl).
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    allowed_origin(origin, ctx)
+/// `name:port` → (`name`, port); `[::1]:port` keeps its brackets.
+fn split_port(host: &str) -> Option<(&str, u16)> {
+    let (name, port) = host.rsplit_once(':')?;
+    if name.contains(':') && !name.ends_with(']') {
+        return None; // a bare IPv6 address without brackets: not a valid Host
+    }
+    port.parse().ok().map(|p| (name, p))
 }
 
-/// Whether `origin` is one the daemon trusts.
+fn name_allowed(name: &str, ctx: &AppCtx) -> bool {
+    ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+        || configured_host(name, ctx)
+}
+
+fn configured_host(host: &str, ctx: &AppCtx) -> bool {
+    ctx.settings
+        .allowed_hosts
+        .iter()
+        .any(|allowed| allowed.trim().eq_ignore_ascii_case(host))
+}
+
+/// Whether `origin` is one the daemon trusts: `http://localhost` or
+/// `http://127.0.0.1`, bare or with the bound port, or a configured origin.
 pub fn allowed_origin(origin: &str, ctx: &AppCtx) -> bool {
-    let origin = origin.trim().to_ascii_lowercase();
-    let port = ctx.port;
-    let defaults = [
-        "http://localhost".to_owned(),
-        format!("http://localhost:{port}"),
-        "http://127.0.0.1".to_owned(),
-        format!("http://127.0.0.1:{port}"),
-    ];
-    defaults.contains(&origin)
+    let origin = origin.trim();
+    let loopback = ["http://localhost", "http://127.0.0.1"].iter().any(|base| {
+        // `get` rather than indexing: an Origin with multi-byte characters
+        // must not split one (that would panic).
+        match (origin.get(..base.len()), origin.get(base.len()..)) {
+            (Some(head), Some(rest)) if head.eq_ignore_ascii_case(base) => {
+                rest.is_empty()
+                    || rest
+                        .strip_prefix(':')
+                        .and_then(|p| p.parse::<u16>().ok())
+                        .is_some_and(|p| p == ctx.port)
+            }
+            _ => false,
+        }
+    });
+    loopback
         || ctx
             .settings
             .allowed_origins
             .iter()
-            .any(|o| o.trim().trim_end_matches('/').eq_ignore_ascii_case(&origin))
+            .any(|o| o.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 /// When a token is configured, requires `Authorization: Bearer <token>`
@@ -136,6 +146,15 @@ pub fn bearer(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_port_split_handles_ipv6_and_garbage() {
+        assert_eq!(split_port("localhost:8000"), Some(("localhost", 8000)));
+        assert_eq!(split_port("[::1]:8000"), Some(("[::1]", 8000)));
+        assert_eq!(split_port("::1"), None);
+        assert_eq!(split_port("localhost:80x"), None);
+        assert_eq!(split_port("localhost"), None);
+    }
 
     #[test]
     fn media_type_is_parsed_not_substring_matched() {

@@ -117,6 +117,7 @@ async fn foreign_origins_are_403_and_get_no_cors_headers() {
         format!("http://localhost.evil.example:{port}"),
         format!("https://localhost:{port}"),
         "http://localhost:1".to_owned(),
+        "http://localhosté".to_owned(),
     ] {
         let r = d
             .send(
