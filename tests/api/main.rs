@@ -7,3 +7,5 @@ mod errors;
 mod harness;
 mod health;
 mod helpers;
+mod settings;
+mod support;

@@ -1,0 +1,132 @@
+//! Small fixtures shared by the settings / lifecycle / supervision / process
+//! modules: a TCP listener that accepts and never answers, and config-folder
+//! inspection.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+/// A listener on 127.0.0.1 that accepts every connection and never sends a
+/// byte (a PostgreSQL that hangs). Dropping it closes everything.
+#[derive(Debug)]
+pub struct Blackhole {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Blackhole {
+    pub async fn start() -> Blackhole {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind blackhole");
+        let port = listener.local_addr().expect("local_addr").port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((sock, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                held.push(sock);
+            }
+        });
+        Blackhole {
+            port,
+            accepted,
+            task,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `n` connections were accepted.
+    pub async fn wait_accepted(&self, n: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.accepted() < n {
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {n} connections reached the blackhole within {timeout:?}",
+                self.accepted()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// A settings body pointing at this listener.
+    pub fn credentials_json(&self, password: &str) -> Value {
+        json!({
+            "host": "127.0.0.1",
+            "port": self.port,
+            "database": "d",
+            "username": "u",
+            "password": password,
+        })
+    }
+}
+
+impl Drop for Blackhole {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Every entry of a folder (recursively), or empty when it does not exist.
+pub fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(entries(&p));
+        }
+        out.push(p);
+    }
+    out.sort();
+    out
+}
+
+/// Whether any file in `dir` contains `needle` (raw bytes).
+pub fn any_file_contains(dir: &Path, needle: &str) -> Option<PathBuf> {
+    entries(dir).into_iter().find(|p| {
+        std::fs::read(p)
+            .map(|bytes| {
+                bytes
+                    .windows(needle.len().max(1))
+                    .any(|w| w == needle.as_bytes())
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// A closed port on 127.0.0.1 (bound and released).
+pub fn closed_port() -> u16 {
+    crate::helpers::free_port()
+}
+
+/// Polls `f` until it returns `Some`, panicking with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
