@@ -7,5 +7,6 @@ mod errors;
 mod harness;
 mod health;
 mod helpers;
+mod lifecycle;
 mod settings;
 mod support;
