@@ -8,5 +8,7 @@ mod harness;
 mod health;
 mod helpers;
 mod lifecycle;
+mod process;
 mod settings;
+mod supervision;
 mod support;

@@ -1,0 +1,162 @@
+//! Process behaviour: busy port, signals, parent watch, secret hygiene.
+
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::pg::PgCluster;
+use crate::helpers::{TestDaemon, pg};
+use crate::support::{Blackhole, any_file_contains};
+
+const TEST: &str = "/api/v1/settings/test-connection";
+
+#[tokio::test]
+async fn busy_port_exits_3_with_one_line() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+
+    let started = Instant::now();
+    let daemon = TestDaemon::builder().port(port).spawn();
+    let status = daemon
+        .wait_exit(Duration::from_secs(1))
+        .await
+        .unwrap_or_else(|| panic!("still running after 1 s\n{}", daemon.log_tail(20)));
+    let elapsed = started.elapsed();
+
+    assert_eq!(status.code(), Some(3), "exit status {status}");
+    assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+    let stderr = daemon.stderr();
+    let needle = format!("port {port} is already in use");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(&needle)).collect();
+    assert_eq!(lines.len(), 1, "stderr:\n{stderr}");
+    assert!(!daemon.logs().contains("panicked"), "{stderr}");
+    drop(listener);
+}
+
+#[tokio::test]
+async fn sigterm_while_idle_exits_0_quickly() {
+    let daemon = TestDaemon::start().await;
+
+    let started = Instant::now();
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon
+        .wait_exit(Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(20)));
+    assert_eq!(status.code(), Some(0), "exit {status} after {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish() {
+    let blackhole = Blackhole::start().await;
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "2")
+        .start()
+        .await;
+    let request = daemon
+        .request(reqwest::Method::POST, TEST)
+        .json(&blackhole.credentials_json("pw-in-flight"));
+    let in_flight = tokio::spawn(async move {
+        let r = request.send().await.expect("in-flight request answered");
+        (r.status(), r.text().await.unwrap_or_default())
+    });
+    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+
+    daemon.signal(Signal::SIGTERM);
+    let (status, text) = in_flight.await.unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        json!({"error": format!(
+            "Connection failed: timed out after 2 s connecting to 127.0.0.1:{}",
+            blackhole.port()
+        )})
+    );
+    let status = daemon
+        .wait_exit(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("no exit\n{}", daemon.log_tail(20)));
+    assert_eq!(status.code(), Some(0), "exit {status}");
+}
+
+#[tokio::test]
+async fn daemon_exits_when_its_parent_is_gone() {
+    let mut parent = std::process::Command::new("sleep")
+        .arg("1000")
+        .spawn()
+        .unwrap();
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_PARENT_PID", parent.id().to_string())
+        .start()
+        .await;
+    assert!(daemon.try_exit_status().is_none());
+
+    parent.kill().unwrap();
+    parent.wait().unwrap(); // reaped: the pid no longer exists
+    let status = daemon
+        .wait_exit(Duration::from_secs(2))
+        .await
+        .unwrap_or_else(|| panic!("no exit within 2 s\n{}", daemon.log_tail(20)));
+    assert_eq!(status.code(), Some(0), "exit {status}");
+}
+
+#[tokio::test]
+async fn password_never_appears_in_logs_responses_or_files() {
+    let cluster = PgCluster::start();
+    let db = cluster.create_database().await;
+    let wrong = format!("{}-WRONG", db.password);
+    let mut responses = Vec::new();
+
+    let first = TestDaemon::builder().secret(&db.password).secret(&wrong).start().await;
+    responses.push(first.save_connection(&db).await.text);
+    first.wait_until_healthy(Duration::from_secs(10)).await;
+    let mut bad = db.credentials_json();
+    bad["password"] = json!(wrong);
+    let r = first.post_json(TEST, &bad).await;
+    assert_eq!(
+        r.error_message(StatusCode::BAD_REQUEST),
+        format!("Connection failed: password authentication failed for user \"{}\"", db.role)
+    );
+    responses.push(r.text);
+    let r = first.post_json(TEST, &db.credentials_json()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    responses.push(r.text);
+    assert_eq!(first.terminate().await.code(), Some(0));
+
+    let second = TestDaemon::builder()
+        .config_dir(first.config_dir_handle())
+        .secret(&db.password)
+        .secret(&wrong)
+        .start()
+        .await;
+    second.wait_until_healthy(Duration::from_secs(10)).await;
+    cluster.stop();
+    let r = second
+        .wait_for_health(|r| r.status != StatusCode::OK, Duration::from_secs(6))
+        .await;
+    responses.push(r.text);
+    responses.push(second.get("/api/v1/settings/status").await.text);
+    cluster.start_again();
+    second.wait_until_healthy(Duration::from_secs(5)).await;
+    responses.push(second.post_json(TEST, &bad).await.text);
+    responses.push(second.post_json(TEST, &db.credentials_json()).await.text);
+    responses.push(second.get("/api/v1/settings/status").await.text);
+    responses.push(second.get("/api/v1/settings/connection").await.text);
+    assert_eq!(second.terminate().await.code(), Some(0));
+
+    for secret in [db.password.as_str(), wrong.as_str()] {
+        for (i, text) in responses.iter().enumerate() {
+            assert!(!text.contains(secret), "response #{i} contains a password");
+        }
+        for d in [&first, &second] {
+            assert!(!d.logs().contains(secret), "a log contains a password");
+            assert!(d.logs().contains("database ready"), "the log is the daemon's");
+        }
+        if let Some(p) = any_file_contains(second.config_dir(), secret) {
+            panic!("{} contains a password", p.display());
+        }
+    }
+    let _ = pg::shared;
+}
