@@ -399,3 +399,86 @@ async fn corrupt_credentials_file_is_reported_then_replaced_and_kept() {
         b"this is not a fernet token\n"
     );
 }
+
+#[tokio::test]
+async fn reconfigure_after_startup_failed_reports_the_new_attempt() {
+    let db = pg::shared().create_database().await;
+    let blackhole = Blackhole::start().await;
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_STARTUP_RETRY_ATTEMPTS", "1")
+        .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "10")
+        .secret(&db.password)
+        .start()
+        .await;
+    let mut wrong = db.credentials_json();
+    wrong["password"] = json!("not-the-password");
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &wrong)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    daemon
+        .wait_for_health(
+            |r| health_error(r).is_some_and(|e| e.starts_with("Database startup failed: ")),
+            Duration::from_secs(10),
+        )
+        .await;
+
+    let r = daemon
+        .post_json(
+            "/api/v1/settings/save-connection",
+            &blackhole.credentials_json("pw"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+
+    // The new settings' first attempt is in flight: the old failure is history.
+    let r = daemon.get("/health").await;
+    assert_eq!(
+        r.body,
+        json!({"status": "unhealthy", "error": "Database is starting: connecting (attempt 1)"})
+    );
+    let s = daemon.get(STATUS).await.body;
+    assert_eq!(s["state"], "connecting", "{s}");
+    assert_eq!(s["attempt"], 1, "{s}");
+    assert_eq!(s["last_error"], Value::Null, "{s}");
+    assert_eq!(s["connection"]["port"], json!(blackhole.port()), "{s}");
+}
+
+#[tokio::test]
+async fn reconfigure_after_connection_lost_reports_the_new_attempt() {
+    let cluster = PgCluster::start();
+    let db = cluster.create_database().await;
+    let blackhole = Blackhole::start().await;
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "10")
+        .secret(&db.password)
+        .start()
+        .await;
+    assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    cluster.stop();
+    daemon
+        .wait_for_health(
+            |r| health_error(r).is_some_and(|e| e.starts_with("Database connection lost: ")),
+            Duration::from_secs(15),
+        )
+        .await;
+
+    let r = daemon
+        .post_json(
+            "/api/v1/settings/save-connection",
+            &blackhole.credentials_json("pw"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+    let r = daemon.get("/health").await;
+    assert_eq!(
+        r.body,
+        json!({"status": "unhealthy", "error": "Database is starting: connecting (attempt 1)"})
+    );
+    let s = daemon.get(STATUS).await.body;
+    assert_eq!(s["state"], "connecting", "{s}");
+    assert_eq!(s["last_error"], Value::Null, "{s}");
+}

@@ -160,3 +160,28 @@ async fn password_never_appears_in_logs_responses_or_files() {
     }
     let _ = pg::shared;
 }
+
+#[tokio::test]
+async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
+    let blackhole = Blackhole::start().await;
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "30")
+        .start()
+        .await;
+    let r = daemon
+        .post_json(
+            "/api/v1/settings/save-connection",
+            &blackhole.credentials_json("pw"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon
+        .wait_exit(Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(20)));
+    assert_eq!(status.code(), Some(0), "exit {status}");
+    assert!(!daemon.logs().contains("restarting"), "{}", daemon.log_tail(20));
+}
