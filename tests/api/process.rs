@@ -185,3 +185,55 @@ async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
     assert_eq!(status.code(), Some(0), "exit {status}");
     assert!(!daemon.logs().contains("restarting"), "{}", daemon.log_tail(20));
 }
+
+#[tokio::test]
+async fn a_server_that_echoes_the_password_never_gets_it_shown() {
+    let echo = crate::support::EchoServer::start().await;
+    let password = "s3cr3t p@ss/w%rd";
+    let mut url = reqwest::Url::parse("postgres://127.0.0.1/d").unwrap();
+    url.set_port(Some(echo.port())).unwrap();
+    url.set_username("u").unwrap();
+    url.set_password(Some(password)).unwrap();
+    let url = String::from(url);
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DATABASE_URL", &url)
+        .env("TASKFLOW_DB_STARTUP_RETRY_ATTEMPTS", "1")
+        .secret(password)
+        .secret(&url)
+        .start()
+        .await;
+
+    let body = json!({
+        "host": "127.0.0.1", "port": echo.port(), "database": "d",
+        "username": "u", "password": password,
+    });
+    let r = daemon.post_json(TEST, &body).await;
+    let msg = r.error_message(StatusCode::BAD_REQUEST);
+    assert!(!msg.contains(password), "test-connection response echoes the password");
+    assert_eq!(
+        msg,
+        "Connection failed: the server said: you sent [redacted] (SQLSTATE XX000)"
+    );
+
+    // The URL fallback's failure reaches /health and the status endpoint.
+    let r = daemon
+        .wait_for_health(
+            |r| {
+                r.body["error"]
+                    .as_str()
+                    .is_some_and(|e| e.starts_with("Database startup failed"))
+            },
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(!r.text.contains(password), "/health echoes the password");
+    assert_eq!(
+        r.body["error"],
+        "Database startup failed: the server said: you sent [redacted] (SQLSTATE XX000)"
+    );
+    let s = daemon.get("/api/v1/settings/status").await;
+    assert!(!s.text.contains(password), "status echoes the password");
+    let logs = daemon.logs();
+    assert!(!logs.contains(password), "the log contains the password");
+    assert!(!logs.contains(&url), "the log contains the URL");
+}

@@ -130,3 +130,88 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// A hostile "PostgreSQL" on 127.0.0.1: declines TLS, asks for the password in
+/// cleartext, and answers with an error whose message echoes it.
+#[derive(Debug)]
+pub struct EchoServer {
+    port: u16,
+    task: JoinHandle<()>,
+}
+
+impl EchoServer {
+    pub async fn start() -> EchoServer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind echo server");
+        let port = listener.local_addr().expect("local_addr").port();
+        let task = tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut read_startup = async |sock: &mut tokio::net::TcpStream| {
+                        let len = sock.read_i32().await.ok()? as usize;
+                        let mut rest = vec![0; len.saturating_sub(4)];
+                        sock.read_exact(&mut rest).await.ok()?;
+                        Some(rest)
+                    };
+                    let Some(first) = read_startup(&mut sock).await else {
+                        return;
+                    };
+                    // SSLRequest (80877103) → 'N', then the real startup message.
+                    if first == 80_877_103_i32.to_be_bytes() {
+                        if sock.write_all(b"N").await.is_err()
+                            || read_startup(&mut sock).await.is_none()
+                        {
+                            return;
+                        }
+                    }
+                    // AuthenticationCleartextPassword.
+                    if sock.write_all(b"R\0\0\0\x08\0\0\0\x03").await.is_err() {
+                        return;
+                    }
+                    let Ok(b'p') = sock.read_u8().await else {
+                        return;
+                    };
+                    let Ok(len) = sock.read_i32().await else {
+                        return;
+                    };
+                    let mut pw = vec![0; (len as usize).saturating_sub(4)];
+                    if sock.read_exact(&mut pw).await.is_err() {
+                        return;
+                    }
+                    let pw = String::from_utf8_lossy(&pw).trim_end_matches('\0').to_owned();
+                    let mut fields = Vec::new();
+                    for (tag, value) in [
+                        (b'S', "FATAL".to_owned()),
+                        (b'V', "FATAL".to_owned()),
+                        (b'C', "XX000".to_owned()),
+                        (b'M', format!("you sent {pw}")),
+                        (b'D', format!("password was {pw}")),
+                    ] {
+                        fields.push(tag);
+                        fields.extend_from_slice(value.as_bytes());
+                        fields.push(0);
+                    }
+                    fields.push(0);
+                    let mut msg = vec![b'E'];
+                    msg.extend_from_slice(&((fields.len() + 4) as i32).to_be_bytes());
+                    msg.extend_from_slice(&fields);
+                    let _ = sock.write_all(&msg).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        EchoServer { port, task }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
