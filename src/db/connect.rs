@@ -60,10 +60,41 @@ impl ConnectionSource {
             database: opts.get_database().unwrap_or_default().to_owned(),
             password: match self {
                 Self::Saved(c) => Some(c.password.clone()),
-                Self::Url(_) => None,
+                Self::Url(url) => {
+                    url_password(url.expose()).map(crate::security::password::Password::new)
+                }
             },
         }
     }
+}
+
+/// The (percent-decoded) password of a `postgres://user:password@host/…` URL,
+/// so that server text echoing it can be scrubbed like a saved password.
+fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
+    let encoded = userinfo.split_once(':')?.1;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().filter(|p| !p.is_empty())
 }
 
 /// Driver options from saved credentials, field by field.
@@ -308,6 +339,16 @@ mod tests {
             ),
             "connection refused. Is PostgreSQL running at h:1?"
         );
+    }
+
+    #[test]
+    fn url_password_is_decoded() {
+        assert_eq!(
+            url_password("postgres://u:s3cr%20t%2Fx%40y@h:5432/d?sslmode=disable").as_deref(),
+            Some("s3cr t/x@y")
+        );
+        assert_eq!(url_password("postgres://u@h/d"), None);
+        assert_eq!(url_password("postgres://h/d"), None);
     }
 
     #[test]
