@@ -36,10 +36,7 @@ fn summary(db: &TestDb) -> Value {
 async fn set_password(cluster: &PgCluster, db: &TestDb, password: &str) {
     let literal = password.replace('\'', "''");
     cluster
-        .exec_admin(&format!(
-            "ALTER ROLE \"{}\" PASSWORD '{literal}'",
-            db.role
-        ))
+        .exec_admin(&format!("ALTER ROLE \"{}\" PASSWORD '{literal}'", db.role))
         .await
         .unwrap_or_else(|e| panic!("ALTER ROLE failed: {}", pg::redact(&e, &db.password)));
 }
@@ -109,13 +106,19 @@ async fn save_makes_ready_without_restart_and_survives_a_restart() {
     let pid = daemon.pid();
 
     let r = daemon.save_connection(&db).await;
-    assert_eq!((r.status, r.body), (StatusCode::OK, json!({"status": "saved"})));
+    assert_eq!(
+        (r.status, r.body),
+        (StatusCode::OK, json!({"status": "saved"}))
+    );
     daemon.wait_until_healthy(Duration::from_secs(2)).await;
     assert_eq!(daemon.pid(), pid, "no restart");
 
     let r = daemon.get(STATUS).await;
     assert_eq!(r.status, StatusCode::OK);
-    let since = r.body["ready_since"].as_str().expect("ready_since").to_owned();
+    let since = r.body["ready_since"]
+        .as_str()
+        .expect("ready_since")
+        .to_owned();
     time::OffsetDateTime::parse(&since, &time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|e| panic!("ready_since {since:?} is not RFC 3339: {e}"));
     assert_eq!(
@@ -162,10 +165,7 @@ async fn wrong_saved_password_fails_then_recovers_by_itself() {
         .secret(&db.password)
         .start()
         .await;
-    let reason = format!(
-        "password authentication failed for user \"{}\"",
-        db.role
-    );
+    let reason = format!("password authentication failed for user \"{}\"", db.role);
     let r = daemon
         .wait_for_health(
             |r| health_error(r).is_some_and(|e| e.starts_with("Database startup failed")),
@@ -258,7 +258,12 @@ async fn five_daemons_migrate_one_database_once() {
     assert_eq!(rows.len(), expected, "one row per migration");
     for row in rows {
         let n: i64 = row.get("n");
-        assert_eq!(n, 1, "migration {} recorded {n} times", row.get::<String, _>("version"));
+        assert_eq!(
+            n,
+            1,
+            "migration {} recorded {n} times",
+            row.get::<String, _>("version")
+        );
     }
     for d in &daemons {
         let errors = error_lines(&d.logs());

@@ -45,7 +45,12 @@ async fn sigterm_while_idle_exits_0_quickly() {
         .wait_exit(Duration::from_secs(3))
         .await
         .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(20)));
-    assert_eq!(status.code(), Some(0), "exit {status} after {:?}", started.elapsed());
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit {status} after {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -109,7 +114,11 @@ async fn password_never_appears_in_logs_responses_or_files() {
     let wrong = format!("{}-WRONG", db.password);
     let mut responses = Vec::new();
 
-    let first = TestDaemon::builder().secret(&db.password).secret(&wrong).start().await;
+    let first = TestDaemon::builder()
+        .secret(&db.password)
+        .secret(&wrong)
+        .start()
+        .await;
     responses.push(first.save_connection(&db).await.text);
     first.wait_until_healthy(Duration::from_secs(10)).await;
     let mut bad = db.credentials_json();
@@ -117,7 +126,10 @@ async fn password_never_appears_in_logs_responses_or_files() {
     let r = first.post_json(TEST, &bad).await;
     assert_eq!(
         r.error_message(StatusCode::BAD_REQUEST),
-        format!("Connection failed: password authentication failed for user \"{}\"", db.role)
+        format!(
+            "Connection failed: password authentication failed for user \"{}\"",
+            db.role
+        )
     );
     responses.push(r.text);
     let r = first.post_json(TEST, &db.credentials_json()).await;
@@ -152,7 +164,10 @@ async fn password_never_appears_in_logs_responses_or_files() {
         }
         for d in [&first, &second] {
             assert!(!d.logs().contains(secret), "a log contains a password");
-            assert!(d.logs().contains("database ready"), "the log is the daemon's");
+            assert!(
+                d.logs().contains("database ready"),
+                "the log is the daemon's"
+            );
         }
         if let Some(p) = any_file_contains(second.config_dir(), secret) {
             panic!("{} contains a password", p.display());
@@ -183,7 +198,11 @@ async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
         .await
         .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(20)));
     assert_eq!(status.code(), Some(0), "exit {status}");
-    assert!(!daemon.logs().contains("restarting"), "{}", daemon.log_tail(20));
+    assert!(
+        !daemon.logs().contains("restarting"),
+        "{}",
+        daemon.log_tail(20)
+    );
 }
 
 #[tokio::test]
@@ -209,7 +228,10 @@ async fn a_server_that_echoes_the_password_never_gets_it_shown() {
     });
     let r = daemon.post_json(TEST, &body).await;
     let msg = r.error_message(StatusCode::BAD_REQUEST);
-    assert!(!msg.contains(password), "test-connection response echoes the password");
+    assert!(
+        !msg.contains(password),
+        "test-connection response echoes the password"
+    );
     assert_eq!(
         msg,
         "Connection failed: the server said: you sent [redacted] (SQLSTATE XX000)"

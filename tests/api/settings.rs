@@ -164,7 +164,10 @@ async fn validation_errors_name_the_field_and_write_nothing() {
         (with("host", json!(null)), "host: is required"),
         (with("host", json!(5)), "host: must be a string"),
         (with("database", json!(["d"])), "database: must be a string"),
-        (with("username", json!({"u": 1})), "username: must be a string"),
+        (
+            with("username", json!({"u": 1})),
+            "username: must be a string",
+        ),
         (with("password", json!(1234)), "password: must be a string"),
         (with("port", json!(0)), port_msg),
         (with("port", json!(65536)), port_msg),
@@ -252,10 +255,16 @@ async fn saved_connection_is_shown_without_the_password() {
     let daemon = TestDaemon::start().await;
 
     let r = daemon.get(CONNECTION).await;
-    assert_eq!(r.error_message(StatusCode::NOT_FOUND), "No connection settings saved");
+    assert_eq!(
+        r.error_message(StatusCode::NOT_FOUND),
+        "No connection settings saved"
+    );
 
     let r = daemon.save_connection(&db).await;
-    assert_eq!((r.status, r.body), (StatusCode::OK, json!({"status": "saved"})));
+    assert_eq!(
+        (r.status, r.body),
+        (StatusCode::OK, json!({"status": "saved"}))
+    );
 
     let r = daemon.get(CONNECTION).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -324,7 +333,10 @@ async fn probes_beyond_the_limit_get_429_and_health_stays_fast() {
         let r = daemon.get("/health").await;
         let elapsed = started.elapsed();
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(elapsed < Duration::from_millis(500), "/health took {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_millis(500),
+            "/health took {elapsed:?}"
+        );
     }
 
     for h in hanging {

@@ -27,15 +27,26 @@ fn restarts_logged(daemon: &TestDaemon, actor: &str) -> usize {
 
 async fn panic_actor(daemon: &TestDaemon, actor: &str) {
     let r = daemon
-        .send(daemon.request(reqwest::Method::POST, &format!("/__test/actor-panic/{actor}")))
+        .send(daemon.request(
+            reqwest::Method::POST,
+            &format!("/__test/actor-panic/{actor}"),
+        ))
         .await;
-    assert_eq!((r.status, r.body), (StatusCode::ACCEPTED, json!({"sent": true})), "{actor}");
+    assert_eq!(
+        (r.status, r.body),
+        (StatusCode::ACCEPTED, json!({"sent": true})),
+        "{actor}"
+    );
 }
 
 async fn wait_restart(daemon: &TestDaemon, actor: &str, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while restarts_logged(daemon, actor) < n {
-        assert!(Instant::now() < deadline, "{actor} was not restarted\n{}", daemon.log_tail(30));
+        assert!(
+            Instant::now() < deadline,
+            "{actor} was not restarted\n{}",
+            daemon.log_tail(30)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -66,7 +77,10 @@ async fn panicking_handler_is_a_500_and_the_next_request_works() {
     let daemon = TestDaemon::start().await;
 
     let r = daemon.get("/__test/panic").await;
-    assert_eq!(r.error_message(StatusCode::INTERNAL_SERVER_ERROR), "Internal server error");
+    assert_eq!(
+        r.error_message(StatusCode::INTERNAL_SERVER_ERROR),
+        "Internal server error"
+    );
     assert_eq!(r.body, json!({"error": "Internal server error"}));
 
     let r = daemon.get("/api/v1/settings/status").await;
@@ -94,7 +108,12 @@ async fn restart_storm_stops_the_daemon_with_a_non_zero_exit() {
     let status = daemon
         .wait_exit(Duration::from_secs(5))
         .await
-        .unwrap_or_else(|| panic!("daemon still runs after a restart storm\n{}", daemon.log_tail(30)));
+        .unwrap_or_else(|| {
+            panic!(
+                "daemon still runs after a restart storm\n{}",
+                daemon.log_tail(30)
+            )
+        });
     assert!(!status.success(), "exit status {status}");
     assert_eq!(status.code(), Some(1), "exit status {status}");
     assert!(!daemon.stderr().contains("panicked at") || daemon.stderr().contains("test hook"));

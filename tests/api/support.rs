@@ -180,7 +180,9 @@ impl EchoServer {
                     if sock.read_exact(&mut pw).await.is_err() {
                         return;
                     }
-                    let pw = String::from_utf8_lossy(&pw).trim_end_matches('\0').to_owned();
+                    let pw = String::from_utf8_lossy(&pw)
+                        .trim_end_matches('\0')
+                        .to_owned();
                     let mut fields = Vec::new();
                     for (tag, value) in [
                         (b'S', "FATAL".to_owned()),
