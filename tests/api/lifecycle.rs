@@ -487,3 +487,93 @@ async fn reconfigure_after_connection_lost_reports_the_new_attempt() {
     assert_eq!(s["state"], "connecting", "{s}");
     assert_eq!(s["last_error"], Value::Null, "{s}");
 }
+
+#[tokio::test]
+async fn a_hung_server_is_detected_within_ping_interval_plus_timeout_and_recovered() {
+    let db = pg::shared().create_database().await;
+    let proxy = crate::support::FreezableProxy::start(db.port).await;
+    let daemon = TestDaemon::builder().secret(&db.password).start().await;
+    let mut body = db.credentials_json();
+    body["port"] = json!(proxy.port());
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+
+    proxy.set_frozen(true);
+    let frozen = Instant::now();
+    // ping interval 300 ms + connect timeout 2 s + slack.
+    let r = daemon
+        .wait_for_health(
+            |r| health_error(r).is_some_and(|e| e.starts_with("Database connection lost: ")),
+            Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(
+        r.body["error"],
+        "Database connection lost: no answer within 2 s",
+        "after {:?}",
+        frozen.elapsed()
+    );
+    // While it hangs, /health and status answer at once.
+    for path in ["/health", STATUS] {
+        let started = Instant::now();
+        daemon.get(path).await;
+        assert!(started.elapsed() < Duration::from_millis(500), "{path}");
+    }
+
+    proxy.set_frozen(false);
+    // A connect attempt in flight may need its full 2 s timeout, then cap 500 ms.
+    daemon.wait_until_healthy(Duration::from_secs(6)).await;
+}
+
+#[tokio::test]
+async fn reconfigure_while_migrating_wins_and_the_stale_migration_is_ignored() {
+    let cluster = pg::shared();
+    let a = cluster.create_database().await;
+    let b = cluster.create_database().await;
+    // Another "daemon" holds the migration lock on A: ours waits in Migrating.
+    let mut holder = a.connect().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(taskflowd::db::migrate::MIGRATION_LOCK_KEY)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let daemon = TestDaemon::builder()
+        .secret(&a.password)
+        .secret(&b.password)
+        .start()
+        .await;
+    assert_eq!(daemon.save_connection(&a).await.status, StatusCode::OK);
+    let r = daemon
+        .wait_for_health(
+            |r| health_error(r) == Some("Database is starting: migrating"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"status": "unhealthy", "error": "Database is starting: migrating"})
+    );
+    assert_eq!(daemon.get(STATUS).await.body["state"], "migrating");
+
+    assert_eq!(daemon.save_connection(&b).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+
+    // Let the stale migration on A go on: it must not change anything.
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(taskflowd::db::migrate::MIGRATION_LOCK_KEY)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let released = Instant::now();
+    while released.elapsed() < Duration::from_secs(2) {
+        let s = daemon.get(STATUS).await.body;
+        assert_eq!(s["state"], "ready", "{s}");
+        assert_eq!(s["connection"], summary(&b), "{s}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let errors = error_lines(&daemon.logs());
+    assert!(errors.is_empty(), "ERROR lines: {errors:#?}");
+}
