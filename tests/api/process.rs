@@ -237,6 +237,15 @@ async fn a_server_that_echoes_the_password_never_gets_it_shown() {
         "Connection failed: the server said: you sent [redacted] (SQLSTATE XX000)"
     );
 
+    // A password too short to scrub by substring: the message is replaced.
+    let mut short = body.clone();
+    short["password"] = json!("x9z");
+    let r = daemon.post_json(TEST, &short).await;
+    assert_eq!(
+        r.error_message(StatusCode::BAD_REQUEST),
+        "Connection failed: the server refused the connection"
+    );
+
     // The URL fallback's failure reaches /health and the status endpoint.
     let r = daemon
         .wait_for_health(

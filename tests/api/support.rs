@@ -196,7 +196,23 @@ impl EchoServer {
                         fields.push(0);
                     }
                     fields.push(0);
-                    let mut msg = vec![b'E'];
+                    // A notice echoing it first (sqlx logs notices itself).
+                    let mut notice = Vec::new();
+                    for (tag, value) in [
+                        (b'S', "WARNING".to_owned()),
+                        (b'V', "WARNING".to_owned()),
+                        (b'C', "01000".to_owned()),
+                        (b'M', format!("notice: you sent {pw}")),
+                    ] {
+                        notice.push(tag);
+                        notice.extend_from_slice(value.as_bytes());
+                        notice.push(0);
+                    }
+                    notice.push(0);
+                    let mut msg = vec![b'N'];
+                    msg.extend_from_slice(&((notice.len() + 4) as i32).to_be_bytes());
+                    msg.extend_from_slice(&notice);
+                    msg.push(b'E');
                     msg.extend_from_slice(&((fields.len() + 4) as i32).to_be_bytes());
                     msg.extend_from_slice(&fields);
                     let _ = sock.write_all(&msg).await;
