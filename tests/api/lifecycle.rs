@@ -577,3 +577,41 @@ async fn reconfigure_while_migrating_wins_and_the_stale_migration_is_ignored() {
     let errors = error_lines(&daemon.logs());
     assert!(errors.is_empty(), "ERROR lines: {errors:#?}");
 }
+
+#[tokio::test]
+async fn health_answers_starting_or_unconfigured_from_the_first_moment() {
+    let daemon = TestDaemon::builder().spawn();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut answers = Vec::new();
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no stable answer: {answers:?}"
+        );
+        let Ok(resp) = daemon
+            .client()
+            .get(daemon.url("/health"))
+            .timeout(Duration::from_secs(1))
+            .send()
+            .await
+        else {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            continue;
+        };
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        let error = body["error"].as_str().unwrap().to_owned();
+        assert_eq!(body, json!({"status": "unhealthy", "error": error}));
+        let done =
+            error == "Database connection is not configured. Save connection settings first.";
+        assert!(
+            done || error.starts_with("Database is starting: "),
+            "unexpected reason {error:?}"
+        );
+        answers.push(error);
+        if done {
+            break;
+        }
+    }
+}

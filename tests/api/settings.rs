@@ -352,3 +352,55 @@ async fn probes_beyond_the_limit_get_429_and_health_stays_fast() {
     );
     assert_no_files(&daemon);
 }
+
+#[tokio::test]
+async fn server_requiring_tls_is_named_as_such() {
+    let cluster = crate::helpers::pg::PgCluster::start();
+    let db = cluster.create_database().await;
+    // Non-TLS connections are rejected for everyone but the harness's superuser.
+    let mut conn = <sea_orm::sqlx::PgConnection as sea_orm::sqlx::Connection>::connect_with(
+        &cluster.admin_options(),
+    )
+    .await
+    .unwrap();
+    let hba: String = sea_orm::sqlx::query_scalar("SHOW hba_file")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let old = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(
+        &hba,
+        format!(
+            "host all postgres 127.0.0.1/32 scram-sha-256\n\
+             hostnossl all all 127.0.0.1/32 reject\n{old}"
+        ),
+    )
+    .unwrap();
+    sea_orm::sqlx::query("SELECT pg_reload_conf()")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let daemon = TestDaemon::builder().secret(&db.password).start().await;
+    let expected = format!(
+        "Connection failed: the server at 127.0.0.1:{} requires TLS (SSL); \
+         set ssl_mode to require or stronger",
+        cluster.port()
+    );
+
+    for ssl_mode in ["disable", "prefer"] {
+        let mut body = db.credentials_json();
+        body["ssl_mode"] = json!(ssl_mode);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // pg_reload_conf is asynchronous: poll until the new rules apply.
+            let r = daemon.post_json(TEST, &body).await;
+            let msg = r.error_message(StatusCode::BAD_REQUEST);
+            if msg == expected || Instant::now() > deadline {
+                assert_eq!(msg, expected, "ssl_mode {ssl_mode}");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_no_files(&daemon);
+}

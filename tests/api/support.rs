@@ -149,7 +149,7 @@ impl EchoServer {
         let task = tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
                 tokio::spawn(async move {
-                    let mut read_startup = async |sock: &mut tokio::net::TcpStream| {
+                    let read_startup = async |sock: &mut tokio::net::TcpStream| {
                         let len = sock.read_i32().await.ok()? as usize;
                         let mut rest = vec![0; len.saturating_sub(4)];
                         sock.read_exact(&mut rest).await.ok()?;
