@@ -268,3 +268,44 @@ async fn a_server_that_echoes_the_password_never_gets_it_shown() {
     assert!(!logs.contains(password), "the log contains the password");
     assert!(!logs.contains(&url), "the log contains the URL");
 }
+
+#[tokio::test]
+async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
+    let db = pg::shared().create_database().await;
+    let daemon = TestDaemon::builder().secret(&db.password).start().await;
+    assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+
+    let started = Instant::now();
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon
+        .wait_exit(Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(30)));
+    assert_eq!(status.code(), Some(0), "exit {status} after {:?}", started.elapsed());
+    let logs = daemon.logs();
+    let tail = logs.split("shutting down").nth(1).unwrap_or_default();
+    assert!(
+        !tail.contains("restarting") && !tail.contains("actor started"),
+        "{}",
+        daemon.log_tail(30)
+    );
+    // The pool was closed: no session of the daemon is left on the server.
+    let mut conn = db.connect().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let n: i64 = sea_orm::sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE application_name = 'taskflowd' AND datname = $1",
+        )
+        .bind(&db.name)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if n == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{n} daemon sessions left");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
