@@ -282,7 +282,12 @@ async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
         .wait_exit(Duration::from_secs(3))
         .await
         .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(30)));
-    assert_eq!(status.code(), Some(0), "exit {status} after {:?}", started.elapsed());
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit {status} after {:?}",
+        started.elapsed()
+    );
     let logs = daemon.logs();
     let tail = logs.split("shutting down").nth(1).unwrap_or_default();
     assert!(

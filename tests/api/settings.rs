@@ -404,3 +404,62 @@ async fn server_requiring_tls_is_named_as_such() {
     }
     assert_no_files(&daemon);
 }
+
+#[tokio::test]
+async fn ssl_mode_is_honoured_and_saved() {
+    let db = pg::shared().create_database().await;
+    let daemon = TestDaemon::builder().secret(&db.password).start().await;
+    // The harness's cluster has no TLS.
+    for (mode, status, body) in [
+        (
+            "require",
+            StatusCode::BAD_REQUEST,
+            json!({"error": "Connection failed: TLS error: server does not support TLS"}),
+        ),
+        (
+            "verify-full",
+            StatusCode::BAD_REQUEST,
+            json!({"error": "Connection failed: TLS error: server does not support TLS"}),
+        ),
+        ("disable", StatusCode::OK, json!({"status": "ok"})),
+        ("prefer", StatusCode::OK, json!({"status": "ok"})),
+    ] {
+        let mut req = db.credentials_json();
+        req["ssl_mode"] = json!(mode);
+        let r = daemon.post_json(TEST, &req).await;
+        assert_eq!((r.status, r.body), (status, body), "{mode}");
+    }
+    for (mode, expected) in [
+        (
+            json!("allow"),
+            "ssl_mode: must be one of disable, prefer, require, verify-ca, verify-full",
+        ),
+        (
+            json!(1),
+            "ssl_mode: must be one of disable, prefer, require, verify-ca, verify-full",
+        ),
+    ] {
+        let mut req = db.credentials_json();
+        req["ssl_mode"] = mode;
+        let r = daemon.post_json(TEST, &req).await;
+        assert_eq!(r.error_message(StatusCode::BAD_REQUEST), expected);
+    }
+    assert_no_files(&daemon);
+
+    let mut req = db.credentials_json();
+    req["ssl_mode"] = json!("disable");
+    assert_eq!(daemon.post_json(SAVE, &req).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    let r = daemon.get(CONNECTION).await;
+    assert_eq!(
+        r.body,
+        json!({
+            "host": "127.0.0.1",
+            "port": db.port,
+            "database": db.name,
+            "username": db.role,
+            "has_password": true,
+            "ssl_mode": "disable",
+        })
+    );
+}
