@@ -115,22 +115,6 @@ pub fn closed_port() -> u16 {
     crate::helpers::free_port()
 }
 
-/// Polls `f` until it returns `Some`, panicking with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 /// A hostile "PostgreSQL" on 127.0.0.1: declines TLS, asks for the password in
 /// cleartext, and answers with an error whose message echoes it.
 #[derive(Debug)]
@@ -159,12 +143,11 @@ impl EchoServer {
                         return;
                     };
                     // SSLRequest (80877103) → 'N', then the real startup message.
-                    if first == 80_877_103_i32.to_be_bytes() {
-                        if sock.write_all(b"N").await.is_err()
-                            || read_startup(&mut sock).await.is_none()
-                        {
-                            return;
-                        }
+                    if first == 80_877_103_i32.to_be_bytes()
+                        && (sock.write_all(b"N").await.is_err()
+                            || read_startup(&mut sock).await.is_none())
+                    {
+                        return;
                     }
                     // AuthenticationCleartextPassword.
                     if sock.write_all(b"R\0\0\0\x08\0\0\0\x03").await.is_err() {
