@@ -463,3 +463,21 @@ async fn ssl_mode_is_honoured_and_saved() {
         })
     );
 }
+
+#[tokio::test]
+async fn password_unusable_for_scram_is_named_without_echoing_it() {
+    let db = pg::shared().create_database().await;
+    let daemon = TestDaemon::start().await;
+    let mut body = db.credentials_json();
+    // SASLprep prohibits ASCII control characters.
+    let password = "pass\u{7}word";
+    body["password"] = json!(password);
+    let r = daemon.post_json(TEST, &body).await;
+    assert_eq!(
+        r.error_message(StatusCode::BAD_REQUEST),
+        "Connection failed: the password contains a character that PostgreSQL's \
+         SCRAM authentication does not allow (such as a control character)"
+    );
+    assert!(!r.text.contains("u{7}") && !r.text.contains('\u{7}'), "{}", r.text);
+    assert_no_files(&daemon);
+}
