@@ -240,6 +240,18 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
                 _ => format!("the server said: {} (SQLSTATE {code})", db.message()),
             }
         }
+        // sqlx reports SASLprep failures with the offending character in the
+        // text (`Failed to saslprep password: Error(ProhibitedCharacter(..))`).
+        sqlx::Error::Configuration(e) if e.to_string().contains("saslprep password") => {
+            "the password contains a character that PostgreSQL's SCRAM authentication \
+             does not allow (such as a control character)"
+                .to_owned()
+        }
+        sqlx::Error::Configuration(e) if e.to_string().contains("saslprep username") => {
+            "the user name contains a character that PostgreSQL's SCRAM authentication \
+             does not allow"
+                .to_owned()
+        }
         sqlx::Error::Tls(e) => format!("TLS error: {e}"),
         sqlx::Error::PoolTimedOut => format!("timed out connecting to {}:{}", t.host, t.port),
         sqlx::Error::Protocol(p) => format!("unexpected reply from {}:{}: {p}", t.host, t.port),
