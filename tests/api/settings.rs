@@ -478,6 +478,10 @@ async fn password_unusable_for_scram_is_named_without_echoing_it() {
         "Connection failed: the password contains a character that PostgreSQL's \
          SCRAM authentication does not allow (such as a control character)"
     );
-    assert!(!r.text.contains("u{7}") && !r.text.contains('\u{7}'), "{}", r.text);
+    assert!(
+        !r.text.contains("u{7}") && !r.text.contains('\u{7}'),
+        "{}",
+        r.text
+    );
     assert_no_files(&daemon);
 }
