@@ -221,6 +221,19 @@ async fn outage_of_a_private_cluster_is_reported_and_recovered() {
         r.text
     );
 
+    // Once reconnect attempts run, the reason says what they find.
+    let refused = format!(
+        "Database connection lost: connection refused. Is PostgreSQL running at 127.0.0.1:{}?",
+        cluster.port()
+    );
+    let r = daemon
+        .wait_for_health(
+            |r| health_error(r) == Some(&refused),
+            Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(r.body, json!({"status": "unhealthy", "error": refused}));
+
     cluster.start_again();
     // backoff cap 500 ms + 1 s + slack.
     daemon.wait_until_healthy(Duration::from_secs(5)).await;
@@ -378,15 +391,21 @@ async fn corrupt_credentials_file_is_reported_then_replaced_and_kept() {
             Duration::from_secs(10),
         )
         .await;
-    let error = health_error(&r).unwrap();
-    assert!(
-        error.starts_with("Stored connection settings cannot be read: ")
-            && error.ends_with(". Save connection settings again."),
-        "{error}"
+    assert_eq!(
+        r.body,
+        json!({
+            "status": "unhealthy",
+            "error": "Stored connection settings cannot be read: db_credentials.enc cannot be \
+                      decrypted with fernet.key. Save connection settings again."
+        })
     );
     let s = daemon.get(STATUS).await.body;
     assert_eq!(s["state"], "failed", "{s}");
     assert_eq!(s["configured"], true, "{s}");
+    assert_eq!(
+        s["last_error"], "db_credentials.enc cannot be decrypted with fernet.key",
+        "{s}"
+    );
 
     assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
     daemon.wait_until_healthy(Duration::from_secs(10)).await;

@@ -36,21 +36,23 @@ async fn busy_port_exits_3_with_one_line() {
 }
 
 #[tokio::test]
-async fn sigterm_while_idle_exits_0_quickly() {
-    let daemon = TestDaemon::start().await;
+async fn sigterm_or_sigint_while_idle_exits_0_quickly() {
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let daemon = TestDaemon::start().await;
 
-    let started = Instant::now();
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon
-        .wait_exit(Duration::from_secs(3))
-        .await
-        .unwrap_or_else(|| panic!("no exit within 3 s\n{}", daemon.log_tail(20)));
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "exit {status} after {:?}",
-        started.elapsed()
-    );
+        let started = Instant::now();
+        daemon.signal(signal);
+        let status = daemon
+            .wait_exit(Duration::from_secs(3))
+            .await
+            .unwrap_or_else(|| panic!("no exit within 3 s of {signal}\n{}", daemon.log_tail(20)));
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "exit {status} after {:?}",
+            started.elapsed()
+        );
+    }
 }
 
 #[tokio::test]
