@@ -151,6 +151,13 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
     let target = source.target(&opts);
     let attempt = async {
         resolve(&target).await?;
+        // The pool retries refused or reset connects internally until its
+        // acquire timeout and then reports only `PoolTimedOut`; one direct
+        // connect first fails fast with the real reason (refused, auth, …).
+        let first = PgConnection::connect_with(&opts)
+            .await
+            .map_err(|e| describe(&e, &target))?;
+        let _ = first.close().await;
         PgPoolOptions::new()
             .max_connections(POOL_MAX_CONNECTIONS)
             .min_connections(0)
