@@ -634,3 +634,33 @@ async fn health_answers_starting_or_unconfigured_from_the_first_moment() {
         }
     }
 }
+
+#[tokio::test]
+async fn server_not_running_at_startup_is_named_in_health() {
+    let port = crate::support::closed_port();
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_STARTUP_RETRY_ATTEMPTS", "2")
+        .start()
+        .await;
+    let body = json!({
+        "host": "127.0.0.1", "port": port, "database": "d", "username": "u", "password": "pw",
+    });
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let reason = format!("connection refused. Is PostgreSQL running at 127.0.0.1:{port}?");
+    let expected = format!("Database startup failed: {reason}");
+    // Two refused attempts and one backoff (≤ 500 ms): well under the connect timeout.
+    let r = daemon
+        .wait_for_health(
+            |r| health_error(r) == Some(expected.as_str()),
+            Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(r.body, json!({"status": "unhealthy", "error": expected}));
+    let s = daemon.get(STATUS).await.body;
+    assert_eq!(s["state"], "failed", "{s}");
+    assert_eq!(s["last_error"], json!(reason), "{s}");
+}
