@@ -485,3 +485,34 @@ async fn password_unusable_for_scram_is_named_without_echoing_it() {
     );
     assert_no_files(&daemon);
 }
+
+#[tokio::test]
+async fn save_into_an_unusable_folder_is_a_500_naming_it() {
+    let db = pg::shared().create_database().await;
+    let parent = tempfile::tempdir().unwrap();
+    let blocker = parent.path().join("file");
+    std::fs::write(&blocker, b"").unwrap();
+    let dir = blocker.join("cfg");
+    let daemon = TestDaemon::builder()
+        .config_dir(ConfigDir::Path(dir.clone()))
+        .secret(&db.password)
+        .start()
+        .await;
+
+    let r = daemon.save_connection(&db).await;
+    assert_eq!(
+        r.error_message(StatusCode::INTERNAL_SERVER_ERROR),
+        format!(
+            "Failed to save connection settings: cannot create folder {}: Not a directory (os error 20)",
+            dir.display()
+        )
+    );
+    // The folder is unusable for reading too, and /health says so.
+    let r = daemon.get("/health").await;
+    assert_eq!(
+        r.body["error"],
+        "Stored connection settings cannot be read: fernet.key cannot be read: \
+         Not a directory (os error 20). Save connection settings again."
+    );
+    assert!(!daemon.logs().contains(&db.password));
+}
