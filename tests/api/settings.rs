@@ -508,7 +508,16 @@ async fn save_into_an_unusable_folder_is_a_500_naming_it() {
         )
     );
     // The folder is unusable for reading too, and /health says so.
-    let r = daemon.get("/health").await;
+    let r = daemon
+        .wait_for_health(
+            |r| {
+                r.body["error"]
+                    .as_str()
+                    .is_some_and(|e| !e.starts_with("Database is starting"))
+            },
+            Duration::from_secs(10),
+        )
+        .await;
     assert_eq!(
         r.body["error"],
         "Stored connection settings cannot be read: fernet.key cannot be read: \
