@@ -664,3 +664,42 @@ async fn server_not_running_at_startup_is_named_in_health() {
     assert_eq!(s["state"], "failed", "{s}");
     assert_eq!(s["last_error"], json!(reason), "{s}");
 }
+
+#[tokio::test]
+async fn daemon_started_while_the_server_is_down_connects_once_it_is_up() {
+    let cluster = PgCluster::start();
+    let db = cluster.create_database().await;
+    let first = TestDaemon::builder().secret(&db.password).start().await;
+    assert_eq!(first.save_connection(&db).await.status, StatusCode::OK);
+    first.wait_until_healthy(Duration::from_secs(10)).await;
+    assert_eq!(first.terminate().await.code(), Some(0));
+    cluster.stop();
+
+    let daemon = TestDaemon::builder()
+        .config_dir(first.config_dir_handle())
+        .secret(&db.password)
+        .start()
+        .await;
+    let expected = format!(
+        "Database startup failed: connection refused. Is PostgreSQL running at 127.0.0.1:{}?",
+        cluster.port()
+    );
+    // Three attempts (the default) with backoff ≤ 500 ms.
+    daemon
+        .wait_for_health(
+            |r| health_error(r) == Some(expected.as_str()),
+            Duration::from_secs(5),
+        )
+        .await;
+    let s = daemon.get(STATUS).await.body;
+    assert_eq!(s["state"], "failed", "{s}");
+    assert!(s["attempt"].as_u64().unwrap() >= 3, "{s}");
+
+    cluster.start_again();
+    daemon.wait_until_healthy(Duration::from_secs(5)).await;
+    let s = daemon.get(STATUS).await.body;
+    assert_eq!(
+        (s["state"].clone(), s["attempt"].clone()),
+        (json!("ready"), json!(0))
+    );
+}
