@@ -135,6 +135,25 @@ async fn save_makes_ready_without_restart_and_survives_a_restart() {
     );
     assert!(!r.text.contains(&db.password));
 
+    // Readiness logs every transition at debug with the old and new state.
+    let transitions: Vec<String> = daemon
+        .logs()
+        .lines()
+        .map(strip_ansi)
+        .filter(|l| l.contains(" DEBUG ") && l.contains("db state"))
+        .collect();
+    for (from, to) in [
+        ("unconfigured", "connecting (attempt 1)"),
+        ("connecting (attempt 1)", "migrating"),
+        ("migrating", "ready"),
+    ] {
+        let want = format!("from={from} to={to} ");
+        assert!(
+            transitions.iter().any(|l| l.contains(&want)),
+            "no transition {want:?} in {transitions:#?}"
+        );
+    }
+
     let status = daemon.terminate().await;
     assert_eq!(status.code(), Some(0));
     let again = TestDaemon::builder()
