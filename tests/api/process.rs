@@ -316,3 +316,45 @@ async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn sigterm_while_the_server_hangs_exits_0_within_a_few_seconds() {
+    let db = pg::shared().create_database().await;
+    let proxy = crate::support::FreezableProxy::start(db.port).await;
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "30")
+        .env("TASKFLOW_DB_PING_INTERVAL_MS", "100")
+        .secret(&db.password)
+        .start()
+        .await;
+    let mut body = db.credentials_json();
+    body["port"] = json!(proxy.port());
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    proxy.set_frozen(true);
+    // Wait until a ping hangs on the frozen connection (it would wait 30 s).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proxy.held() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no ping reached the frozen proxy"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let started = Instant::now();
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon
+        .wait_exit(Duration::from_secs(8))
+        .await
+        .unwrap_or_else(|| panic!("no exit within 8 s\n{}", daemon.log_tail(20)));
+    assert_eq!(status.code(), Some(0), "exit {status}");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -223,6 +223,7 @@ impl Drop for EchoServer {
 pub struct FreezableProxy {
     port: u16,
     frozen: Arc<std::sync::atomic::AtomicBool>,
+    held: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -235,10 +236,13 @@ impl FreezableProxy {
         let port = listener.local_addr().expect("local_addr").port();
         let frozen = Arc::new(AtomicBool::new(false));
         let flag = frozen.clone();
+        let held = Arc::new(AtomicUsize::new(0));
+        let held_count = held.clone();
         let task = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             while let Ok((client, _)) = listener.accept().await {
                 let flag = flag.clone();
+                let held = held_count.clone();
                 conns.spawn(async move {
                     while flag.load(Ordering::SeqCst) {
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -249,11 +253,19 @@ impl FreezableProxy {
                     };
                     let (cr, cw) = client.into_split();
                     let (sr, sw) = server.into_split();
-                    tokio::join!(pump(cr, sw, flag.clone()), pump(sr, cw, flag));
+                    tokio::join!(
+                        pump(cr, sw, flag.clone(), held.clone()),
+                        pump(sr, cw, flag, held)
+                    );
                 });
             }
         });
-        FreezableProxy { port, frozen, task }
+        FreezableProxy {
+            port,
+            frozen,
+            held,
+            task,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -263,12 +275,18 @@ impl FreezableProxy {
     pub fn set_frozen(&self, frozen: bool) {
         self.frozen.store(frozen, Ordering::SeqCst);
     }
+
+    /// Chunks that arrived while frozen (a request that is now hanging).
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
 }
 
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     frozen: Arc<std::sync::atomic::AtomicBool>,
+    held: Arc<AtomicUsize>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0; 16 * 1024];
@@ -277,6 +295,9 @@ async fn pump(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if frozen.load(Ordering::SeqCst) {
+            held.fetch_add(1, Ordering::SeqCst);
+        }
         while frozen.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
