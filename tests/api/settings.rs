@@ -42,6 +42,20 @@ async fn test_connection_ok_ignores_hostile_pg_environment() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body, json!({"status": "ok"}));
     assert!(!dir.exists(), "test-connection created the config folder");
+
+    // `localhost` resolves to ::1 as well; the server listens on 127.0.0.1 only.
+    let mut local = db.credentials_json();
+    local["host"] = json!("localhost");
+    let r = daemon.post_json(TEST, &local).await;
+    assert_eq!(
+        (r.status, r.body),
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    assert!(!dir.exists(), "test-connection created the config folder");
+
+    // The daemon's own pool ignores the environment too.
+    assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
     assert!(!daemon.logs().contains(&db.password), "password in the log");
 }
 
