@@ -118,3 +118,39 @@ async fn restart_storm_stops_the_daemon_with_a_non_zero_exit() {
     assert_eq!(status.code(), Some(1), "exit status {status}");
     assert!(!daemon.stderr().contains("panicked at") || daemon.stderr().contains("test hook"));
 }
+
+async fn daemon_sessions(db: &pg::TestDb) -> i64 {
+    let mut conn = db.connect().await.unwrap();
+    sea_orm::sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE application_name = 'taskflowd' AND datname = $1",
+    )
+    .bind(&db.name)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn restarted_db_supervisor_does_not_leak_sessions() {
+    let (daemon, db) = healthy_daemon().await;
+    let before = daemon_sessions(&db).await;
+
+    for n in 1..=3 {
+        panic_actor(&daemon, "db_supervisor").await;
+        wait_restart(&daemon, "db_supervisor", n).await;
+        daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = daemon_sessions(&db).await;
+        if now <= before.max(1) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{now} daemon sessions after 3 restarts (was {before})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
