@@ -98,6 +98,11 @@ const PG_ENV: &[&str] = &[
     "PGOPTIONS",
 ];
 
+/// sqlx logs every PostgreSQL notice verbatim under this target, bypassing
+/// the scrubbing of server text in `db::connect`; a server (or proxy) that
+/// echoes the password in a notice would put it in the log. Always off.
+const SERVER_NOTICES_OFF: &str = "sqlx::postgres::notice=off";
+
 fn main() -> ExitCode {
     scrub_pg_environment();
     let cli = Cli::parse();
@@ -147,7 +152,7 @@ fn main() -> ExitCode {
             ))
         }
         Command::Serve => {
-            let filter = settings.log_filter(&env);
+            let filter = format!("{},{SERVER_NOTICES_OFF}", settings.log_filter(&env));
             if let Err(e) = telemetry::init(&filter, settings.log_format, std::io::stderr) {
                 return fail(2, &e.to_string());
             }

@@ -331,6 +331,12 @@ impl DbSupervisorState {
             self.set_state(DbState::Unconfigured);
             return;
         }
+        // The old configuration's failure or loss is history: `attempt` derives
+        // the next state from the current one, so start from a clean slate.
+        self.state = DbState::Connecting {
+            attempt: 0,
+            last_error: None,
+        };
         let generation = self.generation;
         if myself
             .cast(DbSupervisorMsg::Attempt { generation })

@@ -79,7 +79,9 @@ impl ConnectionSource {
             database: opts.get_database().unwrap_or_default().to_owned(),
             password: match self {
                 Self::Saved(c) => Some(c.password.clone()),
-                Self::Url(_) => None,
+                Self::Url(url) => {
+                    url_password(url.expose()).map(crate::security::password::Password::new)
+                }
             },
             has_root_cert: match self {
                 Self::Saved(c) => c.ssl_root_cert.is_some(),
@@ -107,14 +109,21 @@ impl ConnectionSource {
 /// keys sqlx reads for it (`sslrootcert`, `ssl-root-cert`, `ssl-ca`).
 /// sqlx has no getter for it on `PgConnectOptions`.
 fn url_has_root_cert(url: &str) -> bool {
-    let Some((_, query)) = url.split_once('?') else {
-        return false;
-    };
-    let query = query.split('#').next().unwrap_or_default();
-    query.split('&').any(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        matches!(key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
+    url::Url::parse(url).is_ok_and(|u| {
+        u.query_pairs().any(|(key, value)| {
+            matches!(&*key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
+        })
     })
+}
+
+/// The (percent-decoded) password of a `postgres://user:password@host/…` URL,
+/// so that server text echoing it can be scrubbed like a saved password.
+fn url_password(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let decoded = percent_encoding::percent_decode_str(parsed.password()?)
+        .decode_utf8()
+        .ok()?;
+    Some(decoded.into_owned()).filter(|p| !p.is_empty())
 }
 
 /// Driver options from saved credentials, field by field.
@@ -196,6 +205,13 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
     let attempt = async {
         source.check_files().await?;
         resolve(&target).await?;
+        // The pool retries refused or reset connects internally until its
+        // acquire timeout and then reports only `PoolTimedOut`; one direct
+        // connect first fails fast with the real reason (refused, auth, …).
+        let first = PgConnection::connect_with(&opts)
+            .await
+            .map_err(|e| describe(&e, &target))?;
+        let _ = first.close().await;
         PgPoolOptions::new()
             .max_connections(POOL_MAX_CONNECTIONS)
             .min_connections(0)
@@ -300,6 +316,18 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
             t.host, t.port
         ),
         sqlx::Error::Tls(e) => format!("TLS error with {}:{}: {e}", t.host, t.port),
+        // sqlx reports SASLprep failures with the offending character in the
+        // text (`Failed to saslprep password: Error(ProhibitedCharacter(..))`).
+        sqlx::Error::Configuration(e) if e.to_string().contains("saslprep password") => {
+            "the password contains a character that PostgreSQL's SCRAM authentication \
+             does not allow (such as a control character)"
+                .to_owned()
+        }
+        sqlx::Error::Configuration(e) if e.to_string().contains("saslprep username") => {
+            "the user name contains a character that PostgreSQL's SCRAM authentication \
+             does not allow"
+                .to_owned()
+        }
         sqlx::Error::PoolTimedOut => format!("timed out connecting to {}:{}", t.host, t.port),
         sqlx::Error::Protocol(p) => format!("unexpected reply from {}:{}: {p}", t.host, t.port),
         other => format!("{other}"),
@@ -508,6 +536,16 @@ mod tests {
             plain.options().unwrap().get_ssl_mode(),
             PgSslMode::Require
         ));
+    }
+
+    #[test]
+    fn url_password_is_decoded() {
+        assert_eq!(
+            url_password("postgres://u:s3cr%20t%2Fx%40y@h:5432/d?sslmode=disable").as_deref(),
+            Some("s3cr t/x@y")
+        );
+        assert_eq!(url_password("postgres://u@h/d"), None);
+        assert_eq!(url_password("postgres://h/d"), None);
     }
 
     #[test]

@@ -1,0 +1,156 @@
+//! The supervisor: panicking actors are restarted and the daemon converges
+//! back to healthy; a panicking handler is a 500; a restart storm ends the
+//! process with a non-zero exit.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestDaemon, pg};
+
+async fn healthy_daemon() -> (TestDaemon, pg::TestDb) {
+    let db = pg::shared().create_database().await;
+    let daemon = TestDaemon::builder().secret(&db.password).start().await;
+    assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    (daemon, db)
+}
+
+fn restarts_logged(daemon: &TestDaemon, actor: &str) -> usize {
+    daemon
+        .logs()
+        .lines()
+        .filter(|l| l.contains("child actor ended; restarting") && l.contains(actor))
+        .count()
+}
+
+async fn panic_actor(daemon: &TestDaemon, actor: &str) {
+    let r = daemon
+        .send(daemon.request(
+            reqwest::Method::POST,
+            &format!("/__test/actor-panic/{actor}"),
+        ))
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (StatusCode::ACCEPTED, json!({"sent": true})),
+        "{actor}"
+    );
+}
+
+async fn wait_restart(daemon: &TestDaemon, actor: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while restarts_logged(daemon, actor) < n {
+        assert!(
+            Instant::now() < deadline,
+            "{actor} was not restarted\n{}",
+            daemon.log_tail(30)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn each_panicking_actor_is_restarted_and_the_daemon_converges() {
+    let (daemon, db) = healthy_daemon().await;
+    let pid = daemon.pid();
+
+    for actor in ["credential_store", "readiness", "db_supervisor"] {
+        panic_actor(&daemon, actor).await;
+        wait_restart(&daemon, actor, 1).await;
+        daemon.wait_until_healthy(Duration::from_secs(10)).await;
+        // The restarted children answer.
+        let r = daemon.get("/api/v1/settings/connection").await;
+        assert_eq!(r.status, StatusCode::OK, "{actor}: {}", r.text);
+        assert_eq!(r.body["database"], json!(db.name));
+        let r = daemon.get("/api/v1/settings/status").await;
+        assert_eq!(r.body["state"], "ready", "{actor}: {}", r.text);
+        assert_eq!(r.body["connection"]["database"], json!(db.name));
+    }
+    assert_eq!(daemon.pid(), pid, "same process");
+    assert!(daemon.try_exit_status().is_none());
+}
+
+#[tokio::test]
+async fn panicking_handler_is_a_500_and_the_next_request_works() {
+    let daemon = TestDaemon::start().await;
+
+    let r = daemon.get("/__test/panic").await;
+    assert_eq!(
+        r.error_message(StatusCode::INTERNAL_SERVER_ERROR),
+        "Internal server error"
+    );
+    assert_eq!(r.body, json!({"error": "Internal server error"}));
+
+    let r = daemon.get("/api/v1/settings/status").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = daemon.get("/health").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(daemon.try_exit_status().is_none());
+}
+
+#[tokio::test]
+async fn restart_storm_stops_the_daemon_with_a_non_zero_exit() {
+    let daemon = TestDaemon::start().await;
+
+    // Six restarts of one child well inside 10 s; each panic goes to the
+    // current (restarted) actor.
+    for n in 1..=6 {
+        if daemon.try_exit_status().is_some() {
+            break;
+        }
+        panic_actor(&daemon, "readiness").await;
+        if n < 6 {
+            wait_restart(&daemon, "readiness", n).await;
+        }
+    }
+    let status = daemon
+        .wait_exit(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "daemon still runs after a restart storm\n{}",
+                daemon.log_tail(30)
+            )
+        });
+    assert!(!status.success(), "exit status {status}");
+    assert_eq!(status.code(), Some(1), "exit status {status}");
+    assert!(!daemon.stderr().contains("panicked at") || daemon.stderr().contains("test hook"));
+}
+
+async fn daemon_sessions(db: &pg::TestDb) -> i64 {
+    let mut conn = db.connect().await.unwrap();
+    sea_orm::sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE application_name = 'taskflowd' AND datname = $1",
+    )
+    .bind(&db.name)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn restarted_db_supervisor_does_not_leak_sessions() {
+    let (daemon, db) = healthy_daemon().await;
+    let before = daemon_sessions(&db).await;
+
+    for n in 1..=3 {
+        panic_actor(&daemon, "db_supervisor").await;
+        wait_restart(&daemon, "db_supervisor", n).await;
+        daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = daemon_sessions(&db).await;
+        if now <= before.max(1) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{now} daemon sessions after 3 restarts (was {before})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
