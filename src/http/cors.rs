@@ -14,7 +14,17 @@ const HEADERS: &str = "authorization, content-type";
 
 /// `OPTIONS` preflight from an allowed origin → 204 with the CORS headers.
 pub fn preflight() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    warp::options()
+    // Not `warp::options()`: its rejection is "405" for every other method,
+    // which would turn every unknown path into a 405 instead of a 404.
+    warp::method()
+        .and_then(|m: warp::http::Method| {
+            std::future::ready(if m == warp::http::Method::OPTIONS {
+                Ok(())
+            } else {
+                Err(warp::reject::not_found())
+            })
+        })
+        .untuple_one()
         .and(warp::header::<String>("origin"))
         .and(warp::header::<String>("access-control-request-method"))
         .map(|origin: String, _method: String| {
