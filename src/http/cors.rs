@@ -3,7 +3,7 @@
 //! this code is trusted and is echoed back exactly — never `*`, and never
 //! with credentials, so no permissive CORS header is ever sent.
 
-use warp::http::{HeaderValue, StatusCode, header};
+use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
@@ -13,11 +13,26 @@ const METHODS: &str = "GET, POST, PATCH, DELETE";
 const HEADERS: &str = "authorization, content-type";
 
 /// `OPTIONS` preflight from an allowed origin → 204 with the CORS headers.
+///
+/// Anything else is rejected as "not found", never with warp's
+/// `MethodNotAllowed` or `MissingHeader`: this filter is tried on every path,
+/// and such a rejection would outrank the routes' own 404 (warp drops
+/// "not found" when combining rejections), turning every unknown path into a 405.
 pub fn preflight() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    warp::options()
-        .and(warp::header::<String>("origin"))
-        .and(warp::header::<String>("access-control-request-method"))
-        .map(|origin: String, _method: String| {
+    warp::method()
+        .and(warp::header::optional::<String>("origin"))
+        .and(warp::header::optional::<String>(
+            "access-control-request-method",
+        ))
+        .and_then(
+            |method: Method, origin: Option<String>, requested: Option<String>| async move {
+                match (origin, requested) {
+                    (Some(origin), Some(_)) if method == Method::OPTIONS => Ok(origin),
+                    _ => Err(warp::reject::not_found()),
+                }
+            },
+        )
+        .map(|origin: String| {
             let mut res =
                 warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
             let h = res.headers_mut();
