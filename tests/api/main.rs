@@ -11,5 +11,6 @@ mod harness;
 mod health;
 mod helpers;
 mod members;
+mod openapi;
 mod security;
 mod tls;
