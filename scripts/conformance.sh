@@ -2,7 +2,7 @@
 # Conformance fuzzing: schemathesis against a live daemon, with the document
 # the daemon itself serves at /openapi.json. See docs/conformance.md.
 #   scripts/conformance.sh            (needs `schemathesis` on PATH; .ci/run installs it)
-#   MAX_EXAMPLES=200 scripts/conformance.sh
+#   MAX_EXAMPLES=1000 SEED=1 scripts/conformance.sh
 # Starts a throwaway private PostgreSQL cluster, builds and starts the debug
 # daemon with a temporary config folder, saves the credentials, waits for
 # /health 200, runs schemathesis, then stops everything and removes its temp
@@ -15,7 +15,7 @@ die() { printf 'conformance: %s\n' "$*" >&2; exit 1; }
 # shellcheck source=scripts/lib/pg.sh
 . scripts/lib/pg.sh
 
-MAX_EXAMPLES=${MAX_EXAMPLES:-50}
+MAX_EXAMPLES=${MAX_EXAMPLES:-100}
 SEED=${SEED:-$RANDOM}
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 # Not fuzzed, see docs/conformance.md: a valid random body would repoint the
@@ -72,6 +72,18 @@ status=0
 schemathesis run "$API/openapi.json" \
   --checks "$CHECKS" \
   --exclude-path-regex "$EXCLUDED" \
+  --max-examples "$MAX_EXAMPLES" \
+  --seed "$SEED" \
+  --workers 1 \
+  --request-timeout 10 \
+  --report junit --report-dir "$WORK/report" \
+  || status=$?
+say "schemathesis, negative mode only, on ${EXCLUDED}: every invalid body is refused"
+schemathesis run "$API/openapi.json" \
+  --checks "$CHECKS,negative_data_rejection" \
+  --include-path-regex "$EXCLUDED" \
+  --mode negative \
+  --phases coverage,fuzzing \
   --max-examples "$MAX_EXAMPLES" \
   --seed "$SEED" \
   --workers 1 \
