@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Conformance fuzzing: schemathesis against a live daemon, with the document
 # the daemon itself serves at /openapi.json. See docs/conformance.md.
-#   scripts/conformance.sh            (needs `schemathesis` on PATH; .ci/run installs it)
+#   scripts/conformance.sh            (needs python3 with schemathesis 4.x; .ci/run installs it)
 #   MAX_EXAMPLES=1000 SEED=1 scripts/conformance.sh
 # Starts a throwaway private PostgreSQL cluster, builds and starts the debug
 # daemon with a temporary config folder, saves the credentials, waits for
@@ -23,7 +23,10 @@ CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,respo
 EXCLUDED='^/api/v1/settings/(save|test)-connection$'
 
 command -v curl >/dev/null || die "curl is needed"
-command -v schemathesis >/dev/null || die "schemathesis is needed: python3 -m pip install 'schemathesis==4.32.5'"
+# Run as a module: pip may put the `schemathesis` entry point off PATH.
+schemathesis() { python3 -m schemathesis.cli "$@"; }
+schemathesis --version >/dev/null 2>&1 \
+  || die "schemathesis is needed: python3 -m pip install 'schemathesis==4.32.5'"
 pg_bin initdb >/dev/null
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 WORK=$(mktemp -d /tmp/taskflowd-conformance-XXXXXX)
