@@ -23,8 +23,9 @@ CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,respo
 EXCLUDED='^/api/v1/settings/(save|test)-connection$'
 
 command -v curl >/dev/null || die "curl is needed"
-# Run as a module: pip may put the `schemathesis` entry point off PATH.
-schemathesis() { python3 -m schemathesis.cli "$@"; }
+# Run as a module: pip may put the `schemathesis` entry point off PATH. Run
+# in the work folder: schemathesis keeps a `.schemathesis/` cache in its cwd.
+schemathesis() { (cd "${WORK:-.}" && python3 -m schemathesis.cli "$@"); }
 schemathesis --version >/dev/null 2>&1 \
   || die "schemathesis is needed: python3 -m pip install 'schemathesis==4.32.5'"
 pg_bin initdb >/dev/null
