@@ -13,25 +13,18 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'try-it: %s\n' "$*" >&2; exit 1; }
 
-pg_bin() {
-  if command -v "$1" >/dev/null 2>&1; then command -v "$1"; return; fi
-  local found
-  found=$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$found" ] || die "$1 not found: install PostgreSQL (Debian: apt-get install postgresql)"
-  echo "$found"
-}
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/lib/pg.sh
+. scripts/lib/pg.sh
 
 command -v curl >/dev/null || die "curl is needed"
-INITDB=$(pg_bin initdb); PG_CTL=$(pg_bin pg_ctl)
+pg_bin initdb >/dev/null
 WORK=$(mktemp -d /tmp/taskflowd-try-XXXXXX)
 chmod 755 "$WORK"
 DAEMON_PID=
 cleanup() {
   set +e
   [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
-  [ -d "$WORK/data" ] && as_pg "$PG_CTL" -D "$WORK/data" -m immediate stop >/dev/null 2>&1
+  pg_stop "$WORK"
   rm -rf "$WORK"
   echo "try-it: stopped everything and removed $WORK"
 }
@@ -41,19 +34,11 @@ trap 'exit 130' INT TERM
 PG_PORT=$(free_port); API_PORT=$(free_port)
 ADMIN_PW="admin-$RANDOM$RANDOM"
 PASSWORD="try it p@ss:$RANDOM$RANDOM"   # spaces and URL-reserved characters on purpose
-mkdir -p "$WORK/cfg"; printf '%s' "$ADMIN_PW" > "$WORK/pw"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK" "$WORK/pw"
+mkdir -p "$WORK/cfg"
 
 say "Starting a private PostgreSQL cluster on 127.0.0.1:$PG_PORT (scram-sha-256)"
-as_pg "$INITDB" -D "$WORK/data" -U postgres --auth-host=scram-sha-256 --auth-local=trust \
-  --pwfile="$WORK/pw" -E UTF8 --locale=C >/dev/null
-cat >> "$WORK/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$WORK'
-EOF
-as_pg "$PG_CTL" -D "$WORK/data" -l "$WORK/pg.log" -w start >/dev/null
-as_pg psql -h "$WORK" -p "$PG_PORT" -U postgres -d postgres -qAt \
+pg_start "$WORK" "$PG_PORT" "$ADMIN_PW"
+pg_psql "$WORK" "$PG_PORT" \
   -c "CREATE ROLE team_lead LOGIN PASSWORD '${PASSWORD//\'/\'\'}'" \
   -c "CREATE DATABASE taskflow OWNER team_lead" >/dev/null
 echo "database taskflow, role team_lead (password kept out of this output)"

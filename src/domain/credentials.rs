@@ -17,7 +17,7 @@ const MAX_PASSWORD_CHARS: usize = 1024;
 const MAX_PATH_CHARS: usize = 4096;
 
 /// libpq's `sslmode` values that taskflowd accepts (libpq's meaning; `allow` is not offered).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SslMode {
     /// Plain TCP only.
@@ -152,7 +152,7 @@ impl DbCredentials {
 }
 
 /// The saved settings without the password, for the Settings page and `/settings/status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectionSummary {
     /// Host name or address.
     pub host: String,

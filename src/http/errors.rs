@@ -23,7 +23,8 @@ use crate::db::connect::is_connection_error;
 use crate::domain::ValidationError;
 
 /// The body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorBody)]
 pub struct ErrorBody<'a> {
     /// What went wrong, in words a user can act on; never a secret.
     pub error: &'a str,

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod filters;
 pub mod health;
 pub mod members;
+pub mod openapi;
 pub mod settings;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
@@ -40,6 +41,8 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         );
     let all = cors::preflight()
         .or(health::routes(ctx.clone()))
+        .unify()
+        .or(openapi::routes())
         .unify()
         .or(api)
         .unify();

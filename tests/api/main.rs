@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod lifecycle;
 mod members;
+mod openapi;
 mod process;
 mod security;
 mod settings;

@@ -1,0 +1,547 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 description of every route, generated
+//! from the code with `utoipa` and served as a string serialised once.
+//!
+//! The `#[utoipa::path]` declarations live here, on documentation-only
+//! functions named after the real handlers (`settings::status`,
+//! `members::create`, …), so the resource files stay as they are. Response
+//! and request schemas come from the real types where they exist
+//! ([`ConnectionSummary`], the member entity `Model` as `Member`,
+//! [`ErrorBody`]); request bodies, parsed by hand from JSON in `domain`, get
+//! the schema-only structs below with exactly the validators' limits.
+//!
+//! Statuses every route shares are added by [`CommonResponses`] rather than
+//! repeated: 403 (the Host/Origin guard) and 500 everywhere; 400 and 401 plus
+//! the optional bearer scheme under `/api/v1`; 411, 413 and 415 on every
+//! route with a body. 405 is never listed: an operation is a (path, method)
+//! pair that exists, and every method not listed for a path answers 405.
+//!
+//! Drift is caught from both sides: `tests/api/openapi.rs` checks that the
+//! document lists exactly the routes the router serves, and
+//! `scripts/conformance.sh` (schemathesis, in CI) checks that the live
+//! daemon's statuses, content types and bodies match what is written here.
+
+use std::sync::LazyLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, SecurityRequirement};
+use utoipa::{Modify, OpenApi, ToSchema};
+use warp::http::StatusCode;
+use warp::http::header::CONTENT_TYPE;
+use warp::reply::{Reply, Response as WarpResponse};
+use warp::{Filter, Rejection};
+
+use super::errors::{ErrorBody, error_response};
+use crate::db::entities::member::Model as Member;
+use crate::domain::credentials::{ConnectionSummary, SslMode};
+
+/// The error envelope's schema (`ErrorBody` borrows its message).
+type Envelope = ErrorBody<'static>;
+
+/// The route.
+pub fn routes() -> impl Filter<Extract = (WarpResponse,), Error = Rejection> + Clone {
+    // Serialised now, at startup, rather than on the first request.
+    LazyLock::force(&DOCUMENT);
+    warp::path("openapi.json")
+        .and(warp::path::end())
+        .and(warp::get())
+        .map(serve)
+}
+
+/// The document as served; `None` only if serialisation failed (logged).
+static DOCUMENT: LazyLock<Option<String>> = LazyLock::new(|| match document().to_json() {
+    Ok(json) => Some(json),
+    Err(e) => {
+        tracing::error!(error = %e, "the OpenAPI document cannot be serialised");
+        None
+    }
+});
+
+fn serve() -> WarpResponse {
+    match DOCUMENT.as_deref() {
+        Some(json) => {
+            warp::reply::with_header(json, CONTENT_TYPE, "application/json").into_response()
+        }
+        None => error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+    }
+}
+
+/// The OpenAPI document, built from the declarations below.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "taskflowd",
+        description = "The TaskFlow backend daemon's HTTP API, on loopback. Every error body is \
+                       `{\"error\": string}`; `/health` adds `status`. Every request must carry an \
+                       allowed `Host` (and `Origin`, when sent): otherwise 403. A method not listed \
+                       for a path answers 405 `Method Not Allowed`, a path not listed 404 `Not Found`. \
+                       An `OPTIONS` CORS preflight from an allowed origin answers 204 on any path."
+    ),
+    paths(
+        health,
+        openapi_json,
+        status,
+        saved_connection,
+        test_connection,
+        save_connection,
+        list,
+        create,
+        get,
+        update,
+        delete
+    ),
+    components(schemas(
+        Envelope,
+        Healthy,
+        Unhealthy,
+        SettingsStatus,
+        ConnectionSummary,
+        SslMode,
+        ConnectionSettings,
+        Outcome,
+        Member,
+        NewMember,
+        MemberPatch
+    )),
+    modifiers(&CommonResponses),
+    tags(
+        (name = "health", description = "Liveness of the daemon and its database"),
+        (name = "meta", description = "This document"),
+        (name = "settings", description = "The team database's connection settings"),
+        (name = "members", description = "Team members")
+    )
+)]
+struct ApiDoc;
+
+// ---- schema-only types ----------------------------------------------------
+
+/// `/health` when the database is ready.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Healthy {
+    status: HealthyStatus,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum HealthyStatus {
+    Healthy,
+}
+
+/// `/health` otherwise, with the reason.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Unhealthy {
+    status: UnhealthyStatus,
+    /// Why, e.g. `Database connection is not configured. Save connection settings first.`
+    error: String,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum UnhealthyStatus {
+    Unhealthy,
+}
+
+/// The lifecycle state's name (`DbState::name`).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum StateName {
+    Unconfigured,
+    Connecting,
+    Migrating,
+    Ready,
+    Reconnecting,
+    Failed,
+}
+
+/// `GET /api/v1/settings/status`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct SettingsStatus {
+    /// Whether credentials (saved or from `TASKFLOW_DATABASE_URL`) exist.
+    configured: bool,
+    state: StateName,
+    /// Connection attempt number; 0 when not connecting.
+    attempt: u32,
+    /// The most recent error, if the state carries one.
+    #[schema(required = true)]
+    last_error: Option<String>,
+    /// RFC 3339, when ready.
+    #[schema(required = true, format = DateTime)]
+    ready_since: Option<String>,
+    /// The saved connection without the password.
+    #[schema(required = true)]
+    connection: Option<ConnectionSummary>,
+    /// The daemon's version.
+    version: String,
+}
+
+/// The body of `test-connection` and `save-connection`. Names are trimmed
+/// and must not contain control characters; the password is kept exactly as
+/// sent and must not contain NUL. Unknown fields are ignored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ConnectionSettings {
+    /// One TCP host name or address (no commas, not a socket path).
+    #[schema(min_length = 1, max_length = 255)]
+    host: String,
+    #[schema(minimum = 1, maximum = 65535)]
+    port: u16,
+    #[schema(min_length = 1, max_length = 255)]
+    database: String,
+    #[schema(min_length = 1, max_length = 255)]
+    username: String,
+    #[schema(min_length = 1, max_length = 1024, format = Password)]
+    password: String,
+    /// libpq's meaning; `prefer` when absent or null.
+    ssl_mode: Option<SslMode>,
+    /// Absolute path of a PEM file with the CA certificate(s); only with
+    /// `require`, `verify-ca` (where it is required) or `verify-full`.
+    #[schema(max_length = 4096)]
+    ssl_root_cert: Option<String>,
+}
+
+/// `{"status": "ok"}` or `{"status": "saved"}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Outcome {
+    status: OutcomeStatus,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum OutcomeStatus {
+    Ok,
+    Saved,
+}
+
+/// The body of `POST /api/v1/members`. Strings are trimmed; the name must not
+/// contain control characters. Unknown fields are ignored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct NewMember {
+    #[schema(min_length = 1, max_length = 100)]
+    name: String,
+    #[schema(max_length = 320, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: String,
+    /// `true` when absent.
+    #[schema(nullable = false)]
+    active: Option<bool>,
+}
+
+/// The body of `PATCH /api/v1/members/{id}`: only the given fields change;
+/// `null` is refused (`<field>: field cannot be null`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct MemberPatch {
+    #[schema(nullable = false, min_length = 1, max_length = 100)]
+    name: Option<String>,
+    #[schema(
+        nullable = false,
+        max_length = 320,
+        pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )]
+    email: Option<String>,
+    #[schema(nullable = false)]
+    active: Option<bool>,
+}
+
+// ---- operations (documentation only; named after the real handlers) -------
+
+/// Whether the daemon can serve: 200 only when credentials were loaded, the
+/// database answered and all migrations have been applied.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = Healthy),
+        (status = 503, description = "Not ready, with the reason", body = Unhealthy),
+    )
+)]
+#[allow(dead_code)]
+fn health() {}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", body = Object),
+    )
+)]
+#[allow(dead_code)]
+fn openapi_json() {}
+
+/// The database lifecycle and the saved connection (never the password).
+#[utoipa::path(
+    get,
+    path = "/api/v1/settings/status",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The current state", body = SettingsStatus),
+        (status = 503, description = "An internal actor did not answer", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn status() {}
+
+/// The saved settings for the Settings page to prefill, without the password.
+#[utoipa::path(
+    get,
+    path = "/api/v1/settings/connection",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The saved settings", body = ConnectionSummary),
+        (status = 404, description = "`No connection settings saved`", body = Envelope),
+        (status = 500, description = "The stored settings cannot be read", body = Envelope),
+        (status = 503, description = "An internal actor did not answer", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn saved_connection() {}
+
+/// Connects with the given settings and runs `SELECT 1`; persists nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/settings/test-connection",
+    tag = "settings",
+    request_body = ConnectionSettings,
+    responses(
+        (status = 200, description = "`{\"status\":\"ok\"}`", body = Outcome),
+        (status = 400, description = "Invalid field, invalid JSON, or `Connection failed: <reason>`", body = Envelope),
+        (status = 429, description = "Too many connection tests in progress", body = Envelope),
+    )
+)]
+#[allow(dead_code)]
+fn test_connection() {}
+
+/// Encrypts and stores the settings, then reconnects with them; does not
+/// need the database to be reachable.
+#[utoipa::path(
+    post,
+    path = "/api/v1/settings/save-connection",
+    tag = "settings",
+    request_body = ConnectionSettings,
+    responses(
+        (status = 200, description = "`{\"status\":\"saved\"}`", body = Outcome),
+        (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
+        (status = 500, description = "`Failed to save connection settings: <why>`", body = Envelope),
+        (status = 503, description = "An internal actor did not answer", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn save_connection() {}
+
+/// Every member, ordered by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/members",
+    tag = "members",
+    responses(
+        (status = 200, description = "The members", body = Vec<Member>),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn list() {}
+
+/// Adds a member.
+#[utoipa::path(
+    post,
+    path = "/api/v1/members",
+    tag = "members",
+    request_body = NewMember,
+    responses(
+        (status = 201, description = "The new member", body = Member),
+        (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
+        (status = 409, description = "`Member with this email already exists`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn create() {}
+
+/// One member.
+#[utoipa::path(
+    get,
+    path = "/api/v1/members/{id}",
+    tag = "members",
+    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    responses(
+        (status = 200, description = "The member", body = Member),
+        (status = 400, description = "`id: must be a UUID`", body = Envelope),
+        (status = 404, description = "`Member not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn get() {}
+
+/// Changes the given fields of a member.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/members/{id}",
+    tag = "members",
+    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    request_body = MemberPatch,
+    responses(
+        (status = 200, description = "The whole member after the change", body = Member),
+        (status = 400, description = "Malformed id, invalid field or invalid JSON", body = Envelope),
+        (status = 404, description = "`Member not found`", body = Envelope),
+        (status = 409, description = "`Member with this email already exists`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn update() {}
+
+/// Deletes a member that nothing refers to.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/members/{id}",
+    tag = "members",
+    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`id: must be a UUID`", body = Envelope),
+        (status = 404, description = "`Member not found`", body = Envelope),
+        (status = 409, description = "Still referenced by tasks or daily updates", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+#[allow(dead_code)]
+fn delete() {}
+
+// ---- what every route shares ----------------------------------------------
+
+/// Adds the statuses produced outside the handlers (filters and the
+/// rejection handler) to every operation they apply to, and the optional
+/// bearer scheme to `/api/v1`. A status an operation already lists keeps
+/// its own description.
+struct CommonResponses;
+
+const BEARER: &str = "bearer";
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                BEARER,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/api/v1/");
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut common = vec![
+                    ("403", "`Forbidden host` or `Forbidden origin`"),
+                    (
+                        "500",
+                        "`Internal server error` (a bug; the daemon keeps serving)",
+                    ),
+                ];
+                if api {
+                    // Only when a token is configured; anonymous otherwise.
+                    op.security = Some(vec![
+                        SecurityRequirement::default(),
+                        SecurityRequirement::new::<_, [&str; 0], &str>(BEARER, []),
+                    ]);
+                    common.push((
+                        "401",
+                        "`Unauthorized`: a token is configured and the request lacks it",
+                    ));
+                    common.push(("400", "`Bad Request`: a header that is not valid text"));
+                }
+                if op.request_body.is_some() {
+                    common.push(("400", "Invalid field or `Invalid JSON body: …`"));
+                    common.push((
+                        "411",
+                        "`Length Required`: the body was sent without `Content-Length`",
+                    ));
+                    common.push(("413", "`Payload Too Large`: the body is over 64 KiB"));
+                    common.push((
+                        "415",
+                        "`Unsupported Media Type`: the body is not `application/json`",
+                    ));
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| envelope(description));
+                }
+            }
+        }
+    }
+}
+
+/// A response with the error envelope.
+fn envelope(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_is_openapi_3_1_and_serialises() {
+        let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
+        assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = json["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), 8);
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                for status in ["403", "500"] {
+                    assert!(responses.contains_key(status), "{method} {path} {status}");
+                }
+                if path.starts_with("/api/v1/") {
+                    assert!(responses.contains_key("401"), "{method} {path}");
+                }
+                if op.get("requestBody").is_some() {
+                    for status in ["400", "411", "413", "415"] {
+                        assert!(responses.contains_key(status), "{method} {path} {status}");
+                    }
+                }
+            }
+        }
+    }
+}
