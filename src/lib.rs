@@ -12,8 +12,10 @@
 //! - [`actors`]: the supervision tree — `supervisor` owns `credential_store`
 //!   (the only code touching the key and credential files), `db_supervisor`
 //!   (the connection lifecycle state machine) and `readiness` (answers `/health`).
-//! - [`http`]: warp filters per resource, the error envelope in `http::errors`.
-//! - [`db`]: connecting (options built field by field, actionable errors) and migrating.
+//! - [`http`]: warp filters per resource (health, settings, members, openapi),
+//!   the Host/Origin guard and CORS, the error envelope in `http::errors`.
+//! - [`db`]: connecting (options built field by field, actionable errors),
+//!   migrating under an advisory lock, the `members` entity and its queries.
 //! - [`domain`]: types parsed from untrusted input, and the lifecycle state.
 //! - [`security`]: the redacting password type, Fernet key and credential files.
 //! - [`cli`]: operator commands (`status`, `test-connection`, `paths`) that talk to a running daemon.

@@ -189,6 +189,13 @@ fn scrub_pg_environment() {
 
 async fn serve(settings: Settings) -> ExitCode {
     let parent = settings.parent_pid;
+    // Handlers first: a SIGTERM that arrives the moment the port opens (a
+    // shell that gives up early) must still mean a graceful stop, not the
+    // default action that kills the process.
+    let mut signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => return fail(1, &format!("cannot install signal handlers: {e}")),
+    };
     let mut daemon = match Daemon::start(settings).await {
         Ok(d) => d,
         Err(e @ StartupError::PortInUse(_)) => return fail(3, &e.to_string()),
@@ -196,7 +203,7 @@ async fn serve(settings: Settings) -> ExitCode {
         Err(e) => return fail(1, &e.to_string()),
     };
     let code = tokio::select! {
-        why = shutdown_signal() => {
+        why = signals.recv() => {
             tracing::info!(signal = why, "shutting down");
             ExitCode::SUCCESS
         }
@@ -214,23 +221,41 @@ async fn serve(settings: Settings) -> ExitCode {
     code
 }
 
-async fn shutdown_signal() -> &'static str {
-    #[cfg(unix)]
-    {
+/// SIGTERM and SIGINT, registered before anything else can be signalled.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
-            }
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
         }
     }
-    #[cfg(not(unix))]
-    {
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn recv(&mut self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
     }
