@@ -1,10 +1,15 @@
 //! [`Daemon`]: the one start-up seam used by `main` and by tests.
 //!
 //! It binds its own listener (so port 0 works and a busy port is a typed
-//! error instead of warp's bind panic), starts serving at once (so `/health`
-//! answers from the first millisecond), spawns the root supervisor, and
-//! returns a handle that can wait for an unrecoverable failure or shut the
-//! whole thing down gracefully.
+//! error instead of warp's bind panic), spawns the root supervisor, then
+//! serves, and returns a handle that can wait for an unrecoverable failure or
+//! shut the whole thing down gracefully.
+//!
+//! The supervisor is spawned *before* serving so that the first request finds
+//! every actor registered (otherwise an early request got a spurious 503
+//! "did not answer"). That costs `/health` nothing: the port is open from
+//! the bind, connections wait in the accept backlog, and spawning the actors
+//! does no I/O (the DbSupervisor connects later, from its mailbox).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,7 +68,7 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Binds, serves, and starts the actor tree.
+    /// Binds, starts the actor tree, and serves.
     pub async fn start(settings: Settings) -> Result<Self, StartupError> {
         let addr = settings.bind_addr();
         let listener = tokio::net::TcpListener::bind(addr)
@@ -90,6 +95,15 @@ impl Daemon {
             api_token,
             settings: settings.clone(),
         };
+        let args = SupervisorArgs {
+            config_dir: settings.config_dir.clone(),
+            db: DbSettings::from_settings(&settings),
+            directory: directory.clone(),
+        };
+        let (supervisor, supervisor_done) = match Actor::spawn(None, Supervisor, args).await {
+            Ok(pair) => pair,
+            Err(e) => return Err(StartupError::Actors(e.to_string())),
+        };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(
             warp::serve(http::routes(ctx))
@@ -101,18 +115,6 @@ impl Daemon {
         );
         tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
 
-        let args = SupervisorArgs {
-            config_dir: settings.config_dir.clone(),
-            db: DbSettings::from_settings(&settings),
-            directory,
-        };
-        let (supervisor, supervisor_done) = match Actor::spawn(None, Supervisor, args).await {
-            Ok(pair) => pair,
-            Err(e) => {
-                server.abort();
-                return Err(StartupError::Actors(e.to_string()));
-            }
-        };
         Ok(Self {
             addr: local,
             supervisor,
