@@ -236,9 +236,14 @@ impl Reject for BadPathParam {}
 
 /// Turns every rejection into the JSON envelope with the right status.
 pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
-    let (status, message): (StatusCode, String) = if err.find::<ForbiddenHost>().is_some() {
+    let invalid_header = err.find::<warp::reject::InvalidHeader>().map(|h| h.name());
+    let (status, message): (StatusCode, String) = if err.find::<ForbiddenHost>().is_some()
+        || invalid_header.is_some_and(|n| n.eq_ignore_ascii_case("host"))
+    {
         (StatusCode::FORBIDDEN, "Forbidden host".into())
-    } else if err.find::<ForbiddenOrigin>().is_some() {
+    } else if err.find::<ForbiddenOrigin>().is_some()
+        || invalid_header.is_some_and(|n| n.eq_ignore_ascii_case("origin"))
+    {
         (StatusCode::FORBIDDEN, "Forbidden origin".into())
     } else if err.find::<Unauthorized>().is_some() {
         (StatusCode::UNAUTHORIZED, "Unauthorized".into())

@@ -2,7 +2,6 @@
 
 use bytes::Bytes;
 use subtle::ConstantTimeEq;
-use warp::http::HeaderValue;
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
@@ -44,39 +43,21 @@ fn is_json_media_type(content_type: &str) -> bool {
 /// the two headers are read (not a clone of the whole header map): this runs
 /// on every request, `/health` polls included.
 pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    raw_header("host")
-        .and(raw_header("origin"))
-        .and_then(
-            move |host: Option<HeaderValue>, origin: Option<HeaderValue>| {
-                // A value that is not visible ASCII can never match, so it is
-                // refused like any other foreign value (not a 400 for a bad header).
-                let host = host.map(|h| h.to_str().map(str::to_owned));
-                let origin = origin.map(|o| o.to_str().map(str::to_owned));
-                let verdict = if !matches!(&host, Some(Ok(h)) if host_allowed(h, &ctx)) {
-                    Err(warp::reject::custom(ForbiddenHost))
-                } else if !match &origin {
-                    None => true,
-                    Some(Ok(o)) => allowed_origin(o, &ctx),
-                    Some(Err(_)) => false,
-                } {
-                    Err(warp::reject::custom(ForbiddenOrigin))
-                } else {
-                    Ok(())
-                };
-                std::future::ready(verdict)
-            },
-        )
+    // A Host or Origin that is not visible ASCII makes these filters reject
+    // with `InvalidHeader`, which `handle_rejection` answers as the same 403.
+    warp::header::optional::<String>("host")
+        .and(warp::header::optional::<String>("origin"))
+        .and_then(move |host: Option<String>, origin: Option<String>| {
+            let verdict = if !host.as_deref().is_some_and(|h| host_allowed(h, &ctx)) {
+                Err(warp::reject::custom(ForbiddenHost))
+            } else if !origin.as_deref().is_none_or(|o| allowed_origin(o, &ctx)) {
+                Err(warp::reject::custom(ForbiddenOrigin))
+            } else {
+                Ok(())
+            };
+            std::future::ready(verdict)
+        })
         .untuple_one()
-}
-
-/// The raw value of a header, or `None` when absent (never a rejection).
-fn raw_header(
-    name: &'static str,
-) -> impl Filter<Extract = (Option<HeaderValue>,), Error = std::convert::Infallible> + Clone {
-    warp::header::value(name)
-        .map(Some)
-        .or(warp::any().map(|| None))
-        .unify()
 }
 
 fn host_allowed(host: &str, ctx: &AppCtx) -> bool {

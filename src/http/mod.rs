@@ -39,8 +39,10 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
                 .or(members::routes(ctx.clone()))
                 .unify(),
         );
-    let all = cors::preflight()
-        .or(health::routes(ctx.clone()))
+    // `/health` first: the desktop shell polls it every 200 ms, so it should
+    // not pay for trying the other routes before its own.
+    let all = health::routes(ctx.clone())
+        .or(cors::preflight())
         .unify()
         .or(openapi::routes())
         .unify()
