@@ -18,6 +18,7 @@ use crate::actors::db_supervisor::DbSettings;
 use crate::actors::directory::Directory;
 use crate::actors::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
 use crate::config::{SecretValue, Settings};
+use crate::db::members_cache::MembersCache;
 use crate::http::{self, ctx::AppCtx};
 
 /// Why the daemon could not start.
@@ -82,6 +83,7 @@ impl Daemon {
         let api_token = api_token(&settings)?;
 
         let directory = Directory::default();
+        let members_cache = MembersCache::new();
         let settings = Arc::new(settings);
         let ctx = AppCtx {
             actors: directory.clone(),
@@ -89,6 +91,7 @@ impl Daemon {
             port: local.port(),
             api_token,
             settings: settings.clone(),
+            members_cache: members_cache.clone(),
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(
@@ -105,6 +108,7 @@ impl Daemon {
             config_dir: settings.config_dir.clone(),
             db: DbSettings::from_settings(&settings),
             directory,
+            members_cache,
         };
         let (supervisor, supervisor_done) = match Actor::spawn(None, Supervisor, args).await {
             Ok(pair) => pair,

@@ -6,12 +6,20 @@
 //! *generation* they were started for. `Reconfigure` bumps the generation, so
 //! a late result from an abandoned attempt is recognised and discarded (its
 //! pool closed) instead of overwriting the new configuration.
+//!
+//! While `Ready` it also runs the members-change listener (a dedicated
+//! `LISTEN taskflow_members_changed` session) that keeps the
+//! [`MembersCache`] coherent; leaving `Ready` aborts it and disables the
+//! cache. See `db/members_cache.rs` for why that is enough.
 
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use sea_orm::sqlx::{self, postgres::PgPool};
+use sea_orm::sqlx::{
+    self,
+    postgres::{PgListener, PgPool},
+};
 use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -20,7 +28,8 @@ use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
 use crate::config::{SecretValue, Settings};
-use crate::db::connect::{ConnectionSource, connect_pool};
+use crate::db::connect::{ConnectionSource, connect_pool, listener_pool};
+use crate::db::members_cache::{Lease, MEMBERS_CHANNEL, MembersCache};
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::DbState;
@@ -128,6 +137,8 @@ pub struct DbSupervisorArgs {
     pub settings: DbSettings,
     /// To reach the CredentialStore and Readiness.
     pub directory: Directory,
+    /// The member-list cache this actor's listener keeps coherent.
+    pub members_cache: MembersCache,
 }
 
 /// The DbSupervisor actor.
@@ -155,6 +166,9 @@ pub struct DbSupervisorState {
     retry_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<DbSupervisorMsg>>>>,
     ping_timer: Option<JoinHandle<()>>,
     ping_in_flight: bool,
+    members_cache: MembersCache,
+    /// The members-change listener; present only in `Ready`.
+    listener: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for DbSupervisorState {
@@ -196,6 +210,8 @@ impl Actor for DbSupervisor {
             retry_timer: None,
             ping_timer: None,
             ping_in_flight: false,
+            members_cache: args.members_cache,
+            listener: None,
         })
     }
 
@@ -416,6 +432,7 @@ impl DbSupervisorState {
         }
         self.ping_timer =
             Some(myself.send_interval(self.settings.ping_interval, || DbSupervisorMsg::PingTick));
+        self.start_listener(myself);
     }
 
     fn failed_attempt(&mut self, myself: &ActorRef<DbSupervisorMsg>, reason: String) {
@@ -486,6 +503,7 @@ impl DbSupervisorState {
         if let Some(timer) = self.ping_timer.take() {
             timer.abort();
         }
+        self.stop_listener();
         self.drop_pool();
         self.attempt = 0;
         self.backoff = self.settings.backoff();
@@ -519,6 +537,34 @@ impl DbSupervisorState {
         if let Some(t) = self.ping_timer.take() {
             t.abort();
         }
+        self.stop_listener();
+    }
+
+    /// Leaving `Ready` (or stopping): no listener, so no cache.
+    fn stop_listener(&mut self) {
+        if let Some(t) = self.listener.take() {
+            t.abort();
+        }
+        // Also revokes the aborted task's lease, in case it is between two
+        // awaits right now and about to enable the cache.
+        self.members_cache.disable();
+    }
+
+    /// Entering `Ready`: start the listener that enables the cache once its
+    /// `LISTEN` is active.
+    fn start_listener(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
+        self.stop_listener();
+        let Some(source) = self.source.clone() else {
+            return;
+        };
+        let lease = self.members_cache.new_lease();
+        self.listener = Some(tokio::spawn(listen_for_member_changes(
+            source,
+            self.settings.connect_timeout,
+            self.members_cache.clone(),
+            lease,
+            myself.clone(),
+        )));
     }
 
     fn set_state(&mut self, next: DbState) {
@@ -545,6 +591,91 @@ fn ping_reason(e: &sqlx::Error) -> String {
         sqlx::Error::Io(io) => format!("the connection failed: {}", io.kind()),
         sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
         other => other.to_string(),
+    }
+}
+
+/// Pause before the listener opens a new session after losing one.
+const LISTENER_RETRY: Duration = Duration::from_secs(1);
+
+/// The members-change listener task: runs until aborted by the DbSupervisor.
+/// The cache is enabled only while its `LISTEN` session is up; whenever the
+/// session fails it suspends the cache, tells the DbSupervisor to check the
+/// connection, and tries again.
+async fn listen_for_member_changes(
+    source: ConnectionSource,
+    timeout: Duration,
+    cache: MembersCache,
+    lease: Lease,
+    supervisor: ActorRef<DbSupervisorMsg>,
+) {
+    let mut failures: u32 = 0;
+    loop {
+        let reason = listen_session(&source, timeout, &cache, lease).await;
+        cache.suspend(lease);
+        failures = failures.saturating_add(1);
+        if failures == 1 {
+            tracing::warn!(reason = %reason, "member change listener failed; list cache disabled until it is back");
+        } else {
+            tracing::debug!(reason = %reason, failures, "member change listener still failing");
+        }
+        connection_suspect(&supervisor);
+        tokio::time::sleep(LISTENER_RETRY).await;
+    }
+}
+
+/// One listener session; returns only when it fails, with the reason.
+async fn listen_session(
+    source: &ConnectionSource,
+    timeout: Duration,
+    cache: &MembersCache,
+    lease: Lease,
+) -> String {
+    let pool = match listener_pool(source, timeout) {
+        Ok(pool) => pool,
+        Err(reason) => return reason,
+    };
+    let subscribe = async {
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(MEMBERS_CHANNEL).await?;
+        Ok::<_, sqlx::Error>(listener)
+    };
+    let mut listener = match tokio::time::timeout(timeout, subscribe).await {
+        Ok(Ok(listener)) => listener,
+        Ok(Err(e)) => return format!("cannot listen: {}", ping_reason(&e)),
+        Err(_) => {
+            return format!(
+                "cannot listen: no answer within {} s",
+                timeout.as_secs().max(1)
+            );
+        }
+    };
+    // Reconnects re-LISTEN before `try_recv` reports them (see below).
+    listener.eager_reconnect(true);
+    if !cache.enable(lease) {
+        // Revoked: the DbSupervisor left Ready and is aborting this task.
+        return "listener superseded".to_owned();
+    }
+    tracing::debug!("member change listener active; list cache enabled");
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(_)) => cache.invalidate(),
+            // The session was lost and sqlx has already opened a new one and
+            // re-run LISTEN (eager reconnect; a failure would be `Err`).
+            // Notifications sent in between are lost, so treat the gap as a
+            // change: drop the value and restart the generation.
+            Ok(None) => {
+                tracing::debug!("member change listener reconnected");
+                cache.suspend(lease);
+                if !cache.enable(lease) {
+                    return "listener superseded".to_owned();
+                }
+            }
+            Err(e) => {
+                let reason = ping_reason(&e);
+                tokio::spawn(async move { pool.close().await });
+                return reason;
+            }
+        }
     }
 }
 
