@@ -634,3 +634,211 @@ async fn losing_the_database_gives_503_then_recovers_in_the_same_process() {
     );
     assert_eq!(daemon.try_exit_status(), None, "the daemon kept running");
 }
+
+// ---------------------------------------------------------------------------
+// The member-list cache (issue #7): served from memory, invalidated by the
+// `taskflow_members_changed` NOTIFY trigger and by this daemon's own writes.
+
+/// Short: a NOTIFY reaches the listener within milliseconds.
+const COHERENCE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The cache's state from the test hook: (enabled, cached).
+async fn cache_state(daemon: &TestDaemon) -> (bool, bool) {
+    let r = daemon.get("/__test/members-cache").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    (
+        r.body["enabled"].as_bool().unwrap(),
+        r.body["cached"].as_bool().unwrap(),
+    )
+}
+
+/// Waits until the listener has enabled the cache, then fills it with a GET
+/// and checks that the list is really served from memory now.
+async fn cached_list(daemon: &TestDaemon) -> ApiResponse {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while !cache_state(daemon).await.0 {
+        assert!(Instant::now() < deadline, "the cache was never enabled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = daemon.get(MEMBERS).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(cache_state(daemon).await, (true, true), "list not cached");
+    r
+}
+
+/// Polls the list until `done` holds, within [`COHERENCE_DEADLINE`].
+async fn list_until(daemon: &TestDaemon, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    poll_until(
+        daemon,
+        COHERENCE_DEADLINE,
+        what,
+        |r| r.status == StatusCode::OK && done(&r.body),
+        async |d: &TestDaemon| d.get(MEMBERS).await,
+    )
+    .await
+    .body
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn direct_writes_in_postgresql_invalidate_the_cached_list() {
+    let (daemon, db) = ready_daemon().await;
+    let ada = create(&daemon, "Ada", "ada@example.org").await;
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+
+    // INSERT, as another daemon or the Python backend would.
+    let bo = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(bo)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    list_until(&daemon, "direct INSERT visible", |l| {
+        names(l) == ["Ada", "Bo"]
+    })
+    .await;
+
+    // UPDATE.
+    cached_list(&daemon).await;
+    sqlx::query("UPDATE members SET name = 'Ada L.' WHERE id = $1")
+        .bind(Uuid::parse_str(&id_of(&ada)).unwrap())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "direct UPDATE visible", |l| {
+        names(l) == ["Ada L.", "Bo"]
+    })
+    .await;
+
+    // DELETE.
+    cached_list(&daemon).await;
+    sqlx::query("DELETE FROM members WHERE id = $1")
+        .bind(bo)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "direct DELETE visible", |l| names(l) == ["Ada L."]).await;
+
+    // TRUNCATE (statement-level trigger).
+    cached_list(&daemon).await;
+    sqlx::query("TRUNCATE members")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "TRUNCATE visible", |l| names(l).is_empty()).await;
+}
+
+#[tokio::test]
+async fn a_write_through_one_daemon_appears_in_another_daemons_list() {
+    let (a, db) = ready_daemon().await;
+    let b = TestDaemon::start().await;
+    let r = b.save_connection(&db).await;
+    assert_eq!(r.status, StatusCode::OK, "save-connection: {}", r.text);
+    b.wait_until_healthy(READY_TIMEOUT).await;
+
+    cached_list(&b).await;
+    let ada = create(&a, "Ada", "ada@example.org").await;
+    // The writer sees its own write at once (no wait for the NOTIFY).
+    assert_eq!(a.get(MEMBERS).await.body, json!([ada.clone()]));
+    let seen = list_until(&b, "A's create in B", |l| names(l) == ["Ada"]).await;
+    assert_eq!(seen, json!([ada]));
+
+    cached_list(&b).await;
+    let r = a.delete(&item(&id_of(&ada))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    list_until(&b, "A's delete in B", |l| names(l).is_empty()).await;
+}
+
+#[tokio::test]
+async fn the_cached_list_is_byte_for_byte_the_uncached_one() {
+    let (daemon, _db) = ready_daemon().await;
+    for (name, email) in [("Zed", "z@example.org"), ("Ann", "a@example.org")] {
+        create(&daemon, name, email).await;
+    }
+    let r = daemon
+        .patch_json(
+            &item(&id_of(
+                &create(&daemon, "Mo \"Q\" Émile", "e@example.org").await,
+            )),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // The first GET after a write is uncached (it fills the cache) …
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while !cache_state(&daemon).await.0 {
+        assert!(Instant::now() < deadline, "the cache was never enabled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(cache_state(&daemon).await, (true, false));
+    let uncached = daemon.get(MEMBERS).await;
+    // … the next one is served from memory.
+    assert_eq!(cache_state(&daemon).await, (true, true));
+    let cached = daemon.get(MEMBERS).await;
+
+    assert_eq!(uncached.status, StatusCode::OK);
+    assert_eq!(cached.status, StatusCode::OK);
+    assert_eq!(cached.text, uncached.text, "same bytes");
+    assert_eq!(cached.content_type(), Some("application/json"));
+    assert_eq!(uncached.content_type(), Some("application/json"));
+    assert_eq!(names(&cached.body), ["Ann", "Mo \"Q\" Émile", "Zed"]);
+    // The shape is the member resource, as before the cache.
+    assert_eq!(
+        cached.body[1],
+        json!({
+            "id": cached.body[1]["id"],
+            "name": "Mo \"Q\" Émile",
+            "email": "e@example.org",
+            "active": false,
+        })
+    );
+}
+
+#[tokio::test]
+async fn after_a_database_restart_direct_writes_are_still_seen() {
+    let cluster = PgCluster::start();
+    let (daemon, db) = ready_daemon_on(&cluster).await;
+    create(&daemon, "Ada", "ada@example.org").await;
+    cluster.exec_admin("CHECKPOINT").await.unwrap();
+    cached_list(&daemon).await;
+
+    cluster.stop();
+    poll_until(
+        &daemon,
+        Duration::from_secs(10),
+        "list becomes 503",
+        |r| r.status == StatusCode::SERVICE_UNAVAILABLE,
+        async |d: &TestDaemon| d.get(MEMBERS).await,
+    )
+    .await;
+    assert!(!cache_state(&daemon).await.0, "cache disabled while down");
+    cluster.start_again();
+    daemon.wait_until_healthy(READY_TIMEOUT).await;
+
+    // Either the listener is back (and the cache enabled again) or the cache
+    // stays disabled; both must show a write made after the restart.
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    list_until(&daemon, "post-restart INSERT visible", |l| {
+        names(l) == ["Ada", "Bo"]
+    })
+    .await;
+}
