@@ -168,7 +168,7 @@ pub struct DbSupervisorState {
     ping_in_flight: bool,
     members_cache: MembersCache,
     /// The members-change listener; present only in `Ready`.
-    listener: Option<JoinHandle<()>>,
+    listener: Option<AbortOnDrop>,
 }
 
 impl std::fmt::Debug for DbSupervisorState {
@@ -542,9 +542,8 @@ impl DbSupervisorState {
 
     /// Leaving `Ready` (or stopping): no listener, so no cache.
     fn stop_listener(&mut self) {
-        if let Some(t) = self.listener.take() {
-            t.abort();
-        }
+        // Dropping the guard aborts the task.
+        self.listener = None;
         // Also revokes the aborted task's lease, in case it is between two
         // awaits right now and about to enable the cache.
         self.members_cache.disable();
@@ -558,13 +557,13 @@ impl DbSupervisorState {
             return;
         };
         let lease = self.members_cache.new_lease();
-        self.listener = Some(tokio::spawn(listen_for_member_changes(
+        self.listener = Some(AbortOnDrop(tokio::spawn(listen_for_member_changes(
             source,
             self.settings.connect_timeout,
             self.members_cache.clone(),
             lease,
             myself.clone(),
-        )));
+        ))));
     }
 
     fn set_state(&mut self, next: DbState) {
@@ -591,6 +590,18 @@ fn ping_reason(e: &sqlx::Error) -> String {
         sqlx::Error::Io(io) => format!("the connection failed: {}", io.kind()),
         sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
         other => other.to_string(),
+    }
+}
+
+/// Aborts the task when dropped. The listener holds its own session, so it
+/// must not outlive this actor's state even when the actor panics (ractor
+/// then skips `post_stop`, but still drops the state).
+#[derive(Debug)]
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

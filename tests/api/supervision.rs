@@ -119,6 +119,23 @@ async fn restart_storm_stops_the_daemon_with_a_non_zero_exit() {
     assert!(!daemon.stderr().contains("panicked at") || daemon.stderr().contains("test hook"));
 }
 
+/// Until the DbSupervisor's LISTEN session is up (it enables the list cache).
+async fn wait_for_members_listener(daemon: &TestDaemon) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = daemon.get("/__test/members-cache").await;
+        if r.body["enabled"] == serde_json::Value::Bool(true) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "listener never active: {}",
+            r.text
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn daemon_sessions(db: &pg::TestDb) -> i64 {
     let mut conn = db.connect().await.unwrap();
     sea_orm::sqlx::query_scalar(
@@ -134,6 +151,8 @@ async fn daemon_sessions(db: &pg::TestDb) -> i64 {
 #[tokio::test]
 async fn restarted_db_supervisor_does_not_leak_sessions() {
     let (daemon, db) = healthy_daemon().await;
+    // Steady state includes the members-change listener's session.
+    wait_for_members_listener(&daemon).await;
     let before = daemon_sessions(&db).await;
 
     for n in 1..=3 {
