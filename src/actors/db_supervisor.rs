@@ -560,6 +560,7 @@ impl DbSupervisorState {
         self.listener = Some(AbortOnDrop(tokio::spawn(listen_for_member_changes(
             source,
             self.settings.connect_timeout,
+            self.settings.ping_interval,
             self.members_cache.clone(),
             lease,
             myself.clone(),
@@ -615,13 +616,14 @@ const LISTENER_RETRY: Duration = Duration::from_secs(1);
 async fn listen_for_member_changes(
     source: ConnectionSource,
     timeout: Duration,
+    ping_interval: Duration,
     cache: MembersCache,
     lease: Lease,
     supervisor: ActorRef<DbSupervisorMsg>,
 ) {
     let mut failures: u32 = 0;
     loop {
-        let reason = listen_session(&source, timeout, &cache, lease).await;
+        let reason = listen_session(&source, timeout, ping_interval, &cache, lease).await;
         cache.suspend(lease);
         failures = failures.saturating_add(1);
         if failures == 1 {
@@ -635,9 +637,20 @@ async fn listen_for_member_changes(
 }
 
 /// One listener session; returns only when it fails, with the reason.
+///
+/// sqlx's `PgListener` would reconnect by itself and re-LISTEN, but the
+/// notifications sent meanwhile are lost and the cache would keep serving
+/// during the reconnect. So reconnection is made explicit
+/// (`eager_reconnect(false)`): a lost session (`try_recv` → `Ok(None)`) ends
+/// this session, the caller suspends the cache, and a new session enables it
+/// only after its own `LISTEN` succeeded. A session that died silently (a
+/// dropped idle TCP connection: no notification would ever arrive) is caught
+/// by a `SELECT 1` on the listener's own connection after every quiet
+/// `ping_interval` (`try_recv` is cancel-safe since sqlx 0.8.1, PR #3467).
 async fn listen_session(
     source: &ConnectionSource,
     timeout: Duration,
+    ping_interval: Duration,
     cache: &MembersCache,
     lease: Lease,
 ) -> String {
@@ -660,34 +673,32 @@ async fn listen_session(
             );
         }
     };
-    // Reconnects re-LISTEN before `try_recv` reports them (see below).
-    listener.eager_reconnect(true);
+    listener.eager_reconnect(false);
     if !cache.enable(lease) {
         // Revoked: the DbSupervisor left Ready and is aborting this task.
         return "listener superseded".to_owned();
     }
     tracing::debug!("member change listener active; list cache enabled");
-    loop {
-        match listener.try_recv().await {
-            Ok(Some(_)) => cache.invalidate(),
-            // The session was lost and sqlx has already opened a new one and
-            // re-run LISTEN (eager reconnect; a failure would be `Err`).
-            // Notifications sent in between are lost, so treat the gap as a
-            // change: drop the value and restart the generation.
-            Ok(None) => {
-                tracing::debug!("member change listener reconnected");
-                cache.suspend(lease);
-                if !cache.enable(lease) {
-                    return "listener superseded".to_owned();
+    let reason = loop {
+        match tokio::time::timeout(ping_interval, listener.try_recv()).await {
+            Ok(Ok(Some(_))) => cache.invalidate(),
+            Ok(Ok(None)) => break "the listener's connection was lost".to_owned(),
+            Ok(Err(e)) => break ping_reason(&e),
+            Err(_quiet) => {
+                let ping = sqlx::query("SELECT 1").execute(&mut listener);
+                match tokio::time::timeout(timeout, ping).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => break ping_reason(&e),
+                    Err(_) => {
+                        break format!("no answer within {} s", timeout.as_secs().max(1));
+                    }
                 }
             }
-            Err(e) => {
-                let reason = ping_reason(&e);
-                tokio::spawn(async move { pool.close().await });
-                return reason;
-            }
         }
-    }
+    };
+    drop(listener);
+    tokio::spawn(async move { pool.close().await });
+    reason
 }
 
 fn close_stale(pool: Option<PgPool>) {
