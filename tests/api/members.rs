@@ -853,3 +853,49 @@ async fn after_a_database_restart_direct_writes_are_still_seen() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_killed_listener_session_never_leaves_a_stale_list() {
+    let (daemon, db) = ready_daemon().await;
+    create(&daemon, "Ada", "ada@example.org").await;
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+    // Quiet for a few ping intervals (300 ms in tests): the listener's
+    // liveness pings keep the cached list.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(cache_state(&daemon).await, (true, true));
+
+    // End the daemon's LISTEN session (the database stays up), then write at
+    // once: the NOTIFY may be missed, so the cache must not survive the gap.
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND application_name = 'taskflowd-listener'",
+    )
+    .bind(&db.name)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(killed, [true], "one listener session");
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    list_until(&daemon, "write during the listener gap visible", |l| {
+        names(l) == ["Ada", "Bo"]
+    })
+    .await;
+
+    // The listener comes back and caching resumes, still coherent.
+    cached_list(&daemon).await;
+    sqlx::query("DELETE FROM members WHERE name = 'Bo'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "write after the new LISTEN visible", |l| {
+        names(l) == ["Ada"]
+    })
+    .await;
+}

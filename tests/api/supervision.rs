@@ -140,7 +140,7 @@ async fn daemon_sessions(db: &pg::TestDb) -> i64 {
     let mut conn = db.connect().await.unwrap();
     sea_orm::sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity \
-         WHERE application_name = 'taskflowd' AND datname = $1",
+         WHERE application_name IN ('taskflowd', 'taskflowd-listener') AND datname = $1",
     )
     .bind(&db.name)
     .fetch_one(&mut conn)
