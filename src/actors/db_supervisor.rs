@@ -636,6 +636,14 @@ async fn listen_for_member_changes(
     }
 }
 
+/// Whether the NOTIFY trigger (migration m20261129_000002) exists and fires
+/// for ordinary sessions. Checked after every `LISTEN`: without it no change
+/// would ever be signalled, so the cache must stay off (e.g. someone dropped
+/// or disabled the trigger).
+const TRIGGER_ACTIVE: &str = "SELECT EXISTS (SELECT 1 FROM pg_trigger \
+     WHERE tgname = 'taskflow_members_changed' \
+     AND tgrelid = to_regclass('members') AND tgenabled IN ('O', 'A'))";
+
 /// One listener session; returns only when it fails, with the reason.
 ///
 /// sqlx's `PgListener` would reconnect by itself and re-LISTEN, but the
@@ -661,10 +669,16 @@ async fn listen_session(
     let subscribe = async {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(MEMBERS_CHANNEL).await?;
-        Ok::<_, sqlx::Error>(listener)
+        let trigger: bool = sqlx::query_scalar(TRIGGER_ACTIVE)
+            .fetch_one(&mut listener)
+            .await?;
+        Ok::<_, sqlx::Error>((listener, trigger))
     };
     let mut listener = match tokio::time::timeout(timeout, subscribe).await {
-        Ok(Ok(listener)) => listener,
+        Ok(Ok((listener, true))) => listener,
+        Ok(Ok((_, false))) => {
+            return "the members change trigger is missing or disabled".to_owned();
+        }
         Ok(Err(e)) => return format!("cannot listen: {}", ping_reason(&e)),
         Err(_) => {
             return format!(

@@ -899,3 +899,46 @@ async fn a_killed_listener_session_never_leaves_a_stale_list() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn without_the_trigger_the_list_is_never_cached() {
+    let (daemon, db) = ready_daemon().await;
+    create(&daemon, "Ada", "ada@example.org").await;
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+
+    // Disabling the trigger ends the signals; the next listener session (the
+    // current one is ended here) must notice and keep the cache off.
+    sqlx::query("ALTER TABLE members DISABLE TRIGGER taskflow_members_changed")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND application_name = 'taskflowd-listener'",
+    )
+    .bind(&db.name)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..3 {
+        assert_eq!(daemon.get(MEMBERS).await.status, StatusCode::OK);
+        assert_eq!(cache_state(&daemon).await, (false, false));
+    }
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(names(&daemon.get(MEMBERS).await.body), ["Ada", "Bo"]);
+
+    // Enabled again: the listener's next retry turns caching back on.
+    sqlx::query("ALTER TABLE members ENABLE TRIGGER taskflow_members_changed")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    cached_list(&daemon).await;
+}
