@@ -653,8 +653,9 @@ const TRIGGER_ACTIVE: &str = "SELECT EXISTS (SELECT 1 FROM pg_trigger \
 /// this session, the caller suspends the cache, and a new session enables it
 /// only after its own `LISTEN` succeeded. A session that died silently (a
 /// dropped idle TCP connection: no notification would ever arrive) is caught
-/// by a `SELECT 1` on the listener's own connection after every quiet
-/// `ping_interval` (`try_recv` is cancel-safe since sqlx 0.8.1, PR #3467).
+/// by a query on the listener's own connection after every quiet
+/// `ping_interval` (`try_recv` is cancel-safe since sqlx 0.8.1, PR #3467);
+/// that query also re-checks the trigger.
 async fn listen_session(
     source: &ConnectionSource,
     timeout: Duration,
@@ -699,9 +700,14 @@ async fn listen_session(
             Ok(Ok(None)) => break "the listener's connection was lost".to_owned(),
             Ok(Err(e)) => break ping_reason(&e),
             Err(_quiet) => {
-                let ping = sqlx::query("SELECT 1").execute(&mut listener);
+                // Proves the session alive and, while at it, that the trigger
+                // was not dropped or disabled since.
+                let ping = sqlx::query_scalar::<_, bool>(TRIGGER_ACTIVE).fetch_one(&mut listener);
                 match tokio::time::timeout(timeout, ping).await {
-                    Ok(Ok(_)) => {}
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => {
+                        break "the members change trigger is missing or disabled".to_owned();
+                    }
                     Ok(Err(e)) => break ping_reason(&e),
                     Err(_) => {
                         break format!("no answer within {} s", timeout.as_secs().max(1));

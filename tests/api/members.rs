@@ -907,21 +907,20 @@ async fn without_the_trigger_the_list_is_never_cached() {
     cached_list(&daemon).await;
     let mut conn = db.connect().await.unwrap();
 
-    // Disabling the trigger ends the signals; the next listener session (the
-    // current one is ended here) must notice and keep the cache off.
+    // Disabling the trigger ends the signals; the listener's next liveness
+    // check (every 300 ms in tests) must notice and turn the cache off.
     sqlx::query("ALTER TABLE members DISABLE TRIGGER taskflow_members_changed")
         .execute(&mut conn)
         .await
         .unwrap();
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND application_name = 'taskflowd-listener'",
-    )
-    .bind(&db.name)
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let deadline = Instant::now() + COHERENCE_DEADLINE;
+    while cache_state(&daemon).await.0 {
+        assert!(
+            Instant::now() < deadline,
+            "cache still on without the trigger"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     for _ in 0..3 {
         assert_eq!(daemon.get(MEMBERS).await.status, StatusCode::OK);
         assert_eq!(cache_state(&daemon).await, (false, false));
