@@ -192,6 +192,9 @@ impl Actor for DbSupervisor {
         args: DbSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         myself.cast(DbSupervisorMsg::Init)?;
+        // After a restart: revoke the lease of the previous incarnation's
+        // listener (aborted when its state was dropped, perhaps mid-poll).
+        args.members_cache.disable();
         let backoff = args.settings.backoff();
         Ok(DbSupervisorState {
             settings: args.settings,
