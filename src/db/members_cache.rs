@@ -8,7 +8,9 @@
 //! for every writing statement; the notification is delivered only after the
 //! writing transaction commits. A dedicated listener session (spawned by the
 //! DbSupervisor while it is `Ready`) calls [`MembersCache::invalidate`] for
-//! each notification. The cache is used only while that `LISTEN` is active.
+//! each notification. The cache is used only while that `LISTEN` is active
+//! and the trigger exists and is enabled (checked after `LISTEN` and again on
+//! every liveness check of the session).
 //!
 //! A reader that misses the cache takes a [`Ticket`] ([`MembersCache::begin`],
 //! which records the current *generation*), then queries, then
