@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_members;
+mod m20261129_000002_members_change_notify;
 
 pub use m20261129_000001_create_members::UQ_MEMBERS_EMAIL;
 
@@ -12,6 +13,9 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_create_members::Migration)]
+        vec![
+            Box::new(m20261129_000001_create_members::Migration),
+            Box::new(m20261129_000002_members_change_notify::Migration),
+        ]
     }
 }

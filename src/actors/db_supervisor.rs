@@ -6,12 +6,20 @@
 //! *generation* they were started for. `Reconfigure` bumps the generation, so
 //! a late result from an abandoned attempt is recognised and discarded (its
 //! pool closed) instead of overwriting the new configuration.
+//!
+//! While `Ready` it also runs the members-change listener (a dedicated
+//! `LISTEN taskflow_members_changed` session) that keeps the
+//! [`MembersCache`] coherent; leaving `Ready` aborts it and disables the
+//! cache. See `db/members_cache.rs` for why that is enough.
 
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use sea_orm::sqlx::{self, postgres::PgPool};
+use sea_orm::sqlx::{
+    self,
+    postgres::{PgListener, PgPool},
+};
 use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -20,7 +28,8 @@ use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
 use crate::config::{SecretValue, Settings};
-use crate::db::connect::{ConnectionSource, connect_pool};
+use crate::db::connect::{ConnectionSource, connect_pool, listener_pool};
+use crate::db::members_cache::{Lease, MEMBERS_CHANNEL, MembersCache};
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::DbState;
@@ -128,6 +137,8 @@ pub struct DbSupervisorArgs {
     pub settings: DbSettings,
     /// To reach the CredentialStore and Readiness.
     pub directory: Directory,
+    /// The member-list cache this actor's listener keeps coherent.
+    pub members_cache: MembersCache,
 }
 
 /// The DbSupervisor actor.
@@ -155,6 +166,9 @@ pub struct DbSupervisorState {
     retry_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<DbSupervisorMsg>>>>,
     ping_timer: Option<JoinHandle<()>>,
     ping_in_flight: bool,
+    members_cache: MembersCache,
+    /// The members-change listener; present only in `Ready`.
+    listener: Option<AbortOnDrop>,
 }
 
 impl std::fmt::Debug for DbSupervisorState {
@@ -178,6 +192,9 @@ impl Actor for DbSupervisor {
         args: DbSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         myself.cast(DbSupervisorMsg::Init)?;
+        // After a restart: revoke the lease of the previous incarnation's
+        // listener (aborted when its state was dropped, perhaps mid-poll).
+        args.members_cache.disable();
         let backoff = args.settings.backoff();
         Ok(DbSupervisorState {
             settings: args.settings,
@@ -196,6 +213,8 @@ impl Actor for DbSupervisor {
             retry_timer: None,
             ping_timer: None,
             ping_in_flight: false,
+            members_cache: args.members_cache,
+            listener: None,
         })
     }
 
@@ -416,6 +435,7 @@ impl DbSupervisorState {
         }
         self.ping_timer =
             Some(myself.send_interval(self.settings.ping_interval, || DbSupervisorMsg::PingTick));
+        self.start_listener(myself);
     }
 
     fn failed_attempt(&mut self, myself: &ActorRef<DbSupervisorMsg>, reason: String) {
@@ -486,6 +506,7 @@ impl DbSupervisorState {
         if let Some(timer) = self.ping_timer.take() {
             timer.abort();
         }
+        self.stop_listener();
         self.drop_pool();
         self.attempt = 0;
         self.backoff = self.settings.backoff();
@@ -519,6 +540,34 @@ impl DbSupervisorState {
         if let Some(t) = self.ping_timer.take() {
             t.abort();
         }
+        self.stop_listener();
+    }
+
+    /// Leaving `Ready` (or stopping): no listener, so no cache.
+    fn stop_listener(&mut self) {
+        // Dropping the guard aborts the task.
+        self.listener = None;
+        // Also revokes the aborted task's lease, in case it is between two
+        // awaits right now and about to enable the cache.
+        self.members_cache.disable();
+    }
+
+    /// Entering `Ready`: start the listener that enables the cache once its
+    /// `LISTEN` is active.
+    fn start_listener(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
+        self.stop_listener();
+        let Some(source) = self.source.clone() else {
+            return;
+        };
+        let lease = self.members_cache.new_lease();
+        self.listener = Some(AbortOnDrop(tokio::spawn(listen_for_member_changes(
+            source,
+            self.settings.connect_timeout,
+            self.settings.ping_interval,
+            self.members_cache.clone(),
+            lease,
+            myself.clone(),
+        ))));
     }
 
     fn set_state(&mut self, next: DbState) {
@@ -546,6 +595,133 @@ fn ping_reason(e: &sqlx::Error) -> String {
         sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
         other => other.to_string(),
     }
+}
+
+/// Aborts the task when dropped. The listener holds its own session, so it
+/// must not outlive this actor's state even when the actor panics (ractor
+/// then skips `post_stop`, but still drops the state).
+#[derive(Debug)]
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Pause before the listener opens a new session after losing one.
+const LISTENER_RETRY: Duration = Duration::from_secs(1);
+
+/// The members-change listener task: runs until aborted by the DbSupervisor.
+/// The cache is enabled only while its `LISTEN` session is up; whenever the
+/// session fails it suspends the cache, tells the DbSupervisor to check the
+/// connection, and tries again.
+async fn listen_for_member_changes(
+    source: ConnectionSource,
+    timeout: Duration,
+    ping_interval: Duration,
+    cache: MembersCache,
+    lease: Lease,
+    supervisor: ActorRef<DbSupervisorMsg>,
+) {
+    let mut failures: u32 = 0;
+    loop {
+        let reason = listen_session(&source, timeout, ping_interval, &cache, lease).await;
+        cache.suspend(lease);
+        failures = failures.saturating_add(1);
+        if failures == 1 {
+            tracing::warn!(reason = %reason, "member change listener failed; list cache disabled until it is back");
+        } else {
+            tracing::debug!(reason = %reason, failures, "member change listener still failing");
+        }
+        connection_suspect(&supervisor);
+        tokio::time::sleep(LISTENER_RETRY).await;
+    }
+}
+
+/// Whether the NOTIFY trigger (migration m20261129_000002) exists and fires
+/// for ordinary sessions. Checked after every `LISTEN`: without it no change
+/// would ever be signalled, so the cache must stay off (e.g. someone dropped
+/// or disabled the trigger).
+const TRIGGER_ACTIVE: &str = "SELECT EXISTS (SELECT 1 FROM pg_trigger \
+     WHERE tgname = 'taskflow_members_changed' \
+     AND tgrelid = to_regclass('members') AND tgenabled IN ('O', 'A'))";
+
+/// One listener session; returns only when it fails, with the reason.
+///
+/// sqlx's `PgListener` would reconnect by itself and re-LISTEN, but the
+/// notifications sent meanwhile are lost and the cache would keep serving
+/// during the reconnect. So reconnection is made explicit
+/// (`eager_reconnect(false)`): a lost session (`try_recv` → `Ok(None)`) ends
+/// this session, the caller suspends the cache, and a new session enables it
+/// only after its own `LISTEN` succeeded. A session that died silently (a
+/// dropped idle TCP connection: no notification would ever arrive) is caught
+/// by a query on the listener's own connection after every quiet
+/// `ping_interval` (`try_recv` is cancel-safe since sqlx 0.8.1, PR #3467);
+/// that query also re-checks the trigger.
+async fn listen_session(
+    source: &ConnectionSource,
+    timeout: Duration,
+    ping_interval: Duration,
+    cache: &MembersCache,
+    lease: Lease,
+) -> String {
+    let pool = match listener_pool(source, timeout) {
+        Ok(pool) => pool,
+        Err(reason) => return reason,
+    };
+    let subscribe = async {
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(MEMBERS_CHANNEL).await?;
+        let trigger: bool = sqlx::query_scalar(TRIGGER_ACTIVE)
+            .fetch_one(&mut listener)
+            .await?;
+        Ok::<_, sqlx::Error>((listener, trigger))
+    };
+    let mut listener = match tokio::time::timeout(timeout, subscribe).await {
+        Ok(Ok((listener, true))) => listener,
+        Ok(Ok((_, false))) => {
+            return "the members change trigger is missing or disabled".to_owned();
+        }
+        Ok(Err(e)) => return format!("cannot listen: {}", ping_reason(&e)),
+        Err(_) => {
+            return format!(
+                "cannot listen: no answer within {} s",
+                timeout.as_secs().max(1)
+            );
+        }
+    };
+    listener.eager_reconnect(false);
+    if !cache.enable(lease) {
+        // Revoked: the DbSupervisor left Ready and is aborting this task.
+        return "listener superseded".to_owned();
+    }
+    tracing::debug!("member change listener active; list cache enabled");
+    let reason = loop {
+        match tokio::time::timeout(ping_interval, listener.try_recv()).await {
+            Ok(Ok(Some(_))) => cache.invalidate(),
+            Ok(Ok(None)) => break "the listener's connection was lost".to_owned(),
+            Ok(Err(e)) => break ping_reason(&e),
+            Err(_quiet) => {
+                // Proves the session alive and, while at it, that the trigger
+                // was not dropped or disabled since.
+                let ping = sqlx::query_scalar::<_, bool>(TRIGGER_ACTIVE).fetch_one(&mut listener);
+                match tokio::time::timeout(timeout, ping).await {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => {
+                        break "the members change trigger is missing or disabled".to_owned();
+                    }
+                    Ok(Err(e)) => break ping_reason(&e),
+                    Err(_) => {
+                        break format!("no answer within {} s", timeout.as_secs().max(1));
+                    }
+                }
+            }
+        }
+    };
+    drop(listener);
+    tokio::spawn(async move { pool.close().await });
+    reason
 }
 
 fn close_stale(pool: Option<PgPool>) {

@@ -18,6 +18,7 @@ use super::credential_store::{CredentialStore, CredentialStoreArgs};
 use super::db_supervisor::{DbSettings, DbSupervisor, DbSupervisorArgs, DbSupervisorMsg};
 use super::directory::Directory;
 use super::readiness::Readiness;
+use crate::db::members_cache::MembersCache;
 
 /// Restarts tolerated within [`RESTART_WINDOW`] before giving up.
 pub const MAX_RESTARTS: usize = 5;
@@ -39,6 +40,8 @@ pub struct SupervisorArgs {
     pub db: DbSettings,
     /// Where the children are published.
     pub directory: Directory,
+    /// Shared with the HTTP handlers; kept coherent by the DbSupervisor.
+    pub members_cache: MembersCache,
 }
 
 /// Which child a cell is.
@@ -209,6 +212,7 @@ impl SupervisorState {
                 let args = DbSupervisorArgs {
                     settings: self.args.db.clone(),
                     directory: dir.clone(),
+                    members_cache: self.args.members_cache.clone(),
                 };
                 let (r, _) = Actor::spawn_linked(None, DbSupervisor, args, sup).await?;
                 dir.set_db_supervisor(Some(r.clone()));

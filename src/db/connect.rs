@@ -229,6 +229,28 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
     }
 }
 
+/// `application_name` of the members-change listener's session.
+pub const LISTENER_APPLICATION_NAME: &str = "taskflowd-listener";
+
+/// A lazy pool of at most one connection for the members-change listener
+/// (`PgListener` reconnects through a pool). Separate from the request pool so
+/// the long-lived LISTEN session never takes a request connection; no idle or
+/// lifetime limit, since the session must stay open. Named
+/// [`LISTENER_APPLICATION_NAME`] so operators can tell it apart in
+/// `pg_stat_activity`.
+pub fn listener_pool(source: &ConnectionSource, timeout: Duration) -> Result<PgPool, String> {
+    let opts = source
+        .options()?
+        .application_name(LISTENER_APPLICATION_NAME);
+    Ok(PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(timeout)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_lazy_with(opts))
+}
+
 /// A dedicated (non-pooled) session, used to hold the migration advisory lock:
 /// closing it, or losing it, always releases the lock.
 pub async fn connect_single(

@@ -1,7 +1,9 @@
 //! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
-//! sea-orm [`entities`] and the queries per resource ([`members`]).
+//! sea-orm [`entities`], the queries per resource ([`members`]) and the
+//! in-daemon list cache ([`members_cache`]).
 
 pub mod connect;
 pub mod entities;
 pub mod members;
+pub mod members_cache;
 pub mod migrate;

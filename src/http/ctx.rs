@@ -9,6 +9,7 @@ use warp::Filter;
 
 use crate::actors::directory::Directory;
 use crate::config::{SecretValue, Settings};
+use crate::db::members_cache::MembersCache;
 
 /// How long a handler waits for an actor's answer before giving a 503.
 pub const ACTOR_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,6 +28,8 @@ pub struct AppCtx {
     pub port: u16,
     /// The access token for `/api/v1/*`, when one is configured.
     pub api_token: Option<SecretValue>,
+    /// The serialized member list, kept coherent by the DbSupervisor's listener.
+    pub members_cache: MembersCache,
 }
 
 /// Injects the context into a filter chain.

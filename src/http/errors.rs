@@ -9,6 +9,7 @@
 
 use std::convert::Infallible;
 
+use bytes::Bytes;
 use serde::Serialize;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reject::{Reject, Rejection};
@@ -197,6 +198,19 @@ impl Reply for ApiError {
 /// A JSON response with `status`.
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     warp::reply::with_status(warp::reply::json(body), status).into_response()
+}
+
+/// A response whose body is already-serialized JSON (the cached member list),
+/// with the same headers as [`json_response`]: serving the cached bytes must
+/// be indistinguishable from serializing again.
+pub fn json_bytes_response(status: StatusCode, body: Bytes) -> Response {
+    let mut res = Response::new(body.into());
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
 }
 
 /// `{"error": message}` with `status`.

@@ -7,6 +7,7 @@
 //! (as malformed JSON already does in the body filter); with valid input and
 //! no database, every route answers 503 `Database not ready: …`.
 
+use bytes::Bytes;
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
-use super::errors::{ApiError, db_error, json_response};
+use super::errors::{ApiError, db_error, json_bytes_response, json_response};
 use super::filters::json_body;
 use super::guarded;
 use crate::actors::db_supervisor;
@@ -65,10 +66,26 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 }
 
 /// `GET /api/v1/members`
+///
+/// Served from [`MembersCache`](crate::db::members_cache::MembersCache) when
+/// it holds a body; otherwise queried, serialized once, offered to the cache
+/// (kept only if no change was signalled since `begin`) and answered. The
+/// pool is asked for first even on a hit: that call is ordered after any
+/// pending reconfiguration in the DbSupervisor's mailbox, and answers 503
+/// whenever the database is not ready, exactly as without the cache.
 async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     let db = pool(&ctx).await?;
+    let cache = &ctx.members_cache;
+    if let Some(body) = cache.get() {
+        return Ok(json_bytes_response(StatusCode::OK, body));
+    }
+    let ticket = cache.begin();
     let all = members::list(&db).await.map_err(|e| db_error(&ctx, e))?;
-    Ok(json_response(StatusCode::OK, &all))
+    let body = Bytes::from(
+        serde_json::to_vec(&all).map_err(|e| ApiError::Internal(format!("serializing: {e}")))?,
+    );
+    cache.store(ticket, body.clone());
+    Ok(json_bytes_response(StatusCode::OK, body))
 }
 
 /// `GET /api/v1/members/{id}`
@@ -85,9 +102,11 @@ async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewMember::from_json(&body)?;
     let db = pool(&ctx).await?;
-    let m = members::create(&db, new)
-        .await
-        .map_err(|e| db_error(&ctx, e))?;
+    let created = members::create(&db, new).await;
+    // Whatever the outcome (a lost connection may still have committed): this
+    // daemon's next list must see its own write without waiting for NOTIFY.
+    ctx.members_cache.invalidate();
+    let m = created.map_err(|e| db_error(&ctx, e))?;
     Ok(json_response(StatusCode::CREATED, &m))
 }
 
@@ -96,10 +115,9 @@ async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiErr
     let id = parse_id(&id)?;
     let patch = MemberPatch::from_json(&body)?;
     let db = pool(&ctx).await?;
-    match members::update(&db, id, patch)
-        .await
-        .map_err(|e| db_error(&ctx, e))?
-    {
+    let updated = members::update(&db, id, patch).await;
+    ctx.members_cache.invalidate();
+    match updated.map_err(|e| db_error(&ctx, e))? {
         Some(m) => Ok(json_response(StatusCode::OK, &m)),
         None => Err(ApiError::NotFound(NOT_FOUND)),
     }
@@ -109,10 +127,9 @@ async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiErr
 async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let db = pool(&ctx).await?;
-    match members::delete(&db, id)
-        .await
-        .map_err(|e| db_error(&ctx, e))?
-    {
+    let deleted = members::delete(&db, id).await;
+    ctx.members_cache.invalidate();
+    match deleted.map_err(|e| db_error(&ctx, e))? {
         DeleteOutcome::Deleted => Ok(StatusCode::NO_CONTENT.into_response()),
         DeleteOutcome::NotFound => Err(ApiError::NotFound(NOT_FOUND)),
         DeleteOutcome::Referenced(refs) => Err(ApiError::Conflict(still_referenced(refs))),

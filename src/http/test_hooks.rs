@@ -1,6 +1,7 @@
 //! Routes that exist only in builds with the `test-hooks` feature (the
 //! integration tests): make a handler or an actor panic, to prove that the
-//! daemon answers 500 and that the supervisor restarts children.
+//! daemon answers 500 and that the supervisor restarts children; report the
+//! member-list cache's state, so tests can prove they exercise it.
 
 use warp::reply::Response;
 use warp::{Filter, Rejection};
@@ -12,16 +13,21 @@ use crate::actors::credential_store::CredentialStoreMsg;
 use crate::actors::db_supervisor::DbSupervisorMsg;
 use crate::actors::readiness::ReadinessMsg;
 
-/// `GET /__test/panic` and `POST /__test/actor-panic/{actor}`.
+/// `GET /__test/panic`, `POST /__test/actor-panic/{actor}` and
+/// `GET /__test/members-cache` (`{"enabled": bool, "cached": bool}`).
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let panic = warp::path!("__test" / "panic")
         .and(warp::get())
         .then(|| guarded(async { panic_now() }));
     let actor = warp::path!("__test" / "actor-panic" / String)
         .and(warp::post())
-        .and(with_ctx(ctx))
+        .and(with_ctx(ctx.clone()))
         .then(|name: String, ctx: AppCtx| guarded(async move { actor_panic(&name, &ctx) }));
-    panic.or(actor).unify()
+    let cache = warp::path!("__test" / "members-cache")
+        .and(warp::get())
+        .and(with_ctx(ctx))
+        .then(|ctx: AppCtx| guarded(async move { members_cache(&ctx) }));
+    panic.or(actor).unify().or(cache).unify()
 }
 
 #[allow(clippy::panic)]
@@ -48,4 +54,12 @@ fn actor_panic(name: &str, ctx: &AppCtx) -> Result<Response, ApiError> {
         warp::http::StatusCode::ACCEPTED,
         &serde_json::json!({"sent": sent}),
     ))
+}
+
+fn members_cache(ctx: &AppCtx) -> Response {
+    let cache = &ctx.members_cache;
+    super::errors::json_response(
+        warp::http::StatusCode::OK,
+        &serde_json::json!({"enabled": cache.is_enabled(), "cached": cache.get().is_some()}),
+    )
 }

@@ -634,3 +634,357 @@ async fn losing_the_database_gives_503_then_recovers_in_the_same_process() {
     );
     assert_eq!(daemon.try_exit_status(), None, "the daemon kept running");
 }
+
+// ---------------------------------------------------------------------------
+// The member-list cache (issue #7): served from memory, invalidated by the
+// `taskflow_members_changed` NOTIFY trigger and by this daemon's own writes.
+
+/// Short: a NOTIFY reaches the listener within milliseconds.
+const COHERENCE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The cache's state from the test hook: (enabled, cached).
+async fn cache_state(daemon: &TestDaemon) -> (bool, bool) {
+    let r = daemon.get("/__test/members-cache").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    (
+        r.body["enabled"].as_bool().unwrap(),
+        r.body["cached"].as_bool().unwrap(),
+    )
+}
+
+/// Waits until the listener has enabled the cache, then fills it with a GET
+/// and checks that the list is really served from memory now. Retries: the
+/// NOTIFY of a just-committed write may land after the GET that stored a
+/// body already showing it, and (correctly) drop that body.
+async fn cached_list(daemon: &TestDaemon) -> ApiResponse {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if cache_state(daemon).await.0 {
+            let r = daemon.get(MEMBERS).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            if cache_state(daemon).await == (true, true) {
+                return r;
+            }
+        }
+        assert!(Instant::now() < deadline, "the list was never cached");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls the list until `done` holds, within [`COHERENCE_DEADLINE`].
+async fn list_until(daemon: &TestDaemon, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    poll_until(
+        daemon,
+        COHERENCE_DEADLINE,
+        what,
+        |r| r.status == StatusCode::OK && done(&r.body),
+        async |d: &TestDaemon| d.get(MEMBERS).await,
+    )
+    .await
+    .body
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn direct_writes_in_postgresql_invalidate_the_cached_list() {
+    let (daemon, db) = ready_daemon().await;
+    let ada = create(&daemon, "Ada", "ada@example.org").await;
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+
+    // INSERT, as another daemon or the Python backend would.
+    let bo = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(bo)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    list_until(&daemon, "direct INSERT visible", |l| {
+        names(l) == ["Ada", "Bo"]
+    })
+    .await;
+
+    // UPDATE.
+    cached_list(&daemon).await;
+    sqlx::query("UPDATE members SET name = 'Ada L.' WHERE id = $1")
+        .bind(Uuid::parse_str(&id_of(&ada)).unwrap())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "direct UPDATE visible", |l| {
+        names(l) == ["Ada L.", "Bo"]
+    })
+    .await;
+
+    // DELETE.
+    cached_list(&daemon).await;
+    sqlx::query("DELETE FROM members WHERE id = $1")
+        .bind(bo)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "direct DELETE visible", |l| names(l) == ["Ada L."]).await;
+
+    // TRUNCATE (statement-level trigger).
+    cached_list(&daemon).await;
+    sqlx::query("TRUNCATE members")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "TRUNCATE visible", |l| names(l).is_empty()).await;
+}
+
+#[tokio::test]
+async fn a_write_through_one_daemon_appears_in_another_daemons_list() {
+    let (a, db) = ready_daemon().await;
+    let b = TestDaemon::start().await;
+    let r = b.save_connection(&db).await;
+    assert_eq!(r.status, StatusCode::OK, "save-connection: {}", r.text);
+    b.wait_until_healthy(READY_TIMEOUT).await;
+
+    cached_list(&b).await;
+    let ada = create(&a, "Ada", "ada@example.org").await;
+    // The writer sees its own write at once (no wait for the NOTIFY).
+    assert_eq!(a.get(MEMBERS).await.body, json!([ada.clone()]));
+    let seen = list_until(&b, "A's create in B", |l| names(l) == ["Ada"]).await;
+    assert_eq!(seen, json!([ada]));
+
+    cached_list(&b).await;
+    let r = a.delete(&item(&id_of(&ada))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    list_until(&b, "A's delete in B", |l| names(l).is_empty()).await;
+}
+
+#[tokio::test]
+async fn the_cached_list_is_byte_for_byte_the_uncached_one() {
+    let (daemon, _db) = ready_daemon().await;
+    for (name, email) in [("Zed", "z@example.org"), ("Ann", "a@example.org")] {
+        create(&daemon, name, email).await;
+    }
+    let r = daemon
+        .patch_json(
+            &item(&id_of(
+                &create(&daemon, "Mo \"Q\" Émile", "e@example.org").await,
+            )),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // A GET on an empty cache is uncached (it fills the cache) and the next
+    // one is served from memory; retried if a late NOTIFY of the writes above
+    // empties the cache in between.
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let (uncached, cached) = loop {
+        assert!(Instant::now() < deadline, "the list was never cached");
+        let (enabled, filled) = cache_state(&daemon).await;
+        if !enabled {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        assert!(!filled, "nothing has listed since the writes");
+        let uncached = daemon.get(MEMBERS).await;
+        if cache_state(&daemon).await == (true, true) {
+            break (uncached, daemon.get(MEMBERS).await);
+        }
+    };
+
+    assert_eq!(uncached.status, StatusCode::OK);
+    assert_eq!(cached.status, StatusCode::OK);
+    assert_eq!(cached.text, uncached.text, "same bytes");
+    assert_eq!(cached.content_type(), Some("application/json"));
+    assert_eq!(uncached.content_type(), Some("application/json"));
+    assert_eq!(names(&cached.body), ["Ann", "Mo \"Q\" Émile", "Zed"]);
+    // The shape is the member resource, as before the cache.
+    assert_eq!(
+        cached.body[1],
+        json!({
+            "id": cached.body[1]["id"],
+            "name": "Mo \"Q\" Émile",
+            "email": "e@example.org",
+            "active": false,
+        })
+    );
+}
+
+#[tokio::test]
+async fn after_a_database_restart_direct_writes_are_still_seen() {
+    let cluster = PgCluster::start();
+    let (daemon, db) = ready_daemon_on(&cluster).await;
+    create(&daemon, "Ada", "ada@example.org").await;
+    cluster.exec_admin("CHECKPOINT").await.unwrap();
+    cached_list(&daemon).await;
+
+    cluster.stop();
+    poll_until(
+        &daemon,
+        Duration::from_secs(10),
+        "list becomes 503",
+        |r| r.status == StatusCode::SERVICE_UNAVAILABLE,
+        async |d: &TestDaemon| d.get(MEMBERS).await,
+    )
+    .await;
+    assert!(!cache_state(&daemon).await.0, "cache disabled while down");
+    cluster.start_again();
+    daemon.wait_until_healthy(READY_TIMEOUT).await;
+
+    // Either the listener is back (and the cache enabled again) or the cache
+    // stays disabled; both must show a write made after the restart.
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    list_until(&daemon, "post-restart INSERT visible", |l| {
+        names(l) == ["Ada", "Bo"]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_killed_listener_session_never_leaves_a_stale_list() {
+    let (daemon, db) = ready_daemon().await;
+    create(&daemon, "Ada", "ada@example.org").await;
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+    // Quiet for a few ping intervals (300 ms in tests): the listener's
+    // liveness pings keep the cached list.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(cache_state(&daemon).await, (true, true));
+
+    // End the daemon's LISTEN session (the database stays up), then write at
+    // once: the NOTIFY may be missed, so the cache must not survive the gap.
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND application_name = 'taskflowd-listener'",
+    )
+    .bind(&db.name)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(killed, [true], "one listener session");
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    list_until(&daemon, "write during the listener gap visible", |l| {
+        names(l) == ["Ada", "Bo"]
+    })
+    .await;
+
+    // The listener comes back and caching resumes, still coherent.
+    cached_list(&daemon).await;
+    sqlx::query("DELETE FROM members WHERE name = 'Bo'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    list_until(&daemon, "write after the new LISTEN visible", |l| {
+        names(l) == ["Ada"]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_the_trigger_the_list_is_never_cached() {
+    let (daemon, db) = ready_daemon().await;
+    create(&daemon, "Ada", "ada@example.org").await;
+    cached_list(&daemon).await;
+    let mut conn = db.connect().await.unwrap();
+
+    // Disabling the trigger ends the signals; the listener's next liveness
+    // check (every 300 ms in tests) must notice and turn the cache off.
+    sqlx::query("ALTER TABLE members DISABLE TRIGGER taskflow_members_changed")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + COHERENCE_DEADLINE;
+    while cache_state(&daemon).await.0 {
+        assert!(
+            Instant::now() < deadline,
+            "cache still on without the trigger"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..3 {
+        assert_eq!(daemon.get(MEMBERS).await.status, StatusCode::OK);
+        assert_eq!(cache_state(&daemon).await, (false, false));
+    }
+    sqlx::query(
+        "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(names(&daemon.get(MEMBERS).await.body), ["Ada", "Bo"]);
+
+    // Enabled again: the listener's next retry turns caching back on.
+    sqlx::query("ALTER TABLE members ENABLE TRIGGER taskflow_members_changed")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    cached_list(&daemon).await;
+}
+
+/// A database whose `members` table belongs to another role (adopted from an
+/// older deployment): the role may use the table but cannot put a trigger on
+/// it. The daemon still becomes ready, keeps the list cache off, and every
+/// list is read from the database, so a direct write shows at once.
+#[tokio::test]
+async fn members_owned_by_another_role_work_without_the_cache() {
+    use sea_orm::sqlx::Connection;
+    let cluster = pg::shared();
+    let db = cluster.create_database().await;
+    let mut admin =
+        sqlx::postgres::PgConnection::connect_with(&cluster.admin_options().database(&db.name))
+            .await
+            .unwrap();
+    for sql in [
+        "CREATE TABLE members (id uuid PRIMARY KEY, name varchar(100) NOT NULL, \
+         email varchar(320) NOT NULL CONSTRAINT uq_members_email UNIQUE, active boolean NOT NULL DEFAULT true)"
+            .to_owned(),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON members TO \"{}\"", db.role),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.unwrap();
+    }
+    let daemon = TestDaemon::builder()
+        .secret(db.password.clone())
+        .start()
+        .await;
+    assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(20)).await;
+    let created = create(&daemon, "Ada", "ada@example.com").await;
+    assert_eq!(daemon.get("/api/v1/members").await.body, json!([created]));
+    assert_eq!(
+        daemon.get("/__test/members-cache").await.body["enabled"],
+        json!(false)
+    );
+
+    sqlx::query("INSERT INTO members (id, name, email) VALUES ($1, 'Bob', 'bob@example.com')")
+        .bind(Uuid::new_v4())
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let list = daemon.get("/api/v1/members").await.body;
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(2),
+        "a direct write shows at once"
+    );
+}

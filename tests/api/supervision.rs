@@ -125,7 +125,8 @@ async fn sessions_older_than(db: &pg::TestDb, since: &str) -> i64 {
     let mut conn = db.connect().await.unwrap();
     sea_orm::sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity \
-         WHERE application_name = 'taskflowd' AND datname = $1 AND backend_start < $2::timestamptz",
+         WHERE application_name IN ('taskflowd', 'taskflowd-listener') AND datname = $1 \
+         AND backend_start < $2::timestamptz",
     )
     .bind(&db.name)
     .bind(since)
