@@ -89,6 +89,7 @@ impl Daemon {
 
         let directory = Directory::default();
         let members_cache = MembersCache::new();
+        let health = crate::actors::readiness::health_watch();
         let settings = Arc::new(settings);
         let ctx = AppCtx {
             actors: directory.clone(),
@@ -97,12 +98,14 @@ impl Daemon {
             api_token,
             settings: settings.clone(),
             members_cache: members_cache.clone(),
+            health: health.subscribe(),
         };
         let args = SupervisorArgs {
             config_dir: settings.config_dir.clone(),
             db: DbSettings::from_settings(&settings),
             directory: directory.clone(),
             members_cache,
+            health,
         };
         let (supervisor, supervisor_done) = match Actor::spawn(None, Supervisor, args).await {
             Ok(pair) => pair,

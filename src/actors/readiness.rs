@@ -3,10 +3,20 @@
 //! routes never wait on the database or on the DbSupervisor's mailbox.
 //!
 //! Every change of state is logged at debug with the old and new state.
+//!
+//! It also publishes each snapshot on a `tokio::sync::watch` channel that
+//! `/health` reads. The desktop shell polls `/health` every 200 ms, and a
+//! round trip through this one mailbox per request made Readiness the
+//! bottleneck of the hottest route (BENCHMARKS.md: about 0.6× a bare warp
+//! server); reading the watch is a lock-free-ish borrow. The actor stays the
+//! only writer, so `/health` still answers exactly what Readiness holds.
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use tokio::sync::watch;
 
 use super::{ActorUnavailable, call, reply};
 use crate::domain::credentials::ConnectionSummary;
@@ -38,32 +48,58 @@ pub enum ReadinessMsg {
 #[derive(Debug)]
 pub struct Readiness;
 
-impl Actor for Readiness {
-    type Msg = ReadinessMsg;
-    type State = Snapshot;
-    type Arguments = ();
+/// Where Readiness publishes for `/health`; shared across restarts of the
+/// actor (the supervisor keeps it), so handlers never hold a stale channel.
+pub type HealthWatch = Arc<watch::Sender<Snapshot>>;
 
-    async fn pre_start(
-        &self,
-        _myself: ActorRef<Self::Msg>,
-        _args: (),
-    ) -> Result<Self::State, ActorProcessingErr> {
-        // Until the DbSupervisor publishes, the honest answer is "starting".
-        Ok(Snapshot {
+/// A fresh channel holding the "starting" snapshot.
+pub fn health_watch() -> HealthWatch {
+    Arc::new(watch::channel(Snapshot::starting()).0)
+}
+
+impl Snapshot {
+    /// Until the DbSupervisor publishes, the honest answer is "starting".
+    pub fn starting() -> Self {
+        Snapshot {
             state: DbState::Connecting {
                 attempt: 0,
                 last_error: None,
             },
             connection: None,
-        })
+        }
+    }
+}
+
+/// The actor's state: the snapshot and the channel it is mirrored to.
+#[derive(Debug)]
+pub struct ReadinessState {
+    current: Snapshot,
+    watch: HealthWatch,
+}
+
+impl Actor for Readiness {
+    type Msg = ReadinessMsg;
+    type State = ReadinessState;
+    type Arguments = HealthWatch;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        watch: HealthWatch,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        // A restarted Readiness starts from "starting" until the DbSupervisor republishes.
+        let current = Snapshot::starting();
+        watch.send_replace(current.clone());
+        Ok(ReadinessState { current, watch })
     }
 
     async fn handle(
         &self,
         _myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
-        current: &mut Self::State,
+        st: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        let current = &mut st.current;
         match msg {
             ReadinessMsg::Publish(next) => {
                 if current.state != next.state {
@@ -76,6 +112,7 @@ impl Actor for Readiness {
                     );
                 }
                 *current = *next;
+                st.watch.send_replace(current.clone());
             }
             ReadinessMsg::Get(port) => reply(port, current.clone()),
             #[cfg(feature = "test-hooks")]

@@ -17,7 +17,7 @@ use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 use super::credential_store::{CredentialStore, CredentialStoreArgs};
 use super::db_supervisor::{DbSettings, DbSupervisor, DbSupervisorArgs, DbSupervisorMsg};
 use super::directory::Directory;
-use super::readiness::Readiness;
+use super::readiness::{HealthWatch, Readiness};
 use crate::db::members_cache::MembersCache;
 
 /// Restarts tolerated within [`RESTART_WINDOW`] before giving up.
@@ -40,6 +40,8 @@ pub struct SupervisorArgs {
     pub db: DbSettings,
     /// Where the children are published.
     pub directory: Directory,
+    /// Readiness's snapshot channel for `/health` (kept here so it survives restarts).
+    pub health: HealthWatch,
     /// Shared with the HTTP handlers; kept coherent by the DbSupervisor.
     pub members_cache: MembersCache,
 }
@@ -204,7 +206,8 @@ impl SupervisorState {
                 r.get_cell()
             }
             Child::Readiness => {
-                let (r, _) = Actor::spawn_linked(None, Readiness, (), sup).await?;
+                let watch = self.args.health.clone();
+                let (r, _) = Actor::spawn_linked(None, Readiness, watch, sup).await?;
                 dir.set_readiness(Some(r.clone()));
                 r.get_cell()
             }

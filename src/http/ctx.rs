@@ -30,6 +30,9 @@ pub struct AppCtx {
     pub api_token: Option<SecretValue>,
     /// The serialized member list, kept coherent by the DbSupervisor's listener.
     pub members_cache: MembersCache,
+    /// Readiness's published snapshot, read by `/health` without a mailbox
+    /// round trip (see `actors::readiness`).
+    pub health: tokio::sync::watch::Receiver<crate::actors::readiness::Snapshot>,
 }
 
 /// Injects the context into a filter chain.
