@@ -41,8 +41,9 @@ fn is_json_media_type(content_type: &str) -> bool {
 /// Rejects requests whose `Host` or `Origin` is not allowed. Applied to
 /// every route before routing (DNS-rebinding and cross-site defence). Only
 /// the two headers are read (not a clone of the whole header map): this runs
-/// on every request, `/health` polls included.
-pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clone {
+/// on every request, `/health` polls included. Extracts the (allowed) Origin,
+/// if any, for the CORS response headers.
+pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
     // A Host or Origin that is not visible ASCII makes these filters reject
     // with `InvalidHeader`, which `handle_rejection` answers as the same 403.
     warp::header::optional::<String>("host")
@@ -53,11 +54,10 @@ pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clon
             } else if !origin.as_deref().is_none_or(|o| allowed_origin(o, &ctx)) {
                 Err(warp::reject::custom(ForbiddenOrigin))
             } else {
-                Ok(())
+                Ok(origin)
             };
             std::future::ready(verdict)
         })
-        .untuple_one()
 }
 
 fn host_allowed(host: &str, ctx: &AppCtx) -> bool {

@@ -7,22 +7,26 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{AppCtx, with_ctx};
+use tokio::sync::watch;
+
+use super::ctx::AppCtx;
 use super::errors::json_response;
 use super::guarded;
+use crate::actors::readiness::Snapshot;
 
 /// The route.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path("health")
         .and(warp::path::end())
         .and(warp::get())
-        .and(with_ctx(ctx))
+        // Only the watch receiver, not the whole context: this is the hot route.
+        .and(warp::any().map(move || ctx.health.clone()))
         .then(|ctx| guarded(health(ctx)))
 }
 
-async fn health(ctx: AppCtx) -> Response {
+async fn health(snapshot: watch::Receiver<Snapshot>) -> Response {
     // Clone the reason out so the watch's read lock is released at once.
-    let reason = ctx.health.borrow().state.unhealthy_reason();
+    let reason = snapshot.borrow().state.unhealthy_reason();
     match reason {
         None => healthy(),
         Some(reason) => json_response(

@@ -51,7 +51,6 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
     #[cfg(feature = "test-hooks")]
     let all = all.or(test_hooks::routes(ctx.clone())).unify();
     filters::guard(ctx)
-        .and(warp::header::optional::<String>("origin"))
         .and(all)
         .map(cors::decorate)
         .recover(errors::handle_rejection)
