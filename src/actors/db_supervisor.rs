@@ -593,6 +593,9 @@ fn ping_reason(e: &sqlx::Error) -> String {
     match e {
         sqlx::Error::Io(io) => format!("the connection failed: {}", io.kind()),
         sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
+        // The server's own words (e.g. "terminating connection due to
+        // administrator command"), without sqlx's source-line decoration.
+        sqlx::Error::Database(db) => format!("the server ended the session: {}", db.message()),
         other => other.to_string(),
     }
 }
