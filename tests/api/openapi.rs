@@ -118,3 +118,44 @@ async fn document_lists_exactly_the_routes_served() {
         );
     }
 }
+
+/// The README's "API at a glance" table lists exactly the operations of the
+/// document (`GET/POST /x` rows expand to one operation per method), so the
+/// README cannot drift from the API either.
+#[tokio::test]
+async fn readme_api_table_matches_the_document() {
+    let daemon = TestDaemon::start().await;
+    let doc: Value = serde_json::from_str(&daemon.get("/openapi.json").await.text).unwrap();
+    let mut documented: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
+        .collect();
+    documented.sort();
+
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## API at a glance")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has an 'API at a glance' section");
+    let mut listed: Vec<String> = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let routes = row.split(" | ").next().unwrap_or_default();
+        for route in routes.split('`').skip(1).step_by(2) {
+            let (methods, path) = route.split_once(' ').unwrap();
+            for m in methods.split('/') {
+                listed.push(format!("{m} {path}"));
+            }
+        }
+    }
+    listed.sort();
+    assert_eq!(listed, documented);
+}
