@@ -79,6 +79,9 @@ pub struct Settings {
     pub db_connect_timeout_secs: u64,
     /// Liveness ping period while ready.
     pub db_ping_interval_ms: u64,
+    /// Deadline for applying migrations (including the wait for another
+    /// daemon's migration lock); past it the attempt fails and is retried.
+    pub db_migration_timeout_secs: u64,
     /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
     pub log: Option<String>,
     /// `text` or `json`.
@@ -113,6 +116,7 @@ impl Default for Settings {
             db_retry_backoff_cap_ms: 5000,
             db_connect_timeout_secs: 5,
             db_ping_interval_ms: 2000,
+            db_migration_timeout_secs: 60,
             log: None,
             log_format: LogFormat::Text,
             parent_pid: None,
@@ -219,6 +223,7 @@ const TYPED_KEYS: &[&str] = &[
     "db_retry_backoff_cap_ms",
     "db_connect_timeout_secs",
     "db_ping_interval_ms",
+    "db_migration_timeout_secs",
     "parent_pid",
     "allow_remote",
     "max_concurrent_probes",
@@ -334,6 +339,10 @@ impl Settings {
         put("db_retry_backoff_cap_ms", d.db_retry_backoff_cap_ms.into());
         put("db_connect_timeout_secs", d.db_connect_timeout_secs.into());
         put("db_ping_interval_ms", d.db_ping_interval_ms.into());
+        put(
+            "db_migration_timeout_secs",
+            d.db_migration_timeout_secs.into(),
+        );
         put("log_format", "text".into());
         put("allow_remote", false.into());
         put("max_concurrent_probes", d.max_concurrent_probes.into());
@@ -362,6 +371,9 @@ impl Settings {
                 "db_retry_backoff_cap_ms",
                 "must be at least db_retry_backoff_base_ms",
             ));
+        }
+        if self.db_migration_timeout_secs == 0 {
+            return Err(bad("db_migration_timeout_secs", "must be at least 1"));
         }
         if self.db_ping_interval_ms < 10 {
             return Err(bad("db_ping_interval_ms", "must be at least 10"));
@@ -482,6 +494,7 @@ pub fn describe(settings: &Settings, figment: &Figment) -> String {
         "db_retry_backoff_cap_ms": settings.db_retry_backoff_cap_ms,
         "db_connect_timeout_secs": settings.db_connect_timeout_secs,
         "db_ping_interval_ms": settings.db_ping_interval_ms,
+        "db_migration_timeout_secs": settings.db_migration_timeout_secs,
         "log": settings.log,
         "log_format": settings.log_format,
         "parent_pid": settings.parent_pid,

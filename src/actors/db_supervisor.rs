@@ -47,6 +47,8 @@ pub struct DbSettings {
     pub connect_timeout: Duration,
     /// Liveness ping period while ready.
     pub ping_interval: Duration,
+    /// Deadline for one migration run (including the advisory-lock wait).
+    pub migration_timeout: Duration,
     /// Development fallback when nothing is saved.
     pub database_url: Option<SecretValue>,
 }
@@ -60,6 +62,7 @@ impl DbSettings {
             backoff_cap: Duration::from_millis(s.db_retry_backoff_cap_ms),
             connect_timeout: s.connect_timeout(),
             ping_interval: Duration::from_millis(s.db_ping_interval_ms),
+            migration_timeout: Duration::from_secs(s.db_migration_timeout_secs),
             database_url: s.database_url.clone(),
         }
     }
@@ -413,11 +416,22 @@ impl DbSupervisorState {
         self.set_state(DbState::Migrating);
         let generation = self.generation;
         let timeout = self.settings.connect_timeout;
+        let deadline = self.settings.migration_timeout;
         let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
         self.pool = Some((pool.clone(), conn));
         let me = myself.clone();
         tokio::spawn(async move {
-            let result = run_migrations(&source, &pool, timeout).await;
+            // Bounded: a migration lock held by a session that never ends (a
+            // daemon whose network died silently) must not leave us in
+            // Migrating forever. Dropping the future closes our lock session.
+            let result = tokio::time::timeout(deadline, run_migrations(&source, &pool, timeout))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "migrations did not finish within {} s (is another taskflowd migrating this database?)",
+                        deadline.as_secs()
+                    ))
+                });
             let _ = me.cast(DbSupervisorMsg::Migrated { generation, result });
         });
     }

@@ -722,3 +722,47 @@ async fn daemon_started_while_the_server_is_down_connects_once_it_is_up() {
         (json!("ready"), json!(0))
     );
 }
+
+/// A migration lock that is never released (another daemon whose network
+/// died silently) does not keep the daemon in Migrating forever: after the
+/// deadline the attempt fails with the reason and is retried, and once the
+/// lock goes away the daemon becomes healthy by itself.
+#[tokio::test]
+async fn a_migration_lock_held_forever_fails_the_attempt_and_is_retried() {
+    let db = pg::shared().create_database().await;
+    let mut holder = db.connect().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(taskflowd::db::migrate::MIGRATION_LOCK_KEY)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_DB_MIGRATION_TIMEOUT_SECS", "1")
+        .secret(&db.password)
+        .start()
+        .await;
+    assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
+
+    let reason =
+        "migrations did not finish within 1 s (is another taskflowd migrating this database?)";
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let s = daemon.get(STATUS).await.body;
+        if s["last_error"] == json!(reason) {
+            assert!(s["attempt"].as_u64().unwrap() >= 1, "{s}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never reported the lock timeout: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(taskflowd::db::migrate::MIGRATION_LOCK_KEY)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+}
