@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::ValidationError;
+use super::{ValidationError, has_control, no_control, trimmed_bounded};
 use crate::security::password::Password;
 
 /// Longest accepted host, database or user name, in characters.
@@ -182,31 +182,13 @@ fn required<'a>(
     }
 }
 
-fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
-
 /// host / database / username: a string, trimmed, 1–255 characters, no control characters.
 fn name_field(obj: &Map<String, Value>, field: &'static str) -> Result<String, ValidationError> {
     let raw = required(obj, field)?
         .as_str()
         .ok_or_else(|| ValidationError::new(field, "must be a string"))?;
-    let value = raw.trim();
-    if value.is_empty() {
-        return Err(ValidationError::new(field, "must not be empty"));
-    }
-    if value.chars().count() > MAX_NAME_CHARS {
-        return Err(ValidationError::new(
-            field,
-            format!("must be at most {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if has_control(value) {
-        return Err(ValidationError::new(
-            field,
-            "must not contain control characters",
-        ));
-    }
+    let value = trimmed_bounded(field, raw, MAX_NAME_CHARS)?;
+    no_control(field, value)?;
     Ok(value.to_owned())
 }
 

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::ValidationError;
+use super::{ValidationError, has_control, no_control, trimmed_bounded};
 
 /// Longest accepted name, in characters (the column is `VARCHAR(100)`).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -31,22 +31,8 @@ pub struct MemberName(String);
 impl MemberName {
     /// Parses a raw name; the error message is the part after `"name: "`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let value = raw.trim();
-        if value.is_empty() {
-            return Err(ValidationError::new("name", "must not be empty"));
-        }
-        if value.chars().count() > MAX_NAME_CHARS {
-            return Err(ValidationError::new(
-                "name",
-                format!("must be at most {MAX_NAME_CHARS} characters"),
-            ));
-        }
-        if value.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "name",
-                "must not contain control characters",
-            ));
-        }
+        let value = trimmed_bounded("name", raw, MAX_NAME_CHARS)?;
+        no_control("name", value)?;
         Ok(Self(value.to_owned()))
     }
 
@@ -77,20 +63,11 @@ pub struct Email(String);
 impl Email {
     /// Parses a raw address; the error message is the part after `"email: "`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let value = raw.trim();
-        if value.is_empty() {
-            return Err(ValidationError::new("email", "must not be empty"));
-        }
-        if value.chars().count() > MAX_EMAIL_CHARS {
-            return Err(ValidationError::new(
-                "email",
-                format!("must be at most {MAX_EMAIL_CHARS} characters"),
-            ));
-        }
+        let value = trimmed_bounded("email", raw, MAX_EMAIL_CHARS)?;
         // `\s` does not cover every control character (e.g. NUL, which
         // PostgreSQL refuses to store), so those are excluded explicitly.
         let matches = EMAIL_RE.as_ref().is_some_and(|re| re.is_match(value));
-        if !matches || value.chars().any(char::is_control) {
+        if !matches || has_control(value) {
             return Err(ValidationError::new(
                 "email",
                 "must be a valid email address",

@@ -36,3 +36,41 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
+
+/// The shared rule for text fields: trimmed, then 1–`max_chars` characters.
+/// Returns the trimmed value; the messages are the contract's
+/// (`"<field>: must not be empty"`, `"<field>: must be at most N characters"`).
+pub(crate) fn trimmed_bounded<'a>(
+    field: &'static str,
+    raw: &'a str,
+    max_chars: usize,
+) -> Result<&'a str, ValidationError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Whether `s` holds a control character (PostgreSQL refuses NUL, and none
+/// belongs in a name or an address).
+pub(crate) fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// Refuses control characters with `"<field>: must not contain control characters"`.
+pub(crate) fn no_control(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if has_control(value) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
