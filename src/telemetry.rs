@@ -41,10 +41,3 @@ where
     };
     result.map_err(|_| TelemetryError::AlreadyInstalled)
 }
-
-/// Checks a filter string without installing anything (for config validation).
-pub fn check_filter(filter: &str) -> Result<(), TelemetryError> {
-    EnvFilter::try_new(filter)
-        .map(|_| ())
-        .map_err(|e| TelemetryError::Filter(e.to_string()))
-}

@@ -3,7 +3,7 @@
 //!
 //! Why an actor: its mailbox serialises every load and save of this daemon,
 //! so concurrent `save-connection` requests never interleave their writes
-//! (the folder lock in [`CredentialFiles`] extends that to other processes).
+//! (the folder lock in [`CredentialFolder`] extends that to other processes).
 //! The file work is blocking (fsync), so each request runs on tokio's blocking
 //! pool and the handler awaits it; the mailbox stays serialised, while the
 //! async worker threads stay free. A failed or panicking blocking task
@@ -20,8 +20,8 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use super::{CallError, call_fallible, reply};
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::security::config_dir::{self, NoConfigDir};
-use crate::security::credential_files::CredentialFiles;
-pub use crate::security::credential_files::{LoadError, SaveError};
+use crate::security::credential_folder::CredentialFolder;
+pub use crate::security::credential_folder::{LoadError, SaveError};
 
 /// Name used in [`ActorUnavailable`](super::ActorUnavailable) messages.
 const ACTOR_NAME: &str = "credential_store";
@@ -44,7 +44,7 @@ pub struct CredentialStoreState {
     /// The resolved files. A missing platform folder is kept as an error and
     /// reported on each request, rather than failing startup: the daemon can
     /// still serve (e.g. with `TASKFLOW_DATABASE_URL`) and say why it cannot save.
-    files: Result<CredentialFiles, NoConfigDir>,
+    files: Result<CredentialFolder, NoConfigDir>,
 }
 
 /// Requests to the CredentialStore. All are legal at any time.
@@ -60,7 +60,7 @@ pub enum CredentialStoreMsg {
     /// unchanged. Boxed to keep the message enum small.
     Save(Box<DbCredentials>, RpcReplyPort<Result<(), SaveError>>),
     /// Makes the actor panic, so tests can prove that the supervisor restarts it.
-    #[cfg(feature = "test-hooks")]
+    #[cfg(debug_assertions)]
     Panic,
 }
 
@@ -74,7 +74,7 @@ impl Actor for CredentialStore {
         _myself: ActorRef<Self::Msg>,
         args: Self::Arguments,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let files = config_dir::resolve(args.config_dir.as_deref()).map(CredentialFiles::new);
+        let files = config_dir::resolve(args.config_dir.as_deref()).map(CredentialFolder::new);
         match &files {
             Ok(f) => tracing::debug!(dir = %f.dir().display(), "credential store started"),
             Err(e) => tracing::warn!(error = %e, "credential store has no folder"),
@@ -109,7 +109,7 @@ impl Actor for CredentialStore {
                 }
                 reply(port, result);
             }
-            #[cfg(feature = "test-hooks")]
+            #[cfg(debug_assertions)]
             CredentialStoreMsg::Panic => {
                 #[allow(clippy::panic)] // the whole point of this test hook
                 {
@@ -121,8 +121,8 @@ impl Actor for CredentialStore {
     }
 }
 
-/// Runs [`CredentialFiles::load`] on the blocking pool.
-async fn load_blocking(files: CredentialFiles) -> Result<Option<DbCredentials>, LoadError> {
+/// Runs [`CredentialFolder::load`] on the blocking pool.
+async fn load_blocking(files: CredentialFolder) -> Result<Option<DbCredentials>, LoadError> {
     match tokio::task::spawn_blocking(move || files.load()).await {
         Ok(result) => result,
         Err(join) => {
@@ -132,9 +132,9 @@ async fn load_blocking(files: CredentialFiles) -> Result<Option<DbCredentials>, 
     }
 }
 
-/// Runs [`CredentialFiles::save`] on the blocking pool and logs the success
+/// Runs [`CredentialFolder::save`] on the blocking pool and logs the success
 /// with the non-secret fields only.
-async fn save_blocking(files: CredentialFiles, creds: Box<DbCredentials>) -> Result<(), SaveError> {
+async fn save_blocking(files: CredentialFolder, creds: Box<DbCredentials>) -> Result<(), SaveError> {
     match tokio::task::spawn_blocking(move || files.save(&creds).map(|()| creds)).await {
         Ok(Ok(creds)) => {
             tracing::debug!(

@@ -129,7 +129,7 @@ pub enum DbSupervisorMsg {
         result: Result<(), String>,
     },
     /// Test builds only: panic, to prove the supervisor restarts this actor.
-    #[cfg(feature = "test-hooks")]
+    #[cfg(debug_assertions)]
     Panic,
 }
 
@@ -286,7 +286,7 @@ impl Actor for DbSupervisor {
             DbSupervisorMsg::Attempt { .. }
             | DbSupervisorMsg::Migrated { .. }
             | DbSupervisorMsg::PingResult { .. } => {}
-            #[cfg(feature = "test-hooks")]
+            #[cfg(debug_assertions)]
             DbSupervisorMsg::Panic => panic!("test hook: db supervisor asked to panic"),
         }
         Ok(())

@@ -40,7 +40,7 @@ pub enum ReadinessMsg {
     /// Asked by `/health` and `/settings/status`; replies with the last snapshot.
     Get(RpcReplyPort<Snapshot>),
     /// Test builds only: panic, to prove the supervisor restarts this actor.
-    #[cfg(feature = "test-hooks")]
+    #[cfg(debug_assertions)]
     Panic,
 }
 
@@ -115,7 +115,7 @@ impl Actor for Readiness {
                 st.watch.send_replace(current.clone());
             }
             ReadinessMsg::Get(port) => reply(port, current.clone()),
-            #[cfg(feature = "test-hooks")]
+            #[cfg(debug_assertions)]
             ReadinessMsg::Panic => panic!("test hook: readiness asked to panic"),
         }
         Ok(())

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::client::Client;
 use crate::config::Settings;
-use crate::security::credential_files::LOCK_FILE;
-use crate::security::credentials_file::CREDENTIALS_FILE;
+use crate::security::credential_folder::LOCK_FILE;
+use crate::security::credential_token::CREDENTIALS_FILE;
 use crate::security::fernet_key::KEY_FILE;
 
 /// Where the operator commands find the daemon: the configured port on

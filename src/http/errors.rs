@@ -49,18 +49,20 @@ pub enum ApiError {
     /// 429 — too many concurrent operations of a kind.
     #[error("{0}")]
     TooMany(&'static str),
-    /// 500 with a specific, safe message (e.g. the config folder is not writable).
+    /// 500 — saving the connection settings failed; the message is specific and
+    /// safe to show (e.g. the config folder is not writable).
     #[error("{0}")]
-    Failed(String),
+    SaveFailed(String),
     /// 503 with `Retry-After: 5` — the database is not ready.
     #[error("Database not ready: {0}")]
     DbNotReady(String),
     /// 503 with `Retry-After: 5` — an internal actor did not answer.
     #[error("Service temporarily unavailable: {0}")]
     Unavailable(#[from] ActorUnavailable),
-    /// 500 — a bug; the cause is logged, the client sees a generic message.
+    /// 500 — something that should not happen (a bug, an unexpected driver
+    /// error); the cause is logged, the client sees a generic message.
     #[error("Internal server error")]
-    Internal(String),
+    Unexpected(String),
 }
 
 impl ApiError {
@@ -70,7 +72,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Failed(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::SaveFailed(_) | Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::DbNotReady(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -153,7 +155,7 @@ pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
         }
         return ApiError::DbNotReady(format!("connection lost: {detail}"));
     }
-    ApiError::Internal(format!("database error: {err}"))
+    ApiError::Unexpected(format!("database error: {err}"))
 }
 
 /// Why a driver error means the connection is gone, in words safe to show
@@ -182,7 +184,7 @@ fn connection_lost(e: &sea_orm::sqlx::Error) -> Option<String> {
 
 impl Reply for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Internal(cause) = &self {
+        if let Self::Unexpected(cause) = &self {
             tracing::error!(cause = %cause, "internal error");
         }
         let status = self.status();
@@ -243,11 +245,6 @@ impl Reject for NotJson {}
 pub struct BadJson(pub String);
 impl Reject for BadJson {}
 
-/// A path parameter that does not parse (e.g. a malformed member id).
-#[derive(Debug)]
-pub struct BadPathParam(pub String);
-impl Reject for BadPathParam {}
-
 /// Turns every rejection into the JSON envelope with the right status.
 pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
     let invalid_header = err.find::<warp::reject::InvalidHeader>().map(|h| h.name());
@@ -281,8 +278,6 @@ pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
         )
     } else if let Some(BadJson(msg)) = err.find::<BadJson>() {
         (StatusCode::BAD_REQUEST, format!("Invalid JSON body: {msg}"))
-    } else if let Some(BadPathParam(msg)) = err.find::<BadPathParam>() {
-        (StatusCode::BAD_REQUEST, msg.clone())
     } else if err.find::<warp::reject::MethodNotAllowed>().is_some() {
         (StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed".into())
     } else if err.is_not_found() {

@@ -82,7 +82,7 @@ async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     let ticket = cache.begin();
     let all = members::list(&db).await.map_err(|e| db_error(&ctx, e))?;
     let body = Bytes::from(
-        serde_json::to_vec(&all).map_err(|e| ApiError::Internal(format!("serializing: {e}")))?,
+        serde_json::to_vec(&all).map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?,
     );
     cache.store(ticket, body.clone());
     Ok(json_bytes_response(StatusCode::OK, body))

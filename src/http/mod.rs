@@ -15,7 +15,7 @@ pub mod health;
 pub mod members;
 pub mod openapi;
 pub mod settings;
-#[cfg(feature = "test-hooks")]
+#[cfg(debug_assertions)]
 pub mod test_hooks;
 
 use std::future::Future;
@@ -48,8 +48,12 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         .unify()
         .or(api)
         .unify();
-    #[cfg(feature = "test-hooks")]
-    let all = all.or(test_hooks::routes(ctx.clone())).unify();
+    #[cfg(debug_assertions)]
+    let all = if test_hooks::enabled() {
+        all.or(test_hooks::routes(ctx.clone())).unify().boxed()
+    } else {
+        all.boxed()
+    };
     filters::guard(ctx)
         .and(all)
         .map(cors::decorate)

@@ -56,7 +56,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 
 impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
-        ApiError::Failed(format!(
+        ApiError::SaveFailed(format!(
             "Stored connection settings cannot be read: {e}. Save connection settings again."
         ))
     }
@@ -64,7 +64,7 @@ impl From<LoadError> for ApiError {
 
 impl From<SaveError> for ApiError {
     fn from(e: SaveError) -> Self {
-        ApiError::Failed(format!("Failed to save connection settings: {e}"))
+        ApiError::SaveFailed(format!("Failed to save connection settings: {e}"))
     }
 }
 
@@ -98,7 +98,7 @@ async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError>
         result
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("probe task failed: {e}")))?;
+    .map_err(|e| ApiError::Unexpected(format!("probe task failed: {e}")))?;
     match outcome {
         Ok(()) => Ok(json_response(StatusCode::OK, &json!({"status": "ok"}))),
         Err(reason) => Err(ApiError::BadRequest(format!("Connection failed: {reason}"))),

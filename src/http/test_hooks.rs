@@ -1,5 +1,7 @@
-//! Routes that exist only in builds with the `test-hooks` feature (the
-//! integration tests): make a handler or an actor panic, to prove that the
+//! Routes for the integration tests, compiled only into debug builds (what
+//! `cargo test` builds; a release build has none of this) and served only when
+//! the daemon starts with `TASKFLOW_TEST_HOOKS=1`, so a developer's debug
+//! daemon does not expose them either. They make a handler or an actor panic, to prove that the
 //! daemon answers 500 and that the supervisor restarts children; report the
 //! member-list cache's state, so tests can prove they exercise it.
 
@@ -12,6 +14,14 @@ use super::guarded;
 use crate::actors::credential_store::CredentialStoreMsg;
 use crate::actors::db_supervisor::DbSupervisorMsg;
 use crate::actors::readiness::ReadinessMsg;
+
+/// The variable that turns the hooks on (the test harness sets it).
+pub const ENABLE_ENV: &str = "TASKFLOW_TEST_HOOKS";
+
+/// Whether this process was started with the hooks turned on.
+pub fn enabled() -> bool {
+    std::env::var_os(ENABLE_ENV).is_some_and(|v| v == "1")
+}
 
 /// `GET /__test/panic`, `POST /__test/actor-panic/{actor}` and
 /// `GET /__test/members-cache` (`{"enabled": bool, "cached": bool}`).

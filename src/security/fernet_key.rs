@@ -6,7 +6,7 @@
 //! bytes, no trailing newline. On read, trailing whitespace (a newline added
 //! by an editor or `echo`) is tolerated so hand-copied keys still work.
 //!
-//! Lifecycle (enforced by `credential_files`): the key is created once, on the
+//! Lifecycle (enforced by `credential_folder`): the key is created once, on the
 //! first save, with no-clobber semantics (if another writer created it first,
 //! theirs is used), and is durable before any token that depends on it is
 //! written. It is never regenerated while a readable token exists.

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::credentials_file::{self, TokenError};
+use super::credential_token::{self, TokenError};
 use super::fernet_key::FernetKey;
 
 const SPEC: &str = concat!(
@@ -89,7 +89,7 @@ fn invalid_vectors_are_rejected() {
             v.desc
         );
         let key = FernetKey::parse(v.secret.as_bytes()).unwrap();
-        let ours = credentials_file::decrypt(&key, v.token.as_bytes());
+        let ours = credential_token::decrypt(&key, v.token.as_bytes());
         let about_time = v.desc.contains("TTL") || v.desc.contains("clock skew");
         if about_time {
             // Authentic apart from its time: our time-blind path gets past

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sea_orm::sqlx::{self, Row};
-use taskflowd::security::credential_files::CredentialFiles;
+use taskflowd::security::credential_folder::CredentialFolder;
 
 use crate::helpers::daemon::ConfigDir;
 use crate::helpers::pg::TestDb;
@@ -122,7 +122,7 @@ async fn kill_9_during_saves_leaves_a_complete_credential_set() {
         d.kill9();
         saver.abort();
 
-        let loaded = CredentialFiles::new(dir.path().to_owned())
+        let loaded = CredentialFolder::new(dir.path().to_owned())
             .load()
             .expect("the files load after a kill -9");
         if let Some(creds) = loaded {

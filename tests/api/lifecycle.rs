@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use crate::helpers::daemon::ApiResponse;
 use crate::helpers::pg::{PgCluster, TestDb};
 use crate::helpers::{TestDaemon, pg};
-use crate::support::{Blackhole, entries};
+use crate::helpers::files::entries;
+use crate::helpers::net::Blackhole;
 
 const STATUS: &str = "/api/v1/settings/status";
 
@@ -380,7 +381,7 @@ async fn reconfigure_while_connecting_wins_over_the_stale_attempt() {
 }
 
 #[tokio::test]
-async fn corrupt_credentials_file_is_reported_then_replaced_and_kept() {
+async fn corrupt_credential_token_is_reported_then_replaced_and_kept() {
     let db = pg::shared().create_database().await;
     let first = TestDaemon::start().await;
     assert_eq!(first.save_connection(&db).await.status, StatusCode::OK);
@@ -529,7 +530,7 @@ async fn reconfigure_after_connection_lost_reports_the_new_attempt() {
 #[tokio::test]
 async fn a_hung_server_is_detected_within_ping_interval_plus_timeout_and_recovered() {
     let db = pg::shared().create_database().await;
-    let proxy = crate::support::FreezableProxy::start(db.port).await;
+    let proxy = crate::helpers::net::FreezableProxy::start(db.port).await;
     let daemon = TestDaemon::builder().secret(&db.password).start().await;
     let mut body = db.credentials_json();
     body["port"] = json!(proxy.port());
@@ -656,7 +657,7 @@ async fn health_answers_starting_or_unconfigured_from_the_first_moment() {
 
 #[tokio::test]
 async fn server_not_running_at_startup_is_named_in_health() {
-    let port = crate::support::closed_port();
+    let port = crate::helpers::net::closed_port();
     let daemon = TestDaemon::builder()
         .env("TASKFLOW_DB_STARTUP_RETRY_ATTEMPTS", "2")
         .start()

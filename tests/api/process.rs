@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::helpers::pg::PgCluster;
 use crate::helpers::{TestDaemon, pg};
-use crate::support::{Blackhole, any_file_contains};
+use crate::helpers::files::any_file_contains;
+use crate::helpers::net::Blackhole;
 
 const TEST: &str = "/api/v1/settings/test-connection";
 
@@ -209,7 +210,7 @@ async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
 
 #[tokio::test]
 async fn a_server_that_echoes_the_password_never_gets_it_shown() {
-    let echo = crate::support::EchoServer::start().await;
+    let echo = crate::helpers::net::EchoServer::start().await;
     let password = "s3cr3t p@ss/w%rd";
     let mut url = reqwest::Url::parse("postgres://127.0.0.1/d").unwrap();
     url.set_port(Some(echo.port())).unwrap();
@@ -320,7 +321,7 @@ async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
 #[tokio::test]
 async fn sigterm_while_the_server_hangs_exits_0_within_a_few_seconds() {
     let db = pg::shared().create_database().await;
-    let proxy = crate::support::FreezableProxy::start(db.port).await;
+    let proxy = crate::helpers::net::FreezableProxy::start(db.port).await;
     let daemon = TestDaemon::builder()
         .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "30")
         .env("TASKFLOW_DB_PING_INTERVAL_MS", "100")

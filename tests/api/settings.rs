@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::daemon::ConfigDir;
 use crate::helpers::{TestDaemon, pg};
-use crate::support::{Blackhole, closed_port, entries};
+use crate::helpers::files::entries;
+use crate::helpers::net::{Blackhole, closed_port};
 
 const TEST: &str = "/api/v1/settings/test-connection";
 const SAVE: &str = "/api/v1/settings/save-connection";

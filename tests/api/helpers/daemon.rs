@@ -161,7 +161,9 @@ impl DaemonBuilder {
                 "PATH",
                 std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
             )
-            .env("TASKFLOW_CONFIG_DIR", config_dir.path());
+            .env("TASKFLOW_CONFIG_DIR", config_dir.path())
+            // The debug build serves /__test/* only when asked (src/http/test_hooks.rs).
+            .env("TASKFLOW_TEST_HOOKS", "1");
         if self.port_env {
             cmd.env("TASKFLOW_PORT", port.to_string());
         }

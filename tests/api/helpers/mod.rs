@@ -1,12 +1,11 @@
-//! Test fixtures: a private PostgreSQL cluster ([`pg`]) and the daemon as a
-//! subprocess ([`daemon`]).
-//!
-//! Not every helper is used by every test yet; the fixtures are an API for the
-//! feature modules, so unused items are expected here.
-#![allow(dead_code)]
+//! Test fixtures: a private PostgreSQL cluster ([`pg`]), the daemon as a
+//! subprocess ([`daemon`]), TLS material ([`certs`]), network stand-ins for a
+//! misbehaving server ([`net`]) and config-folder inspection ([`files`]).
 
 pub mod certs;
 pub mod daemon;
+pub mod files;
+pub mod net;
 pub mod pg;
 
 use std::sync::LazyLock;

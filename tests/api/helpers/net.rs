@@ -1,8 +1,8 @@
-//! Small fixtures shared by the settings / lifecycle / supervision / process
-//! modules: a TCP listener that accepts and never answers, and config-folder
-//! inspection.
+//! Network stand-ins for a PostgreSQL that misbehaves: a listener that accepts
+//! and never answers ([`Blackhole`]), a hostile server that echoes the password
+//! ([`EchoServer`]), a proxy that can freeze a live connection
+//! ([`FreezableProxy`]), and a closed port.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -78,36 +78,6 @@ impl Drop for Blackhole {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// Every entry of a folder (recursively), or empty when it does not exist.
-pub fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(entries(&p));
-        }
-        out.push(p);
-    }
-    out.sort();
-    out
-}
-
-/// Whether any file in `dir` contains `needle` (raw bytes).
-pub fn any_file_contains(dir: &Path, needle: &str) -> Option<PathBuf> {
-    entries(dir).into_iter().find(|p| {
-        std::fs::read(p)
-            .map(|bytes| {
-                bytes
-                    .windows(needle.len().max(1))
-                    .any(|w| w == needle.as_bytes())
-            })
-            .unwrap_or(false)
-    })
 }
 
 /// A closed port on 127.0.0.1 (bound and released).

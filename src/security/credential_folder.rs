@@ -1,4 +1,4 @@
-//! [`CredentialFiles`]: the config folder's key and credential files as one
+//! [`CredentialFolder`]: the config folder's key and credential files as one
 //! unit — the blocking load/save that the CredentialStore actor runs.
 //!
 //! Owns the rules that tie the two files together:
@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use super::atomic_write;
 use super::config_dir::{self, NoConfigDir};
-use super::credentials_file::{self, CREDENTIALS_FILE, EncodeError, TokenError};
+use super::credential_token::{self, CREDENTIALS_FILE, EncodeError, TokenError};
 use super::fernet_key::{FernetKey, KEY_FILE, MalformedKey};
 use super::owner_only::{self, ReadRefused};
 use crate::domain::credentials::DbCredentials;
@@ -126,12 +126,12 @@ pub enum SaveError {
 
 /// The key and credential files of one config folder.
 #[derive(Debug, Clone)]
-pub struct CredentialFiles {
+pub struct CredentialFolder {
     /// The config folder; created (0700) by the first save only.
     dir: PathBuf,
 }
 
-impl CredentialFiles {
+impl CredentialFolder {
     /// Files in `dir`. Nothing is touched until [`load`](Self::load) or
     /// [`save`](Self::save).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -170,7 +170,7 @@ impl CredentialFiles {
                 });
             }
         };
-        Ok(Some(credentials_file::decrypt(&key, &token)?))
+        Ok(Some(credential_token::decrypt(&key, &token)?))
     }
 
     /// Encrypts and stores `creds`, creating the folder and key if needed.
@@ -185,7 +185,7 @@ impl CredentialFiles {
         // crash leftover (ciphertext or key bytes): remove it.
         atomic_write::remove_stale_temps(&self.dir);
         let key = self.key_for_save()?;
-        let token = credentials_file::encrypt(&key, creds)?;
+        let token = credential_token::encrypt(&key, creds)?;
         atomic_write::replace(&self.dir, CREDENTIALS_FILE, token.as_bytes())
             .map_err(|e| self.write_error(CREDENTIALS_FILE, e))
     }
@@ -232,7 +232,7 @@ impl CredentialFiles {
     fn set_aside_token_unless_readable(&self, key: &FernetKey) -> Result<(), SaveError> {
         match owner_only::read(&self.dir.join(CREDENTIALS_FILE)) {
             Ok(None) => Ok(()),
-            Ok(Some(bytes)) => match credentials_file::decrypt(key, &bytes) {
+            Ok(Some(bytes)) => match credential_token::decrypt(key, &bytes) {
                 Ok(_) => Ok(()),
                 Err(e) => self.set_aside(CREDENTIALS_FILE, &e),
             },
@@ -375,9 +375,9 @@ mod tests {
     }
 
     /// A folder inside a temp dir, not yet created.
-    fn fresh() -> (tempfile::TempDir, CredentialFiles) {
+    fn fresh() -> (tempfile::TempDir, CredentialFolder) {
         let tmp = tempfile::tempdir().unwrap();
-        let files = CredentialFiles::new(tmp.path().join("cfg"));
+        let files = CredentialFolder::new(tmp.path().join("cfg"));
         (tmp, files)
     }
 
@@ -603,7 +603,7 @@ mod tests {
         // A regular file where a parent folder should be: fails even as root.
         let blocker = tmp.path().join("blocker");
         std::fs::write(&blocker, b"").unwrap();
-        let files = CredentialFiles::new(blocker.join("cfg"));
+        let files = CredentialFolder::new(blocker.join("cfg"));
         let e = files.save(&creds("a", "1")).unwrap_err();
         assert!(
             e.to_string().starts_with(&format!(

@@ -3,8 +3,6 @@
 //! during saves, interoperability with Python's `cryptography` Fernet, and a
 //! scan proving the plaintext password never reaches the disk.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,7 +13,7 @@ use taskflowd::actors::credential_store::{
     self, CredentialStore, CredentialStoreArgs, CredentialStoreMsg,
 };
 use taskflowd::domain::credentials::{DbCredentials, SslMode};
-use taskflowd::security::credential_files::CredentialFiles;
+use taskflowd::security::credential_folder::CredentialFolder;
 use taskflowd::security::password::Password;
 
 const T: Duration = Duration::from_secs(30);
@@ -107,7 +105,7 @@ async fn fifty_concurrent_saves_leave_exactly_one_complete_set_and_the_same_key(
         "final file is not one of the saved sets"
     );
     // An independent reader (fresh files object) agrees.
-    assert_eq!(CredentialFiles::new(&dir).load().unwrap(), Some(loaded));
+    assert_eq!(CredentialFolder::new(&dir).load().unwrap(), Some(loaded));
     assert_eq!(
         std::fs::read(dir.join(KEY_FILE)).unwrap(),
         key,
@@ -179,13 +177,13 @@ fn crash_sets() -> [DbCredentials; 2] {
 fn crash_helper_saves_in_a_loop() {
     let sets = crash_sets();
     if let Some(dir) = std::env::var_os(CRASH_DIR_ENV) {
-        let files = CredentialFiles::new(PathBuf::from(dir));
+        let files = CredentialFolder::new(PathBuf::from(dir));
         for i in 0usize.. {
             files.save(&sets[i % 2]).unwrap();
         }
     }
     let tmp = tempfile::tempdir().unwrap();
-    let files = CredentialFiles::new(tmp.path().join("cfg"));
+    let files = CredentialFolder::new(tmp.path().join("cfg"));
     for i in 0..6 {
         files.save(&sets[i % 2]).unwrap();
         assert_eq!(files.load().unwrap().as_ref(), Some(&sets[i % 2]));
@@ -249,7 +247,7 @@ fn kill_9_during_saves_never_leaves_a_broken_file() {
             "round {round}: helper exited by itself: {status}"
         );
 
-        match CredentialFiles::new(&dir).load() {
+        match CredentialFolder::new(&dir).load() {
             Ok(Some(c)) => {
                 assert!(sets.contains(&c), "round {round}: unexpected set loaded");
                 saw_saved = true;
@@ -296,7 +294,7 @@ fn python_decrypts_files_written_by_taskflowd() {
     require_python_cryptography();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cfg");
-    let files = CredentialFiles::new(&dir);
+    let files = CredentialFolder::new(&dir);
     let mut c = creds("db.example.internal", SPECIAL_PASSWORD);
     c.port = 6543;
     files.save(&c).unwrap();
@@ -368,7 +366,7 @@ write("db_credentials.enc", Fernet(key).encrypt(json.dumps(creds).encode()))
     );
     let mut expected = creds("db.example.internal", SPECIAL_PASSWORD);
     expected.port = 6543;
-    assert_eq!(CredentialFiles::new(&dir).load().unwrap(), Some(expected));
+    assert_eq!(CredentialFolder::new(&dir).load().unwrap(), Some(expected));
 }
 
 #[tokio::test]
@@ -401,7 +399,7 @@ async fn plaintext_password_never_reaches_any_file() {
     store.stop(None);
 }
 
-#[cfg(feature = "test-hooks")]
+#[cfg(debug_assertions)]
 #[tokio::test]
 async fn panic_hook_fails_the_actor() {
     let tmp = tempfile::tempdir().unwrap();
