@@ -98,12 +98,6 @@ impl DaemonBuilder {
         self
     }
 
-    /// Do not pass this variable (also removes a default).
-    pub fn env_remove(mut self, key: &str) -> Self {
-        self.env.insert(key.to_owned(), None);
-        self
-    }
-
     /// A command-line argument.
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
         self.args.push(arg.into());

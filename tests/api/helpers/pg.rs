@@ -105,7 +105,7 @@ pub struct PgCluster {
     /// as root, so its binaries run as the `postgres` user.
     runuser: Option<PathBuf>,
     port: u16,
-    /// Superuser (`postgres`) password; alphanumeric so `admin_url` needs no escaping.
+    /// Superuser (`postgres`) password; alphanumeric, so it needs no escaping anywhere.
     admin_password: String,
     /// Stdin of the watchdog (dropping it triggers cleanup) and the process itself.
     watchdog: Mutex<Option<(ChildStdin, Child)>>,
@@ -296,11 +296,6 @@ impl PgCluster {
         }
     }
 
-    /// Whether the cluster was started with TLS on.
-    pub fn tls(&self) -> bool {
-        self.tls
-    }
-
     /// TCP port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
@@ -315,15 +310,6 @@ impl PgCluster {
     pub fn postmaster_pid(&self) -> Option<i32> {
         let text = fs::read_to_string(self.data_dir.join("postmaster.pid")).ok()?;
         text.lines().next()?.trim().parse().ok()
-    }
-
-    /// Superuser URL (`postgres` user, `postgres` database). The admin password is
-    /// alphanumeric, so nothing needs escaping.
-    pub fn admin_url(&self) -> String {
-        format!(
-            "postgres://postgres:{}@127.0.0.1:{}/postgres",
-            self.admin_password, self.port
-        )
     }
 
     /// Superuser connect options, every field set explicitly (no `PG*` env, no pgpass).
