@@ -40,6 +40,14 @@ impl SecretValue {
     }
 }
 
+/// Serialises as `[redacted]`, never the secret: serialisation only feeds the
+/// defaults layer, where a secret has no default anyway.
+impl Serialize for SecretValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
+
 impl fmt::Debug for SecretValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
@@ -56,79 +64,168 @@ pub enum LogFormat {
     Json,
 }
 
-/// The daemon's effective configuration. Field names are the TOML keys and,
-/// upper-cased behind `TASKFLOW_`, the environment variable names.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Settings {
-    /// Bind address (`TASKFLOW_HOST`). `localhost` means 127.0.0.1.
-    pub host: String,
-    /// Port (`TASKFLOW_PORT`); 0 picks a free port (tests).
-    pub port: u16,
-    /// Folder holding the key, the credentials and the optional `taskflowd.toml`.
-    /// `None`: the platform's local config folder for TaskFlow.
-    pub config_dir: Option<PathBuf>,
-    /// Development fallback used only when no credentials are saved.
-    pub database_url: Option<SecretValue>,
-    /// Failed attempts before `/health` reports "Database startup failed" (retries go on).
-    pub db_startup_retry_attempts: u32,
-    /// First retry delay.
-    pub db_retry_backoff_base_ms: u64,
-    /// Longest retry delay; bounds recovery time once the database is back.
-    pub db_retry_backoff_cap_ms: u64,
-    /// Connect timeout for test-connection and the daemon's own connects.
-    pub db_connect_timeout_secs: u64,
-    /// Liveness ping period while ready.
-    pub db_ping_interval_ms: u64,
-    /// Deadline for applying migrations (including the wait for another
-    /// daemon's migration lock); past it the attempt fails and is retried.
-    pub db_migration_timeout_secs: u64,
-    /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
-    pub log: Option<String>,
-    /// `text` or `json`.
-    pub log_format: LogFormat,
-    /// Exit when this process is gone (the desktop shell).
-    pub parent_pid: Option<u32>,
-    /// When set, `/api/v1/*` requires `Authorization: Bearer <token>`.
-    pub api_token: Option<SecretValue>,
-    /// A 0600 file holding the token (alternative to `api_token`).
-    pub api_token_file: Option<PathBuf>,
-    /// Must be true (with a token) to bind a non-loopback address.
-    pub allow_remote: bool,
-    /// test-connection probes in flight at once; more get 429.
-    pub max_concurrent_probes: usize,
-    /// Extra `Host` header names accepted besides the loopback names.
-    pub allowed_hosts: Vec<String>,
-    /// Extra `Origin`s accepted besides `http://localhost[:port]` and `http://127.0.0.1[:port]`.
-    pub allowed_origins: Vec<String>,
-    /// How long in-flight requests may take to finish at shutdown.
-    pub shutdown_grace_secs: u64,
+/// How a setting's value is read from the environment and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string, taken as it is (so a token of digits stays a string).
+    Text,
+    /// A number or a boolean: the environment string is parsed (a value that
+    /// does not parse stays a string, and the type error names the variable).
+    Typed,
+    /// A list: comma-separated in the environment, an array in the file.
+    List,
+    /// A string that is never echoed: not in errors, `[set]` in print-config.
+    Secret,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            host: "127.0.0.1".to_owned(),
-            port: 8000,
-            config_dir: None,
-            database_url: None,
-            db_startup_retry_attempts: 3,
-            db_retry_backoff_base_ms: 250,
-            db_retry_backoff_cap_ms: 5000,
-            db_connect_timeout_secs: 5,
-            db_ping_interval_ms: 2000,
-            db_migration_timeout_secs: 60,
-            log: None,
-            log_format: LogFormat::Text,
-            parent_pid: None,
-            api_token: None,
-            api_token_file: None,
-            allow_remote: false,
-            max_concurrent_probes: 4,
-            allowed_hosts: Vec::new(),
-            allowed_origins: Vec::new(),
-            shutdown_grace_secs: 5,
-        }
+/// One setting, as [`settings!`] declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The TOML key and field name; upper-cased behind [`ENV_PREFIX`] it is
+    /// the environment variable.
+    pub key: &'static str,
+    /// How its value is read and shown.
+    pub kind: Kind,
+}
+
+impl Setting {
+    /// The environment variable, e.g. `TASKFLOW_PORT`.
+    pub fn env_name(&self) -> String {
+        format!("{ENV_PREFIX}{}", self.key.to_ascii_uppercase())
     }
+}
+
+/// Declares every setting once: its field (name = TOML key = environment
+/// name), type, doc line, built-in default and [`Kind`]. From that one list
+/// come the [`Settings`] struct, its `Default`, the defaults layer, the
+/// environment parsing, the secret keys and print-config's lines; a test
+/// checks that `config/taskflowd.toml` documents exactly these keys. Adding
+/// a setting is one entry here (plus its range check in `validate` if any).
+macro_rules! settings {
+    ($( $(#[doc = $doc:literal])+ $key:ident : $ty:ty = $default:expr, $kind:ident; )+) => {
+        /// The daemon's effective configuration (see [`settings!`]).
+        #[derive(Debug, Clone, Deserialize)]
+        pub struct Settings {
+            $( $(#[doc = $doc])+ pub $key: $ty, )+
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self { $( $key: $default, )+ }
+            }
+        }
+
+        /// Every setting, in declaration order.
+        pub const SETTINGS: &[Setting] = &[
+            $( Setting { key: stringify!($key), kind: Kind::$kind }, )+
+        ];
+
+        impl Settings {
+            /// The built-in defaults as figment's lowest layer (unset
+            /// optional settings are left out, so they show as unset).
+            fn defaults_layer() -> Dict {
+                let d = Settings::default();
+                let mut dict = Dict::new();
+                $(
+                    if let Ok(v) = figment::value::Value::serialize(&d.$key) {
+                        if !matches!(v, figment::value::Value::Empty(..)) {
+                            dict.insert(stringify!($key).to_owned(), v);
+                        }
+                    }
+                )+
+                dict
+            }
+
+            /// Each setting's value as print-config shows it (secrets as `[set]`).
+            fn shown(&self) -> Vec<(&'static str, serde_json::Value)> {
+                vec![ $( (stringify!($key), Show::show(&self.$key)) ),+ ]
+            }
+        }
+    };
+}
+
+settings! {
+    /// Bind address (`TASKFLOW_HOST`). `localhost` means 127.0.0.1.
+    host: String = "127.0.0.1".to_owned(), Text;
+    /// Port (`TASKFLOW_PORT`); 0 picks a free port (tests).
+    port: u16 = 8000, Typed;
+    /// Folder holding the key, the credentials and the optional `taskflowd.toml`.
+    /// `None`: the platform's local config folder for TaskFlow.
+    config_dir: Option<PathBuf> = None, Text;
+    /// Development fallback used only when no credentials are saved.
+    database_url: Option<SecretValue> = None, Secret;
+    /// Failed attempts before `/health` reports "Database startup failed" (retries go on).
+    db_startup_retry_attempts: u32 = 3, Typed;
+    /// First retry delay.
+    db_retry_backoff_base_ms: u64 = 250, Typed;
+    /// Longest retry delay; bounds recovery time once the database is back.
+    db_retry_backoff_cap_ms: u64 = 5000, Typed;
+    /// Connect timeout for test-connection and the daemon's own connects.
+    db_connect_timeout_secs: u64 = 5, Typed;
+    /// Liveness ping period while ready.
+    db_ping_interval_ms: u64 = 2000, Typed;
+    /// Deadline for applying migrations (including the wait for another
+    /// daemon's migration lock); past it the attempt fails and is retried.
+    db_migration_timeout_secs: u64 = 60, Typed;
+    /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
+    log: Option<String> = None, Text;
+    /// `text` or `json`.
+    log_format: LogFormat = LogFormat::Text, Text;
+    /// Exit when this process is gone (the desktop shell).
+    parent_pid: Option<u32> = None, Typed;
+    /// When set, `/api/v1/*` requires `Authorization: Bearer <token>`.
+    api_token: Option<SecretValue> = None, Secret;
+    /// A 0600 file holding the token (alternative to `api_token`).
+    api_token_file: Option<PathBuf> = None, Text;
+    /// Must be true (with a token) to bind a non-loopback address.
+    allow_remote: bool = false, Typed;
+    /// test-connection probes in flight at once; more get 429.
+    max_concurrent_probes: usize = 4, Typed;
+    /// Extra `Host` header names accepted besides the loopback names.
+    allowed_hosts: Vec<String> = Vec::new(), List;
+    /// Extra `Origin`s accepted besides `http://localhost[:port]` and `http://127.0.0.1[:port]`.
+    allowed_origins: Vec<String> = Vec::new(), List;
+    /// How long in-flight requests may take to finish at shutdown.
+    shutdown_grace_secs: u64 = 5, Typed;
+}
+
+/// How print-config shows a value of a setting's type.
+trait Show {
+    fn show(&self) -> serde_json::Value;
+}
+
+macro_rules! show_as_json {
+    ($($t:ty),+) => {
+        $(impl Show for $t {
+            fn show(&self) -> serde_json::Value {
+                serde_json::json!(self)
+            }
+        })+
+    };
+}
+show_as_json!(String, u16, u32, u64, usize, bool, LogFormat, Vec<String>);
+
+impl Show for PathBuf {
+    fn show(&self) -> serde_json::Value {
+        self.display().to_string().into()
+    }
+}
+
+impl Show for SecretValue {
+    fn show(&self) -> serde_json::Value {
+        "[set]".into()
+    }
+}
+
+impl<T: Show> Show for Option<T> {
+    fn show(&self) -> serde_json::Value {
+        self.as_ref().map_or(serde_json::Value::Null, Show::show)
+    }
+}
+
+/// The declaration of `key`, if it is a setting.
+fn setting(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
 }
 
 /// Values given as command-line flags; `None` means "not given".
@@ -178,9 +275,6 @@ pub enum ConfigError {
     Policy(String),
 }
 
-/// Keys whose values are secret: never echoed in errors or print-config.
-const SECRET_KEYS: &[&str] = &["api_token", "database_url"];
-
 /// The environment snapshot: only `TASKFLOW_*` (and `RUST_LOG`) matter.
 pub type EnvVars = Vec<(String, String)>;
 
@@ -214,46 +308,33 @@ impl Provider for EnvProvider {
     }
 }
 
-/// Settings whose environment strings are read as numbers or booleans; every
-/// other value stays a string (so a token of digits is still a string).
-const TYPED_KEYS: &[&str] = &[
-    "port",
-    "db_startup_retry_attempts",
-    "db_retry_backoff_base_ms",
-    "db_retry_backoff_cap_ms",
-    "db_connect_timeout_secs",
-    "db_ping_interval_ms",
-    "db_migration_timeout_secs",
-    "parent_pid",
-    "allow_remote",
-    "max_concurrent_probes",
-    "shutdown_grace_secs",
-];
-
-/// Environment values are strings; lists are comma-separated and the
-/// [`TYPED_KEYS`] are parsed (a value that does not parse stays a string, and
-/// the type error then names the variable).
+/// Environment values are strings; [`Kind::List`] values are comma-separated
+/// and [`Kind::Typed`] ones parsed (a value that does not parse stays a
+/// string, and the type error then names the variable).
 fn env_value(key: &str, raw: &str) -> figment::value::Value {
     use figment::value::Value;
-    if key == "allowed_hosts" || key == "allowed_origins" {
-        let items: Vec<Value> = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| Value::from(s.to_owned()))
-            .collect();
-        return Value::from(items);
-    }
-    if TYPED_KEYS.contains(&key) {
-        let trimmed = raw.trim();
-        if let Ok(n) = trimmed.parse::<u64>() {
-            return Value::from(n);
+    match setting(key).map(|s| s.kind) {
+        Some(Kind::List) => {
+            let items: Vec<Value> = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::from(s.to_owned()))
+                .collect();
+            Value::from(items)
         }
-        if let Ok(b) = trimmed.parse::<bool>() {
-            return Value::from(b);
+        Some(Kind::Typed) => {
+            let trimmed = raw.trim();
+            if let Ok(n) = trimmed.parse::<u64>() {
+                Value::from(n)
+            } else if let Ok(b) = trimmed.parse::<bool>() {
+                Value::from(b)
+            } else {
+                Value::from(raw.to_owned())
+            }
         }
+        _ => Value::from(raw.to_owned()),
     }
-    Value::from(raw.to_owned())
 }
 
 /// Gives a provider the name that print-config and errors show as the source.
@@ -284,7 +365,7 @@ impl Settings {
         // The folder holding the optional taskflowd.toml is known before the
         // file is read: flag, else environment, else the platform default.
         let pre = Figment::new()
-            .merge(Serialized::defaults(Settings::default_for_figment()))
+            .merge(Serialized::defaults(Settings::defaults_layer()))
             .merge(&env_provider)
             .merge(Serialized::defaults(flags));
         let config_dir: Option<PathBuf> = pre.extract_inner("config_dir").ok();
@@ -294,8 +375,7 @@ impl Settings {
             None => default_file(config_dir.as_deref()),
         };
 
-        let mut figment =
-            Figment::new().merge(Serialized::defaults(Settings::default_for_figment()));
+        let mut figment = Figment::new().merge(Serialized::defaults(Settings::defaults_layer()));
         if let Some(path) = &file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
                 path: path.clone(),
@@ -318,38 +398,6 @@ impl Settings {
         let settings: Settings = figment.extract().map_err(|e| invalid(&figment, e))?;
         settings.validate()?;
         Ok((settings, figment))
-    }
-
-    fn default_for_figment() -> Dict {
-        let d = Settings::default();
-        let mut dict = Dict::new();
-        let mut put = |k: &str, v: figment::value::Value| {
-            dict.insert(k.to_owned(), v);
-        };
-        put("host", d.host.into());
-        put("port", d.port.into());
-        put(
-            "db_startup_retry_attempts",
-            d.db_startup_retry_attempts.into(),
-        );
-        put(
-            "db_retry_backoff_base_ms",
-            d.db_retry_backoff_base_ms.into(),
-        );
-        put("db_retry_backoff_cap_ms", d.db_retry_backoff_cap_ms.into());
-        put("db_connect_timeout_secs", d.db_connect_timeout_secs.into());
-        put("db_ping_interval_ms", d.db_ping_interval_ms.into());
-        put(
-            "db_migration_timeout_secs",
-            d.db_migration_timeout_secs.into(),
-        );
-        put("log_format", "text".into());
-        put("allow_remote", false.into());
-        put("max_concurrent_probes", d.max_concurrent_probes.into());
-        put("allowed_hosts", Vec::<String>::new().into());
-        put("allowed_origins", Vec::<String>::new().into());
-        put("shutdown_grace_secs", d.shutdown_grace_secs.into());
-        dict
     }
 
     /// Cross-field rules and ranges that serde cannot express.
@@ -470,7 +518,7 @@ fn invalid(figment: &Figment, err: figment::Error) -> ConfigError {
                 .map(|m| m.name.to_string())
                 .unwrap_or_else(|| "configuration".to_owned())
         });
-    let reason = if SECRET_KEYS.contains(&key.as_str()) {
+    let reason = if setting(&key).is_some_and(|s| s.kind == Kind::Secret) {
         "invalid value".to_owned()
     } else {
         err.kind.to_string()
@@ -484,49 +532,25 @@ fn invalid(figment: &Figment, err: figment::Error) -> ConfigError {
 
 /// One line per setting: `key = value  (source)`. Secrets show as `[set]`.
 pub fn describe(settings: &Settings, figment: &Figment) -> String {
-    let json = serde_json::json!({
-        "host": settings.host,
-        "port": settings.port,
-        "config_dir": settings.config_dir.as_ref().map(|p| p.display().to_string()),
-        "database_url": settings.database_url.as_ref().map(|_| "[set]"),
-        "db_startup_retry_attempts": settings.db_startup_retry_attempts,
-        "db_retry_backoff_base_ms": settings.db_retry_backoff_base_ms,
-        "db_retry_backoff_cap_ms": settings.db_retry_backoff_cap_ms,
-        "db_connect_timeout_secs": settings.db_connect_timeout_secs,
-        "db_ping_interval_ms": settings.db_ping_interval_ms,
-        "db_migration_timeout_secs": settings.db_migration_timeout_secs,
-        "log": settings.log,
-        "log_format": settings.log_format,
-        "parent_pid": settings.parent_pid,
-        "api_token": settings.api_token.as_ref().map(|_| "[set]"),
-        "api_token_file": settings.api_token_file.as_ref().map(|p| p.display().to_string()),
-        "allow_remote": settings.allow_remote,
-        "max_concurrent_probes": settings.max_concurrent_probes,
-        "allowed_hosts": settings.allowed_hosts,
-        "allowed_origins": settings.allowed_origins,
-        "shutdown_grace_secs": settings.shutdown_grace_secs,
-    });
     let mut out = String::new();
-    if let serde_json::Value::Object(map) = json {
-        for (key, value) in map {
-            let source = figment
-                .find_metadata(&key)
-                .map(|m| {
-                    if m.name == "environment" {
-                        let name = m.interpolate(&Profile::Default, &[key.as_str()]);
-                        format!("environment variable {name}")
-                    } else {
-                        m.name.to_string()
-                    }
-                })
-                .unwrap_or_else(|| "built-in default (unset)".to_owned());
-            let value = if value.is_null() {
-                "(none)".to_owned()
-            } else {
-                value.to_string()
-            };
-            out.push_str(&format!("{key} = {value}  # {source}\n"));
-        }
+    for (key, value) in settings.shown() {
+        let source = figment
+            .find_metadata(key)
+            .map(|m| {
+                if m.name == "environment" {
+                    let name = m.interpolate(&Profile::Default, &[key]);
+                    format!("environment variable {name}")
+                } else {
+                    m.name.to_string()
+                }
+            })
+            .unwrap_or_else(|| "built-in default (unset)".to_owned());
+        let value = if value.is_null() {
+            "(none)".to_owned()
+        } else {
+            value.to_string()
+        };
+        out.push_str(&format!("{key} = {value}  # {source}\n"));
     }
     out
 }
@@ -696,38 +720,64 @@ mod tests {
         assert!(format!("{s:?}").contains("[redacted]"));
     }
 
-    /// The documented file must load and state exactly the built-in defaults.
+    /// The documented file must load, state exactly the built-in defaults, and
+    /// mention every setting once (set, or commented out when it has no
+    /// default) and nothing else.
     #[test]
-    fn shipped_config_file_lists_the_defaults() {
+    fn shipped_config_file_lists_exactly_the_settings_with_their_defaults() {
         let file = Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/config/taskflowd.toml"
         ));
-        let (s, fig) = Settings::load(Some(file), Vec::new(), &FlagOverrides::default()).unwrap();
-        let d = Settings::default();
-        assert_eq!((s.host.as_str(), s.port), (d.host.as_str(), d.port));
-        assert_eq!(s.db_startup_retry_attempts, d.db_startup_retry_attempts);
-        assert_eq!(
-            (s.db_retry_backoff_base_ms, s.db_retry_backoff_cap_ms),
-            (d.db_retry_backoff_base_ms, d.db_retry_backoff_cap_ms)
-        );
-        assert_eq!(
-            (s.db_connect_timeout_secs, s.db_ping_interval_ms),
-            (d.db_connect_timeout_secs, d.db_ping_interval_ms)
-        );
-        assert_eq!(
-            (s.max_concurrent_probes, s.shutdown_grace_secs),
-            (d.max_concurrent_probes, d.shutdown_grace_secs)
-        );
-        // Every key print-config knows is mentioned in the file (set or commented out).
+        let (s, _) = Settings::load(Some(file), Vec::new(), &FlagOverrides::default()).unwrap();
+        assert_eq!(s.shown(), Settings::default().shown());
+
         let text = std::fs::read_to_string(file).unwrap();
-        for line in describe(&s, &fig).lines() {
-            let key = line.split(' ').next().unwrap();
+        let key_line = regex::Regex::new(r"^(?:# )?([a-z_]+) = ").unwrap();
+        let mut documented: Vec<&str> = text
+            .lines()
+            .filter_map(|l| key_line.captures(l))
+            .map(|c| c.get(1).unwrap().as_str())
+            .collect();
+        documented.sort_unstable();
+        let mut declared: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
+        declared.sort_unstable();
+        assert_eq!(documented, declared, "config/taskflowd.toml vs settings!");
+    }
+
+    /// The README's configuration table names every setting's variable.
+    #[test]
+    fn readme_names_every_setting() {
+        let readme = include_str!("../README.md");
+        for s in SETTINGS {
+            let env = s.env_name();
             assert!(
-                text.contains(&format!("{key} =")),
-                "{key} is not documented in config/taskflowd.toml"
+                readme.contains(&format!("| `{env}` |")),
+                "README.md's configuration table does not document {env}"
             );
         }
+    }
+
+    /// Environment strings are parsed by kind: a typed setting's digits are a
+    /// number, a text setting's digits stay a string.
+    #[test]
+    fn env_values_follow_the_declared_kind() {
+        assert_eq!(
+            env_value("port", " 8100 "),
+            figment::value::Value::from(8100u64)
+        );
+        assert_eq!(
+            env_value("allow_remote", "true"),
+            figment::value::Value::from(true)
+        );
+        assert_eq!(
+            env_value("api_token", "1234"),
+            figment::value::Value::from("1234".to_owned())
+        );
+        assert_eq!(
+            env_value("host", "1234"),
+            figment::value::Value::from("1234".to_owned())
+        );
     }
 
     #[test]

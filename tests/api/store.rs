@@ -229,7 +229,7 @@ fn kill_9_during_saves_never_leaves_a_broken_file() {
         let mut child = Command::new(&exe)
             .args([
                 "--exact",
-                "crash_helper_saves_in_a_loop",
+                "store::crash_helper_saves_in_a_loop",
                 "--nocapture",
                 "--test-threads=1",
             ])
