@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use taskflowd::config::{self, FlagOverrides, Settings};
+use taskflowd::domain::credentials::ConnectionTarget;
 use taskflowd::{Daemon, StartupError, cli, telemetry};
 
 /// TaskFlow backend daemon.
@@ -54,27 +55,12 @@ enum Command {
     },
     /// Ask the running daemon to try a connection; the password is read from stdin.
     TestConnection {
-        /// Database host.
-        #[arg(long)]
-        host: String,
-        /// Database port.
-        #[arg(long, default_value_t = 5432)]
-        port: u16,
-        /// Database name.
-        #[arg(long)]
-        database: String,
-        /// Login role.
-        #[arg(long)]
-        username: String,
+        /// The connection settings, as on the Settings page.
+        #[command(flatten)]
+        target: ConnectionTarget,
         /// Read the password from standard input (required: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
-        /// TLS mode (disable, prefer, require, verify-ca, verify-full).
-        #[arg(long)]
-        ssl_mode: Option<String>,
-        /// CA certificate file for the verify modes.
-        #[arg(long)]
-        ssl_root_cert: Option<String>,
     },
     /// Show the config folder and files, whether each exists, and its mode.
     Paths,
@@ -129,28 +115,13 @@ fn main() -> ExitCode {
         }
         Command::Status { json } => run_client(cli::commands::status(&settings, json)),
         Command::TestConnection {
-            host,
-            port,
-            database,
-            username,
+            target,
             password_stdin: _,
-            ssl_mode,
-            ssl_root_cert,
-        } => {
-            let args = cli::commands::ProbeArgs {
-                host,
-                port,
-                database,
-                username,
-                ssl_mode,
-                ssl_root_cert,
-            };
-            run_client(cli::commands::test_connection(
-                &settings,
-                args,
-                &mut std::io::stdin(),
-            ))
-        }
+        } => run_client(cli::commands::test_connection(
+            &settings,
+            &target,
+            &mut std::io::stdin(),
+        )),
         Command::Serve => {
             let filter = format!("{},{SERVER_NOTICES_OFF}", settings.log_filter(&env));
             if let Err(e) = telemetry::init(&filter, settings.log_format, std::io::stderr) {

@@ -198,20 +198,11 @@ pub async fn summary(
 mod tests {
     use super::*;
     use crate::actors::ActorUnavailable;
-    use crate::security::password::Password;
 
     const T: Duration = Duration::from_secs(10);
 
     fn creds(host: &str) -> DbCredentials {
-        DbCredentials {
-            host: host.into(),
-            port: 5432,
-            database: "team".into(),
-            username: "lead".into(),
-            password: Password::new("pw with spaces".into()),
-            ssl_mode: None,
-            ssl_root_cert: None,
-        }
+        crate::domain::credentials::sample(host, "pw with spaces")
     }
 
     async fn spawn(dir: PathBuf) -> ActorRef<CredentialStoreMsg> {

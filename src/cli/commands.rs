@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::client::Client;
 use crate::config::Settings;
+use crate::domain::credentials::ConnectionTarget;
 use crate::security::credential_folder::LOCK_FILE;
 use crate::security::credential_token::CREDENTIALS_FILE;
 use crate::security::fernet_key::KEY_FILE;
@@ -85,26 +86,13 @@ pub fn render_status(body: &Value) -> String {
     )
 }
 
-/// The connection fields for `taskflowd test-connection`.
-#[derive(Debug, Clone)]
-pub struct ProbeArgs {
-    /// Host.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Database.
-    pub database: String,
-    /// Login role.
-    pub username: String,
-    /// TLS mode, if given.
-    pub ssl_mode: Option<String>,
-    /// CA file, if given.
-    pub ssl_root_cert: Option<String>,
-}
-
 /// `taskflowd test-connection … --password-stdin`: the same probe and messages
 /// as the API. Exit 0 when the connection works, 1 otherwise.
-pub async fn test_connection(settings: &Settings, args: ProbeArgs, stdin: &mut impl Read) -> u8 {
+pub async fn test_connection(
+    settings: &Settings,
+    target: &ConnectionTarget,
+    stdin: &mut impl Read,
+) -> u8 {
     let mut password = String::new();
     if let Err(e) = stdin.read_to_string(&mut password) {
         eprintln!("taskflowd: cannot read the password from stdin: {e}");
@@ -115,16 +103,8 @@ pub async fn test_connection(settings: &Settings, args: ProbeArgs, stdin: &mut i
         .strip_suffix('\n')
         .map(|p| p.strip_suffix('\r').unwrap_or(p))
         .unwrap_or(&password);
-    let mut body = json!({
-        "host": args.host, "port": args.port, "database": args.database,
-        "username": args.username, "password": password,
-    });
-    if let Some(mode) = args.ssl_mode {
-        body["ssl_mode"] = json!(mode);
-    }
-    if let Some(cert) = args.ssl_root_cert {
-        body["ssl_root_cert"] = json!(cert);
-    }
+    let mut body = json!(target);
+    body["password"] = json!(password);
     let client = daemon_client(settings);
     match client
         .send("POST", "/api/v1/settings/test-connection", Some(&body))

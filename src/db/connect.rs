@@ -43,7 +43,7 @@ struct Target {
     port: u16,
     username: String,
     database: String,
-    password: Option<crate::security::password::Password>,
+    password: Option<crate::domain::password::Password>,
     /// Whether `ssl_root_cert` was given (words the "not trusted" hint).
     has_root_cert: bool,
 }
@@ -80,7 +80,7 @@ impl ConnectionSource {
             password: match self {
                 Self::Saved(c) => Some(c.password.clone()),
                 Self::Url(url) => {
-                    url_password(url.expose()).map(crate::security::password::Password::new)
+                    url_password(url.expose()).map(crate::domain::password::Password::new)
                 }
             },
             has_root_cert: match self {
@@ -487,7 +487,7 @@ pub fn is_connection_error(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::password::Password;
+    use crate::domain::password::Password;
 
     fn target(pw: &str) -> Target {
         Target {

@@ -1,13 +1,18 @@
 //! [`DbCredentials`]: the team database's connection settings, parsed from the
 //! Settings page's JSON body and stored encrypted by the CredentialStore.
+//!
+//! The fields are declared once, in [`ConnectionTarget`] (everything but the
+//! password): the Settings page's summary, the stored token's plaintext and
+//! the `taskflowd test-connection` flags are all built from it, so a new
+//! field is one declaration here plus its parser in [`DbCredentials::from_json`].
 
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::password::Password;
 use super::{ValidationError, has_control, no_control, trimmed_bounded};
-use crate::security::password::Password;
 
 /// Longest accepted host, database or user name, in characters.
 const MAX_NAME_CHARS: usize = 255;
@@ -15,6 +20,9 @@ const MAX_NAME_CHARS: usize = 255;
 const MAX_PASSWORD_CHARS: usize = 1024;
 /// Longest accepted `ssl_root_cert` path, in characters.
 const MAX_PATH_CHARS: usize = 4096;
+
+/// What a bad `ssl_mode` is told.
+const SSL_MODE_EXPECTED: &str = "must be one of disable, prefer, require, verify-ca, verify-full";
 
 /// libpq's `sslmode` values that taskflowd accepts (libpq's meaning; `allow` is not offered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -44,6 +52,11 @@ impl SslMode {
         }
     }
 
+    /// Parses a `--ssl-mode` flag, with the API's message for a bad value.
+    fn from_arg(s: &str) -> Result<Self, String> {
+        Self::parse(s).ok_or_else(|| SSL_MODE_EXPECTED.to_owned())
+    }
+
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "disable" => Self::Disable,
@@ -62,28 +75,87 @@ impl fmt::Display for SslMode {
     }
 }
 
-/// Everything needed to connect to the team database.
+/// Where and as whom to connect: every connection setting but the password.
+///
+/// Serialises as the Settings page shows it and the token stores it (`ssl_*`
+/// only when set); its fields are also the CLI's `test-connection` flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, clap::Args)]
+pub struct ConnectionTarget {
+    /// Database host: one TCP host name or address (no commas, not a socket path).
+    #[arg(long)]
+    #[schema(min_length = 1, max_length = 255)]
+    pub host: String,
+    /// Database port, 1–65535.
+    #[arg(long, default_value_t = 5432)]
+    #[schema(minimum = 1, maximum = 65535)]
+    pub port: u16,
+    /// Database name.
+    #[arg(long)]
+    #[schema(min_length = 1, max_length = 255)]
+    pub database: String,
+    /// Login role.
+    #[arg(long)]
+    #[schema(min_length = 1, max_length = 255)]
+    pub username: String,
+    /// TLS mode (disable, prefer, require, verify-ca, verify-full); `None`
+    /// means "not given", which behaves as [`SslMode::Prefer`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long, value_parser = SslMode::from_arg)]
+    pub ssl_mode: Option<SslMode>,
+    /// Absolute path of a PEM file with the CA certificate(s) that verify the
+    /// server; only with `require`, `verify-ca` (where it is required) or `verify-full`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    #[schema(max_length = 4096)]
+    pub ssl_root_cert: Option<String>,
+}
+
+impl ConnectionTarget {
+    /// A target with the TLS settings left at their defaults.
+    pub fn new(host: &str, port: u16, database: &str, username: &str) -> Self {
+        Self {
+            host: host.to_owned(),
+            port,
+            database: database.to_owned(),
+            username: username.to_owned(),
+            ssl_mode: None,
+            ssl_root_cert: None,
+        }
+    }
+}
+
+/// Everything needed to connect to the team database: a [`ConnectionTarget`]
+/// and the password. It dereferences to the target, so `creds.host` reads as
+/// it should.
 ///
 /// `Debug` is derived safely: the password's own `Debug` prints `[redacted]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbCredentials {
-    /// One TCP host name or address (never a socket path or a host list).
-    pub host: String,
-    /// TCP port, 1–65535.
-    pub port: u16,
-    /// Database name.
-    pub database: String,
-    /// Login role.
-    pub username: String,
+    /// Where and as whom.
+    pub target: ConnectionTarget,
     /// The role's password, exactly as the user typed it.
     pub password: Password,
-    /// TLS mode; `None` means "not given", which behaves as [`SslMode::Prefer`].
-    pub ssl_mode: Option<SslMode>,
-    /// PEM file with the CA certificate(s) that verify the server.
-    pub ssl_root_cert: Option<String>,
+}
+
+impl std::ops::Deref for DbCredentials {
+    type Target = ConnectionTarget;
+    fn deref(&self) -> &ConnectionTarget {
+        &self.target
+    }
+}
+
+impl std::ops::DerefMut for DbCredentials {
+    fn deref_mut(&mut self) -> &mut ConnectionTarget {
+        &mut self.target
+    }
 }
 
 impl DbCredentials {
+    /// Credentials for `target` with `password`.
+    pub fn new(target: ConnectionTarget, password: Password) -> Self {
+        Self { target, password }
+    }
+
     /// The TLS mode in force (`prefer` when none was given).
     pub fn effective_ssl_mode(&self) -> SslMode {
         self.ssl_mode.unwrap_or(SslMode::Prefer)
@@ -92,13 +164,8 @@ impl DbCredentials {
     /// What may be shown to users and logs: everything but the password.
     pub fn summary(&self) -> ConnectionSummary {
         ConnectionSummary {
-            host: self.host.clone(),
-            port: self.port,
-            database: self.database.clone(),
-            username: self.username.clone(),
+            target: self.target.clone(),
             has_password: true,
-            ssl_mode: self.ssl_mode,
-            ssl_root_cert: self.ssl_root_cert.clone(),
         }
     }
 
@@ -140,36 +207,36 @@ impl DbCredentials {
         let ssl_mode = ssl_mode_field(obj)?;
         let ssl_root_cert = ssl_root_cert_field(obj)?;
         Ok(Self {
-            host,
-            port,
-            database,
-            username,
+            target: ConnectionTarget {
+                host,
+                port,
+                database,
+                username,
+                ssl_mode,
+                ssl_root_cert,
+            },
             password,
-            ssl_mode,
-            ssl_root_cert,
         })
     }
+}
+
+/// The unit tests' credentials: `host`:5432, database `team`, role `lead`.
+#[cfg(test)]
+pub(crate) fn sample(host: &str, password: &str) -> DbCredentials {
+    DbCredentials::new(
+        ConnectionTarget::new(host, 5432, "team", "lead"),
+        Password::new(password.to_owned()),
+    )
 }
 
 /// The saved settings without the password, for the Settings page and `/settings/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectionSummary {
-    /// Host name or address.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Database name.
-    pub database: String,
-    /// Login role.
-    pub username: String,
+    /// The saved settings but the password.
+    #[serde(flatten)]
+    pub target: ConnectionTarget,
     /// Always `true`: saved settings always include a password (which is never shown).
     pub has_password: bool,
-    /// TLS mode, only when one was saved.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssl_mode: Option<SslMode>,
-    /// CA file path, only when one was saved.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssl_root_cert: Option<String>,
 }
 
 fn required<'a>(
@@ -244,13 +311,12 @@ fn password_field(obj: &Map<String, Value>) -> Result<Password, ValidationError>
 }
 
 fn ssl_mode_field(obj: &Map<String, Value>) -> Result<Option<SslMode>, ValidationError> {
-    const EXPECTED: &str = "must be one of disable, prefer, require, verify-ca, verify-full";
     match obj.get("ssl_mode") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => SslMode::parse(s.trim())
             .map(Some)
-            .ok_or_else(|| ValidationError::new("ssl_mode", EXPECTED)),
-        Some(_) => Err(ValidationError::new("ssl_mode", EXPECTED)),
+            .ok_or_else(|| ValidationError::new("ssl_mode", SSL_MODE_EXPECTED)),
+        Some(_) => Err(ValidationError::new("ssl_mode", SSL_MODE_EXPECTED)),
     }
 }
 

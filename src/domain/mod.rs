@@ -6,6 +6,7 @@
 pub mod credentials;
 pub mod db_state;
 pub mod member;
+pub mod password;
 pub mod root_cert;
 
 use std::fmt;

@@ -32,7 +32,7 @@ use warp::{Filter, Rejection};
 
 use super::errors::{ErrorBody, error_response};
 use crate::db::entities::member::Model as Member;
-use crate::domain::credentials::{ConnectionSummary, SslMode};
+use crate::domain::credentials::{ConnectionSummary, ConnectionTarget, SslMode};
 
 /// The error envelope's schema (`ErrorBody` borrows its message).
 type Envelope = ErrorBody<'static>;
@@ -186,26 +186,13 @@ struct SettingsStatus {
 /// The body of `test-connection` and `save-connection`. Names are trimmed
 /// and must not contain control characters; the password is kept exactly as
 /// sent and must not contain NUL. Unknown fields are ignored.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Serialize)]
 #[allow(dead_code)]
 struct ConnectionSettings {
-    /// One TCP host name or address (no commas, not a socket path).
-    #[schema(min_length = 1, max_length = 255)]
-    host: String,
-    #[schema(minimum = 1, maximum = 65535)]
-    port: u16,
-    #[schema(min_length = 1, max_length = 255)]
-    database: String,
-    #[schema(min_length = 1, max_length = 255)]
-    username: String,
+    #[serde(flatten)]
+    target: ConnectionTarget,
     #[schema(min_length = 1, max_length = 1024, format = Password)]
     password: String,
-    /// libpq's meaning; `prefer` when absent or null.
-    ssl_mode: Option<SslMode>,
-    /// Absolute path of a PEM file with the CA certificate(s); only with
-    /// `require`, `verify-ca` (where it is required) or `verify-full`.
-    #[schema(max_length = 4096)]
-    ssl_root_cert: Option<String>,
 }
 
 /// `{"status": "ok"}` or `{"status": "saved"}`.

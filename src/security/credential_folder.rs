@@ -333,22 +333,11 @@ fn corrupt_stamp() -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::security::password::Password;
     use std::os::unix::fs::PermissionsExt;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
 
-    fn creds(host: &str, password: &str) -> DbCredentials {
-        DbCredentials {
-            host: host.into(),
-            port: 5432,
-            database: "team".into(),
-            username: "lead".into(),
-            password: Password::new(password.into()),
-            ssl_mode: None,
-            ssl_root_cert: None,
-        }
-    }
+    use crate::domain::credentials::sample as creds;
 
     fn mode(p: &Path) -> u32 {
         std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777

@@ -14,7 +14,7 @@
 //! is still verified, so authenticity is unaffected.
 //!
 //! This is the only place besides the driver options where the password is
-//! exposed: [`Password::expose`](crate::security::password::Password::expose)
+//! exposed: [`Password::expose`](crate::domain::password::Password::expose)
 //! feeds a private serde struct that is encrypted straight away; the
 //! plaintext buffer is zeroised on drop and never written anywhere.
 
@@ -26,7 +26,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::fernet_key::FernetKey;
-use crate::domain::credentials::{DbCredentials, SslMode};
+use crate::domain::credentials::{ConnectionTarget, DbCredentials};
 
 /// File name of the token inside the config folder.
 pub const CREDENTIALS_FILE: &str = "db_credentials.enc";
@@ -53,27 +53,16 @@ pub struct EncodeError;
 /// on its way into a token.
 #[derive(Serialize)]
 struct StoredCredentials<'a> {
-    host: &'a str,
-    port: u16,
-    database: &'a str,
-    username: &'a str,
+    #[serde(flatten)]
+    target: &'a ConnectionTarget,
     password: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ssl_mode: Option<SslMode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ssl_root_cert: Option<&'a str>,
 }
 
 /// The JSON plaintext for `creds`, in a buffer zeroised on drop.
 fn plaintext(creds: &DbCredentials) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
     let stored = StoredCredentials {
-        host: &creds.host,
-        port: creds.port,
-        database: &creds.database,
-        username: &creds.username,
+        target: &creds.target,
         password: creds.password.expose(),
-        ssl_mode: creds.ssl_mode,
-        ssl_root_cert: creds.ssl_root_cert.as_deref(),
     };
     serde_json::to_vec(&stored)
         .map(Zeroizing::new)
@@ -140,21 +129,13 @@ fn parse_plaintext(plain: &[u8]) -> Result<DbCredentials, TokenError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::security::password::Password;
+    use crate::domain::credentials::SslMode;
     use serde_json::json;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
 
     fn creds(password: &str) -> DbCredentials {
-        DbCredentials {
-            host: "db.example.internal".into(),
-            port: 6543,
-            database: "taskflow_db".into(),
-            username: "team_lead".into(),
-            password: Password::new(password.into()),
-            ssl_mode: None,
-            ssl_root_cert: None,
-        }
+        crate::domain::credentials::sample("db.example.internal", password)
     }
 
     fn decrypt_plain(key: &FernetKey, token: &str) -> Value {
@@ -179,7 +160,7 @@ mod tests {
         let plain = decrypt_plain(&key, &encrypt(&key, &c).unwrap());
         assert_eq!(
             plain,
-            json!({"host":"db.example.internal","port":6543,"database":"taskflow_db","username":"team_lead","password":"pw"})
+            json!({"host":"db.example.internal","port":5432,"database":"team","username":"lead","password":"pw"})
         );
         c.ssl_mode = Some(SslMode::VerifyFull);
         c.ssl_root_cert = Some("/etc/ca.pem".into());

@@ -1,5 +1,6 @@
-//! Secrets at rest and in memory: the redacting [`password::Password`] type,
-//! the Fernet key and credential files, atomic durable writes.
+//! Secrets at rest: the Fernet key and credential files, atomic durable
+//! writes. (The redacting password type is a domain type:
+//! [`crate::domain::password::Password`].)
 //!
 //! One concept per file: [`config_dir`] (where the files live),
 //! [`atomic_write`] (how bytes reach the disk), [`owner_only`] (who may have
@@ -12,7 +13,6 @@ pub mod credential_folder;
 pub mod credential_token;
 pub mod fernet_key;
 pub mod owner_only;
-pub mod password;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -12,9 +12,9 @@ use ractor::Actor;
 use taskflowd::actors::credential_store::{
     self, CredentialStore, CredentialStoreArgs, CredentialStoreMsg,
 };
-use taskflowd::domain::credentials::{DbCredentials, SslMode};
+use taskflowd::domain::credentials::{ConnectionTarget, DbCredentials, SslMode};
+use taskflowd::domain::password::Password;
 use taskflowd::security::credential_folder::CredentialFolder;
-use taskflowd::security::password::Password;
 
 const T: Duration = Duration::from_secs(30);
 const KEY_FILE: &str = "fernet.key";
@@ -23,15 +23,10 @@ const CREDENTIALS_FILE: &str = "db_credentials.enc";
 const SPECIAL_PASSWORD: &str = " p@ss w0rd:/?#[]é €😀 ";
 
 fn creds(host: &str, password: &str) -> DbCredentials {
-    DbCredentials {
-        host: host.into(),
-        port: 5432,
-        database: "taskflow_db".into(),
-        username: "team_lead".into(),
-        password: Password::new(password.into()),
-        ssl_mode: None,
-        ssl_root_cert: None,
-    }
+    DbCredentials::new(
+        ConnectionTarget::new(host, 5432, "taskflow_db", "team_lead"),
+        Password::new(password.into()),
+    )
 }
 
 /// A distinct, recognisable password per set.
