@@ -24,7 +24,8 @@ use crate::security::credential_folder::CredentialFolder;
 pub use crate::security::credential_folder::{LoadError, SaveError};
 
 /// Name used in [`ActorUnavailable`](super::ActorUnavailable) messages.
-const ACTOR_NAME: &str = "credential_store";
+/// This actor's one name: logs, supervision, "unavailable" messages.
+pub const NAME: &str = "credential_store";
 
 /// The CredentialStore actor (stateless itself; see [`CredentialStoreState`]).
 #[derive(Debug, Clone, Copy, Default)]
@@ -162,7 +163,7 @@ pub async fn load(
     actor: &ActorRef<CredentialStoreMsg>,
     timeout: Duration,
 ) -> Result<Option<DbCredentials>, CallError<LoadError>> {
-    call_fallible(actor, ACTOR_NAME, CredentialStoreMsg::Load, timeout).await
+    call_fallible(actor, NAME, CredentialStoreMsg::Load, timeout).await
 }
 
 /// Saves `creds` through the actor, waiting at most `timeout`.
@@ -177,7 +178,7 @@ pub async fn save(
     let creds = Box::new(creds);
     call_fallible(
         actor,
-        ACTOR_NAME,
+        NAME,
         move |port| CredentialStoreMsg::Save(creds, port),
         timeout,
     )

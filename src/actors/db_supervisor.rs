@@ -294,6 +294,9 @@ impl Actor for DbSupervisor {
 }
 
 /// How long to wait for the CredentialStore at start-up before trying again.
+/// This actor's one name: logs, supervision, "unavailable" messages.
+pub const NAME: &str = "db_supervisor";
+
 const STORE_RETRY: Duration = Duration::from_millis(200);
 
 impl DbSupervisorState {
@@ -752,13 +755,7 @@ pub async fn get_pool(
     actor: &ActorRef<DbSupervisorMsg>,
     timeout: Duration,
 ) -> Result<DatabaseConnection, CallError<DbUnavailable>> {
-    super::call_fallible(
-        actor,
-        "database supervisor",
-        DbSupervisorMsg::GetPool,
-        timeout,
-    )
-    .await
+    super::call_fallible(actor, NAME, DbSupervisorMsg::GetPool, timeout).await
 }
 
 /// Tells the DbSupervisor to reconnect with freshly saved credentials.
@@ -768,9 +765,7 @@ pub fn reconfigure(
 ) -> Result<(), ActorUnavailable> {
     actor
         .cast(DbSupervisorMsg::Reconfigure(Box::new(creds)))
-        .map_err(|_| ActorUnavailable {
-            actor: "database supervisor",
-        })
+        .map_err(|_| ActorUnavailable { actor: NAME })
 }
 
 /// Reports a connection error seen while serving a request.

@@ -11,9 +11,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use ractor::ActorRef;
 
 use super::ActorUnavailable;
-use super::credential_store::CredentialStoreMsg;
-use super::db_supervisor::DbSupervisorMsg;
-use super::readiness::ReadinessMsg;
+use super::credential_store::{self, CredentialStoreMsg};
+use super::db_supervisor::{self, DbSupervisorMsg};
+use super::readiness::{self, ReadinessMsg};
 
 #[derive(Default)]
 struct Refs {
@@ -33,7 +33,7 @@ impl std::fmt::Debug for Directory {
 }
 
 macro_rules! child_accessors {
-    ($field:ident, $set:ident, $msg:ty, $name:literal) => {
+    ($field:ident, $set:ident, $msg:ty, $name:expr) => {
         /// The current actor, or why there is none (stopped or restarting).
         pub fn $field(&self) -> Result<ActorRef<$msg>, ActorUnavailable> {
             self.0
@@ -59,13 +59,13 @@ impl Directory {
         credential_store,
         set_credential_store,
         CredentialStoreMsg,
-        "credential store"
+        credential_store::NAME
     );
     child_accessors!(
         db_supervisor,
         set_db_supervisor,
         DbSupervisorMsg,
-        "database supervisor"
+        db_supervisor::NAME
     );
-    child_accessors!(readiness, set_readiness, ReadinessMsg, "readiness");
+    child_accessors!(readiness, set_readiness, ReadinessMsg, readiness::NAME);
 }

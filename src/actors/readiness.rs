@@ -22,6 +22,9 @@ use super::{ActorUnavailable, call, reply};
 use crate::domain::credentials::ConnectionSummary;
 use crate::domain::db_state::DbState;
 
+/// This actor's one name: logs, supervision, "unavailable" messages.
+pub const NAME: &str = "readiness";
+
 /// What Readiness knows: the lifecycle state and the connection it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -127,5 +130,5 @@ pub async fn snapshot(
     actor: &ActorRef<ReadinessMsg>,
     timeout: Duration,
 ) -> Result<Snapshot, ActorUnavailable> {
-    call(actor, "readiness", ReadinessMsg::Get, timeout).await
+    call(actor, NAME, ReadinessMsg::Get, timeout).await
 }

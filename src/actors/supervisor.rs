@@ -57,9 +57,9 @@ enum Child {
 impl Child {
     fn name(self) -> &'static str {
         match self {
-            Self::CredentialStore => "credential_store",
-            Self::Readiness => "readiness",
-            Self::DbSupervisor => "db_supervisor",
+            Self::CredentialStore => super::credential_store::NAME,
+            Self::Readiness => super::readiness::NAME,
+            Self::DbSupervisor => super::db_supervisor::NAME,
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use super::ctx::AppCtx;
 use super::errors::json_response;
-use super::guarded;
+use super::panic_guard::guarded;
 use crate::actors::readiness::Snapshot;
 
 /// The route.

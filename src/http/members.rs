@@ -18,7 +18,7 @@ use warp::{Filter, Rejection};
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
 use super::errors::{ApiError, db_error, json_bytes_response, json_response};
 use super::filters::json_body;
-use super::guarded;
+use super::panic_guard::guarded;
 use crate::actors::db_supervisor;
 use crate::db::members::{self, DeleteOutcome, References};
 use crate::domain::ValidationError;

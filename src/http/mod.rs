@@ -4,7 +4,7 @@
 //! Every request first passes the Host/Origin [`filters::guard`]; `/api/v1`
 //! additionally needs the bearer token when one is configured. Rejections of
 //! any kind are turned into the `{"error": …}` envelope once, here, by
-//! [`errors::handle_rejection`]. Each handler runs inside [`guarded`], so a
+//! [`errors::handle_rejection`]. Each handler runs inside [`panic_guard::guarded`], so a
 //! panic becomes a 500 and the connection (and the daemon) keep serving.
 
 pub mod cors;
@@ -14,17 +14,13 @@ pub mod filters;
 pub mod health;
 pub mod members;
 pub mod openapi;
+pub mod panic_guard;
 pub mod settings;
 #[cfg(debug_assertions)]
 pub mod test_hooks;
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-
-use futures_util::FutureExt;
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
 use ctx::AppCtx;
@@ -72,19 +68,4 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         }))
         .map(Reply::into_response)
         .boxed()
-}
-
-/// Runs a handler, turning a panic into `500 {"error":"Internal server error"}`.
-pub async fn guarded<F>(handler: F) -> Response
-where
-    F: Future,
-    F::Output: Reply,
-{
-    match AssertUnwindSafe(handler).catch_unwind().await {
-        Ok(reply) => reply.into_response(),
-        Err(_) => {
-            tracing::error!("request handler panicked");
-            errors::error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-        }
-    }
 }

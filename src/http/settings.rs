@@ -10,7 +10,7 @@ use warp::{Filter, Rejection};
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
 use super::errors::{ApiError, json_response};
 use super::filters::json_body;
-use super::guarded;
+use super::panic_guard::guarded;
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
 use crate::db::connect;

@@ -10,10 +10,10 @@ use warp::{Filter, Rejection};
 
 use super::ctx::{AppCtx, with_ctx};
 use super::errors::ApiError;
-use super::guarded;
-use crate::actors::credential_store::CredentialStoreMsg;
-use crate::actors::db_supervisor::DbSupervisorMsg;
-use crate::actors::readiness::ReadinessMsg;
+use super::panic_guard::guarded;
+use crate::actors::credential_store::{self, CredentialStoreMsg};
+use crate::actors::db_supervisor::{self, DbSupervisorMsg};
+use crate::actors::readiness::{self, ReadinessMsg};
 
 /// The variable that turns the hooks on (the test harness sets it).
 pub const ENABLE_ENV: &str = "TASKFLOW_TEST_HOOKS";
@@ -47,17 +47,17 @@ fn panic_now() -> Response {
 
 fn actor_panic(name: &str, ctx: &AppCtx) -> Result<Response, ApiError> {
     let sent = match name {
-        "credential_store" => ctx
+        credential_store::NAME => ctx
             .actors
             .credential_store()?
             .cast(CredentialStoreMsg::Panic)
             .is_ok(),
-        "db_supervisor" => ctx
+        db_supervisor::NAME => ctx
             .actors
             .db_supervisor()?
             .cast(DbSupervisorMsg::Panic)
             .is_ok(),
-        "readiness" => ctx.actors.readiness()?.cast(ReadinessMsg::Panic).is_ok(),
+        readiness::NAME => ctx.actors.readiness()?.cast(ReadinessMsg::Panic).is_ok(),
         _ => return Err(ApiError::NotFound("No such actor")),
     };
     Ok(super::errors::json_response(
