@@ -82,7 +82,7 @@ impl DbSettings {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{reason}")]
 pub struct DbUnavailable {
-    /// Human-readable reason (already sanitised).
+    /// Why, worded to follow "Database not ready: " ([`DbState::not_ready_reason`]).
     pub reason: String,
 }
 
@@ -538,7 +538,7 @@ impl DbSupervisorState {
             _ => Err(DbUnavailable {
                 reason: self
                     .state
-                    .unhealthy_reason()
+                    .not_ready_reason()
                     .unwrap_or_else(|| "the database is not ready".to_owned()),
             }),
         }

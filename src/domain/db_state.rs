@@ -87,24 +87,40 @@ impl DbState {
         !matches!(self, Self::Unconfigured)
     }
 
-    /// `None` when healthy; otherwise the `/health` reason, worded as DESIGN.md prescribes.
+    /// `None` when healthy; otherwise the `/health` reason, worded as DESIGN.md
+    /// prescribes: [`Self::not_ready_reason`] with its subject in front.
     pub fn unhealthy_reason(&self) -> Option<String> {
-        match self {
-            Self::Ready { .. } => None,
-            Self::Unconfigured => Some(
-                "Database connection is not configured. Save connection settings first.".to_owned(),
+        let rest = self.not_ready_reason()?;
+        Some(match self {
+            // "Stored connection settings cannot be read: …" is its own subject.
+            Self::Unreadable { .. } => {
+                let mut chars = rest.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or(rest)
+            }
+            Self::Connecting { .. } | Self::Migrating => format!("Database is {rest}"),
+            _ => format!("Database {rest}"),
+        })
+    }
+
+    /// `None` when healthy; otherwise the reason as it follows the API's
+    /// `Database not ready: ` (so "Database" is not said twice), e.g.
+    /// `connection lost: <why>`. The one wording both reasons come from.
+    pub fn not_ready_reason(&self) -> Option<String> {
+        Some(match self {
+            Self::Ready { .. } => return None,
+            Self::Unconfigured => {
+                "connection is not configured. Save connection settings first.".to_owned()
+            }
+            Self::Unreadable { reason } => format!(
+                "stored connection settings cannot be read: {reason}. Save connection settings again."
             ),
-            Self::Unreadable { reason } => Some(format!(
-                "Stored connection settings cannot be read: {reason}. Save connection settings again."
-            )),
-            Self::Connecting { .. } | Self::Migrating => {
-                Some(format!("Database is starting: {self}"))
-            }
-            Self::Failed { reason, .. } => Some(format!("Database startup failed: {reason}")),
-            Self::Reconnecting { reason, .. } => {
-                Some(format!("Database connection lost: {reason}"))
-            }
-        }
+            Self::Connecting { .. } | Self::Migrating => format!("starting: {self}"),
+            Self::Failed { reason, .. } => format!("startup failed: {reason}"),
+            Self::Reconnecting { reason, .. } => format!("connection lost: {reason}"),
+        })
     }
 }
 

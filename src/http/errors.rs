@@ -88,31 +88,8 @@ impl<E: Into<ApiError>> From<CallError<E>> for ApiError {
 }
 
 impl From<DbUnavailable> for ApiError {
-    /// The DbSupervisor's reason is the `/health` wording ("Database connection
-    /// lost: …"); inside "Database not ready: …" its leading "Database" would
-    /// be said twice, so [`not_ready_reason`] drops it.
     fn from(e: DbUnavailable) -> Self {
-        Self::DbNotReady(not_ready_reason(&e.reason))
-    }
-}
-
-/// The `/health` reason reworded to follow "Database not ready: ":
-/// "Database connection lost: x" → "connection lost: x",
-/// "Database is starting: migrating" → "starting: migrating",
-/// "Stored connection settings cannot be read: …" → "stored connection settings cannot be read: …".
-/// Anything else is kept as it is.
-pub fn not_ready_reason(health_reason: &str) -> String {
-    let rest = health_reason
-        .strip_prefix("Database is ")
-        .or_else(|| health_reason.strip_prefix("Database "))
-        .unwrap_or(health_reason);
-    let mut chars = rest.chars();
-    match (chars.next(), chars.next()) {
-        // Lower-case a capitalised first word ("Stored"), not an acronym ("TLS").
-        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
-            first.to_lowercase().chain(rest.chars().skip(1)).collect()
-        }
-        _ => rest.to_owned(),
+        Self::DbNotReady(e.reason)
     }
 }
 
@@ -303,7 +280,7 @@ mod tests {
     use crate::domain::db_state::DbState;
 
     fn not_ready(state: DbState) -> String {
-        let reason = state.unhealthy_reason().unwrap();
+        let reason = state.not_ready_reason().unwrap();
         ApiError::from(DbUnavailable { reason }).to_string()
     }
 
@@ -342,8 +319,6 @@ mod tests {
             not_ready(DbState::Unreadable { reason: "z".into() }),
             "Database not ready: stored connection settings cannot be read: z. Save connection settings again."
         );
-        assert_eq!(not_ready_reason("TLS failed"), "TLS failed");
-        assert_eq!(not_ready_reason(""), "");
     }
 
     #[test]
