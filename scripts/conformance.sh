@@ -3,7 +3,7 @@
 # the daemon itself serves at /openapi.json. See docs/conformance.md.
 #   scripts/conformance.sh            (needs python3 with schemathesis 4.x; .ci/run installs it)
 #   MAX_EXAMPLES=1000 SEED=1 scripts/conformance.sh
-# Starts a throwaway private PostgreSQL cluster, builds and starts the debug
+# Starts a throwaway private PostgreSQL cluster, builds (as `cargo test` does) and starts the debug
 # daemon with a temporary config folder, saves the credentials, waits for
 # /health 200, runs schemathesis, then stops everything and removes its temp
 # files (also on failure or Ctrl-C).
@@ -54,7 +54,11 @@ pg_psql "$WORK" "$PG_PORT" \
   -c "CREATE DATABASE taskflow OWNER team_lead" >/dev/null
 
 say "Building and starting the debug daemon on $API"
-cargo build --bin taskflowd
+# `cargo test --no-run`, not `cargo build`: the test build's binary (the same
+# one the integration tests run) is reused, so CI compiles the tree once; a
+# plain `cargo build` resolves features without the dev-dependencies and
+# would compile much of the tree a second time.
+cargo test --workspace --no-run --quiet
 TASKFLOW_PORT=$API_PORT TASKFLOW_CONFIG_DIR="$WORK/cfg" TASKFLOW_LOG=warn \
   "$TARGET_DIR/debug/taskflowd" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
