@@ -16,8 +16,8 @@
 //!   the Host/Origin guard and CORS, the error envelope in `http::errors`.
 //! - [`db`]: connecting (options built field by field, actionable errors),
 //!   migrating under an advisory lock, the `members` entity and its queries.
-//! - [`domain`]: types parsed from untrusted input, and the lifecycle state.
-//! - [`security`]: the redacting password type, Fernet key and credential files.
+//! - [`domain`]: types parsed from untrusted input, the redacting password, the lifecycle state.
+//! - [`security`]: the Fernet key, the credential token and folder rules, atomic writes.
 //! - [`cli`]: operator commands (`status`, `test-connection`, `paths`) that talk to a running daemon.
 
 pub mod actors;

@@ -17,6 +17,7 @@ mod fuzz;
 mod harness;
 mod health;
 mod helpers;
+mod layout;
 mod lifecycle;
 mod members;
 mod openapi;
