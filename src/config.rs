@@ -678,25 +678,19 @@ mod tests {
 
     #[test]
     fn remote_bind_needs_opt_in_and_token() {
-        let e = &[("TASKFLOW_HOST", "0.0.0.0")];
-        assert!(matches!(
-            load(None, e, FlagOverrides::default()),
-            Err(ConfigError::Policy(_))
-        ));
-        let e = &[
-            ("TASKFLOW_HOST", "0.0.0.0"),
-            ("TASKFLOW_ALLOW_REMOTE", "true"),
-        ];
-        assert!(matches!(
-            load(None, e, FlagOverrides::default()),
-            Err(ConfigError::Policy(_))
-        ));
-        let e = &[
-            ("TASKFLOW_HOST", "0.0.0.0"),
-            ("TASKFLOW_ALLOW_REMOTE", "true"),
-            ("TASKFLOW_API_TOKEN", "t"),
-        ];
-        assert!(load(None, e, FlagOverrides::default()).is_ok());
+        let remote = ("TASKFLOW_HOST", "0.0.0.0");
+        let opt_in = ("TASKFLOW_ALLOW_REMOTE", "true");
+        let token = ("TASKFLOW_API_TOKEN", "t");
+        for refused in [vec![remote], vec![remote, opt_in], vec![remote, token]] {
+            assert!(
+                matches!(
+                    load(None, &refused, FlagOverrides::default()),
+                    Err(ConfigError::Policy(_))
+                ),
+                "{refused:?}"
+            );
+        }
+        assert!(load(None, &[remote, opt_in, token], FlagOverrides::default()).is_ok());
     }
 
     #[test]
