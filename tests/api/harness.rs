@@ -192,34 +192,29 @@ async fn dropping_a_cluster_stops_it_and_removes_its_files() {
 /// Env var that turns `abandoned_cluster_child` into the child half of the test below.
 const LEAK_CHILD_ENV: &str = "TASKFLOWD_HARNESS_LEAK_CHILD";
 
-/// Child half (run only by the test below): start a cluster, print where it lives,
-/// and exit the process without dropping it — as happens to the shared cluster.
-#[test]
-#[ignore = "helper process for abandoned_cluster_is_cleaned_up_after_process_exit"]
-fn abandoned_cluster_child() {
-    if std::env::var_os(LEAK_CHILD_ENV).is_none() {
-        return;
-    }
-    let cluster = PgCluster::start();
-    println!(
-        "LEAKED root={} pid={}",
-        cluster.root_dir().display(),
-        cluster.postmaster_pid().expect("postmaster running")
-    );
-    std::mem::forget(cluster);
-    std::process::exit(0);
-}
-
 /// A cluster whose `Drop` never runs (the shared one, in a `static`) is still
 /// stopped and removed once the test process is gone.
+///
+/// The test runs itself again as a child process (same binary, same test,
+/// [`LEAK_CHILD_ENV`] set): the child starts a cluster, prints where it lives
+/// and exits without dropping it; the parent then waits for the cleanup.
 #[test]
 fn abandoned_cluster_is_cleaned_up_after_process_exit() {
+    if std::env::var_os(LEAK_CHILD_ENV).is_some() {
+        let cluster = PgCluster::start();
+        println!(
+            "LEAKED root={} pid={}",
+            cluster.root_dir().display(),
+            cluster.postmaster_pid().expect("postmaster running")
+        );
+        std::mem::forget(cluster);
+        std::process::exit(0);
+    }
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
         .args([
             "--exact",
-            "harness::abandoned_cluster_child",
-            "--ignored",
+            "harness::abandoned_cluster_is_cleaned_up_after_process_exit",
             "--nocapture",
             "--test-threads=1",
         ])
