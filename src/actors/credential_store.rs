@@ -134,7 +134,10 @@ async fn load_blocking(files: CredentialFolder) -> Result<Option<DbCredentials>,
 
 /// Runs [`CredentialFolder::save`] on the blocking pool and logs the success
 /// with the non-secret fields only.
-async fn save_blocking(files: CredentialFolder, creds: Box<DbCredentials>) -> Result<(), SaveError> {
+async fn save_blocking(
+    files: CredentialFolder,
+    creds: Box<DbCredentials>,
+) -> Result<(), SaveError> {
     match tokio::task::spawn_blocking(move || files.save(&creds).map(|()| creds)).await {
         Ok(Ok(creds)) => {
             tracing::debug!(

@@ -31,8 +31,8 @@ pub fn preflight() -> impl Filter<Extract = (Response,), Error = Rejection> + Cl
         .and(warp::header::<String>("access-control-request-method"))
         .map(
             |path: warp::path::FullPath, origin: String, _method: String| {
-                let mut res = warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT)
-                    .into_response();
+                let mut res =
+                    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
                 let h = res.headers_mut();
                 allow(h, &origin);
                 if let Some(methods) = super::allow::preflight_methods(path.as_str()) {

@@ -11,10 +11,10 @@ use sea_orm::sqlx::{self, Row};
 use serde_json::{Value, json};
 
 use crate::helpers::daemon::ApiResponse;
-use crate::helpers::pg::{PgCluster, TestDb};
-use crate::helpers::{TestDaemon, pg};
 use crate::helpers::files::entries;
 use crate::helpers::net::Blackhole;
+use crate::helpers::pg::{PgCluster, TestDb};
+use crate::helpers::{TestDaemon, pg};
 
 const STATUS: &str = "/api/v1/settings/status";
 

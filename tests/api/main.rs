@@ -5,7 +5,9 @@
 // The supervision and cache tests drive `/__test/*` routes, which only debug
 // builds have (src/http/test_hooks.rs): say so instead of failing with 404s.
 #[cfg(not(debug_assertions))]
-compile_error!("the integration tests need a debug build of taskflowd: run `cargo test` without --release");
+compile_error!(
+    "the integration tests need a debug build of taskflowd: run `cargo test` without --release"
+);
 
 mod cli;
 mod config;
@@ -17,6 +19,7 @@ mod health;
 mod helpers;
 mod lifecycle;
 mod members;
+mod methods;
 mod openapi;
 mod process;
 mod security;

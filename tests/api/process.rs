@@ -6,10 +6,10 @@ use nix::sys::signal::Signal;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::pg::PgCluster;
-use crate::helpers::{TestDaemon, pg};
 use crate::helpers::files::any_file_contains;
 use crate::helpers::net::Blackhole;
+use crate::helpers::pg::PgCluster;
+use crate::helpers::{TestDaemon, pg};
 
 const TEST: &str = "/api/v1/settings/test-connection";
 

@@ -8,9 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::daemon::ConfigDir;
-use crate::helpers::{TestDaemon, pg};
 use crate::helpers::files::entries;
 use crate::helpers::net::{Blackhole, closed_port};
+use crate::helpers::{TestDaemon, pg};
 
 const TEST: &str = "/api/v1/settings/test-connection";
 const SAVE: &str = "/api/v1/settings/save-connection";
