@@ -56,8 +56,11 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         all.boxed()
     };
     allow::init();
+    // Rejections past the guard (401, 404, 405, 415, a bad body) are answered
+    // inside it, so they get the CORS headers too and a page on an allowed
+    // origin can read why; the guard's own 403s are answered outside, bare.
     let answered = filters::guard(ctx)
-        .and(all)
+        .and(all.recover(errors::handle_rejection).unify())
         .map(cors::decorate)
         .recover(errors::handle_rejection)
         .unify();
