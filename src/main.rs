@@ -78,6 +78,9 @@ enum Command {
     },
     /// Show the config folder and files, whether each exists, and its mode.
     Paths,
+    /// Replace the Fernet key and re-encrypt the saved credentials with it
+    /// (works on the folder directly, with or without a running daemon).
+    RotateKey,
 }
 
 /// Ambient libpq settings that sqlx would otherwise read into every
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
             print!("{}", cli::commands::paths(&settings));
             ExitCode::SUCCESS
         }
+        Command::RotateKey => ExitCode::from(cli::commands::rotate_key(&settings)),
         Command::Status { json } => run_client(cli::commands::status(&settings, json)),
         Command::TestConnection {
             host,
