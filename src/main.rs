@@ -64,6 +64,9 @@ enum Command {
     },
     /// Show the config folder and files, whether each exists, and its mode.
     Paths,
+    /// Replace the Fernet key and re-encrypt the saved credentials with it
+    /// (works on the folder directly, with or without a running daemon).
+    RotateKey,
 }
 
 /// Ambient libpq settings that sqlx would otherwise read into every
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
             print!("{}", cli::commands::paths(&settings));
             ExitCode::SUCCESS
         }
+        Command::RotateKey => ExitCode::from(cli::commands::rotate_key(&settings)),
         Command::Status { json } => run_client(cli::commands::status(&settings, json)),
         Command::TestConnection {
             target,
@@ -233,17 +237,53 @@ impl Signals {
 }
 
 /// Resolves when the parent process no longer exists (never without one).
+///
+/// "Exists" means the same process, not just the same number: once the
+/// shell is gone its pid may be handed to an unrelated process, which would
+/// keep an orphan daemon alive forever. So the parent's start time (from
+/// `/proc/<pid>/stat`) is read once, at start, and a process under that pid
+/// with another start time counts as gone. Where `/proc` is not available,
+/// existence alone is checked.
 async fn parent_gone(pid: Option<u32>) {
     let Some(pid) = pid else {
         return std::future::pending().await;
     };
+    let started = start_time(pid);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
-        if !process_alive(pid) {
+        if !same_process_alive(pid, started) {
             return;
         }
     }
+}
+
+/// Whether `pid` exists and, when its start time was known at start, still
+/// has that start time (i.e. was not reused).
+fn same_process_alive(pid: u32, started: Option<u64>) -> bool {
+    if !process_alive(pid) {
+        return false;
+    }
+    match (started, start_time(pid)) {
+        (Some(then), Some(now)) => then == now,
+        // Gone between the two checks, or /proc unreadable now: trust the
+        // existence check rather than shut down on a read error.
+        _ => true,
+    }
+}
+
+/// The process's start time in clock ticks since boot: field 22 of
+/// `/proc/<pid>/stat`. The command name (field 2) is in parentheses and may
+/// itself contain spaces and `)`, so fields are counted after the last `)`.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_start_time(&stat)
+}
+
+fn parse_start_time(stat: &str) -> Option<u64> {
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    // After the name come field 3 (state) onwards: field 22 is the 20th.
+    after_comm.split_whitespace().nth(19)?.parse().ok()
 }
 
 #[cfg(unix)]
@@ -266,4 +306,30 @@ fn process_alive(_pid: u32) -> bool {
 fn fail(code: u8, message: &str) -> ExitCode {
     eprintln!("taskflowd: {message}");
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_time_is_field_22_even_with_a_hostile_command_name() {
+        let fields: Vec<String> = (3..=52).map(|n| n.to_string()).collect();
+        let stat = format!("1234 (a) b (c)) {}\n", fields.join(" "));
+        assert_eq!(parse_start_time(&stat), Some(22));
+        assert_eq!(parse_start_time("1234 (x) S 1 2"), None);
+        assert_eq!(parse_start_time("garbage"), None);
+    }
+
+    #[test]
+    fn own_process_is_alive_only_with_its_own_start_time() {
+        let me = std::process::id();
+        let started = start_time(me);
+        assert!(started.is_some(), "/proc/self/stat is readable on Linux");
+        assert!(same_process_alive(me, started));
+        // The same pid with another start time: a reused pid, so gone.
+        assert!(!same_process_alive(me, started.map(|t| t + 1)));
+        assert!(same_process_alive(me, None));
+    }
 }

@@ -1,4 +1,5 @@
-//! `taskflowd status`, `taskflowd test-connection`, `taskflowd paths`.
+//! `taskflowd status`, `taskflowd test-connection`, `taskflowd paths`,
+//! `taskflowd rotate-key`.
 
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -196,5 +197,34 @@ mod tests {
         let text = paths(&settings);
         assert!(text.contains("does not exist yet"), "{text}");
         assert!(text.contains("fernet.key"), "{text}");
+    }
+}
+
+/// `taskflowd rotate-key`: a new Fernet key and the saved credentials
+/// re-encrypted under it (see [`crate::security::key_rotation`]). Works on
+/// the folder directly, whether or not a daemon runs on it: the folder's
+/// one-writer lock keeps it from interleaving with the daemon's saves. Exit 0
+/// when rotated, 1 otherwise (the reason on stderr; nothing is printed that
+/// holds a secret).
+pub fn rotate_key(settings: &Settings) -> u8 {
+    let Some(dir) = settings.resolved_config_dir() else {
+        eprintln!(
+            "taskflowd: config folder cannot be determined (no home folder); set TASKFLOW_CONFIG_DIR"
+        );
+        return 1;
+    };
+    let folder = crate::security::credential_folder::CredentialFolder::new(&dir);
+    match crate::security::key_rotation::rotate(&folder) {
+        Ok(()) => {
+            println!(
+                "rotated {}: new key, credentials re-encrypted; the old key is gone",
+                dir.join(KEY_FILE).display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("taskflowd: rotate-key: {e}");
+            1
+        }
     }
 }

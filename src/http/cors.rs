@@ -7,12 +7,13 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-/// Methods the API uses.
-const METHODS: &str = "GET, POST, PATCH, DELETE";
-/// Request headers a browser client may send.
+/// Request headers a browser client may send beyond the CORS-safelisted
+/// ones: the JSON bodies' `content-type` and the bearer token.
 const HEADERS: &str = "authorization, content-type";
 
-/// `OPTIONS` preflight from an allowed origin → 204 with the CORS headers.
+/// `OPTIONS` preflight from an allowed origin → 204 with the CORS headers:
+/// the path's own methods (from [`super::allow`], the same table as the
+/// 405's `Allow`), the two request headers, and a 10-minute cache.
 pub fn preflight() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     // Not `warp::options()`: its rejection is "405" for every other method,
     // which would turn every unknown path into a 405 instead of a 404.
@@ -25,27 +26,29 @@ pub fn preflight() -> impl Filter<Extract = (Response,), Error = Rejection> + Cl
             })
         })
         .untuple_one()
+        .and(warp::path::full())
         .and(warp::header::<String>("origin"))
         .and(warp::header::<String>("access-control-request-method"))
-        .map(|origin: String, _method: String| {
-            let mut res =
-                warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
-            let h = res.headers_mut();
-            allow(h, &origin);
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static(METHODS),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(HEADERS),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static("600"),
-            );
-            res
-        })
+        .map(
+            |path: warp::path::FullPath, origin: String, _method: String| {
+                let mut res =
+                    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
+                let h = res.headers_mut();
+                allow(h, &origin);
+                if let Some(methods) = super::allow::preflight_methods(path.as_str()) {
+                    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
+                }
+                h.insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static(HEADERS),
+                );
+                h.insert(
+                    header::ACCESS_CONTROL_MAX_AGE,
+                    HeaderValue::from_static("600"),
+                );
+                res
+            },
+        )
 }
 
 /// Adds `Access-Control-Allow-Origin: <origin>` (and `Vary: Origin`) to a

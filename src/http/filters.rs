@@ -95,30 +95,48 @@ fn configured_host(host: &str, ctx: &AppCtx) -> bool {
         .any(|allowed| allowed.trim().eq_ignore_ascii_case(host))
 }
 
-/// Whether `origin` is one the daemon trusts: `http://localhost` or
-/// `http://127.0.0.1`, bare or with the bound port, or a configured origin.
+/// Whether `origin` is one the daemon trusts: `http://localhost`,
+/// `http://127.0.0.1` or `http://[::1]` on any port or none (the UI's
+/// development server runs on its own port, e.g. 8080 or 5173, as the
+/// original backend allows), or a configured origin. `null` (a `file://`
+/// page) is trusted only when configured: any sandboxed or local document
+/// sends it, so it says nothing about who is asking.
+///
+/// Why any loopback port is safe: the guard is a cross-site defence. A page
+/// on a loopback origin was served by a process of this machine, which
+/// could just as well call the daemon directly; the Host check (not this
+/// one) is what stops DNS rebinding, and `https` or a non-loopback name is
+/// still refused.
 pub fn allowed_origin(origin: &str, ctx: &AppCtx) -> bool {
     let origin = origin.trim();
-    let loopback = ["http://localhost", "http://127.0.0.1"].iter().any(|base| {
-        // `get` rather than indexing: an Origin with multi-byte characters
-        // must not split one (that would panic).
-        match (origin.get(..base.len()), origin.get(base.len()..)) {
-            (Some(head), Some(rest)) if head.eq_ignore_ascii_case(base) => {
-                rest.is_empty()
-                    || rest
-                        .strip_prefix(':')
-                        .and_then(|p| p.parse::<u16>().ok())
-                        .is_some_and(|p| p == ctx.port)
-            }
-            _ => false,
-        }
-    });
-    loopback
+    loopback_origin(origin)
         || ctx
             .settings
             .allowed_origins
             .iter()
             .any(|o| o.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
+}
+
+/// `http://` + a loopback name + nothing or `:<port>` (1–65535, digits only).
+fn loopback_origin(origin: &str) -> bool {
+    ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .any(|base| {
+            // `get` rather than indexing: an Origin with multi-byte characters
+            // must not split one (that would panic).
+            match (origin.get(..base.len()), origin.get(base.len()..)) {
+                (Some(head), Some(rest)) if head.eq_ignore_ascii_case(base) => {
+                    rest.is_empty()
+                        || rest.strip_prefix(':').is_some_and(|p| {
+                            !p.is_empty()
+                                && p.len() <= 5
+                                && p.bytes().all(|b| b.is_ascii_digit())
+                                && p.parse::<u16>().is_ok_and(|p| p != 0)
+                        })
+                }
+                _ => false,
+            }
+        })
 }
 
 /// When a token is configured, requires `Authorization: Bearer <token>`
@@ -156,6 +174,38 @@ mod tests {
         assert_eq!(split_port("::1"), None);
         assert_eq!(split_port("localhost:80x"), None);
         assert_eq!(split_port("localhost"), None);
+    }
+
+    #[test]
+    fn loopback_origins_on_any_port_only() {
+        for ok in [
+            "http://localhost",
+            "http://localhost:8080",
+            "http://LOCALHOST:5173",
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:65535",
+            "http://[::1]",
+            "http://[::1]:8000",
+        ] {
+            assert!(loopback_origin(ok), "{ok}");
+        }
+        for bad in [
+            "null",
+            "https://localhost:8080",
+            "http://localhost:",
+            "http://localhost:0",
+            "http://localhost:65536",
+            "http://localhost:+80",
+            "http://localhost:80/",
+            "http://localhost.evil.example",
+            "http://localhost:80.evil.example",
+            "http://localhost@evil.example",
+            "http://127.0.0.2:8080",
+            "http://[::2]:8080",
+            "http://localhosté",
+        ] {
+            assert!(!loopback_origin(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`errors::handle_rejection`]. Each handler runs inside [`panic_guard::guarded`], so a
 //! panic becomes a 500 and the connection (and the daemon) keep serving.
 
+pub mod allow;
 pub mod cors;
 pub mod ctx;
 pub mod errors;
@@ -50,11 +51,20 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
     } else {
         all.boxed()
     };
-    filters::guard(ctx)
-        .and(all)
+    allow::init();
+    // Rejections past the guard (401, 404, 405, 415, a bad body) are answered
+    // inside it, so they get the CORS headers too and a page on an allowed
+    // origin can read why; the guard's own 403s are answered outside, bare.
+    let answered = filters::guard(ctx)
+        .and(all.recover(errors::handle_rejection).unify())
         .map(cors::decorate)
         .recover(errors::handle_rejection)
-        .unify()
+        .unify();
+    // The full path is read before routing (it consumes nothing) so that a
+    // 405 can name the path's methods in `Allow`.
+    warp::path::full()
+        .and(answered)
+        .map(errors::with_allow)
         .with(warp::log::custom(|info| {
             // One debug line per request; warp's own trace filter logs every
             // /health poll at info and every 503 at error, which is noise.

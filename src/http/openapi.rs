@@ -82,6 +82,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ),
     paths(
         health,
+        health_live,
         openapi_json,
         status,
         saved_connection,
@@ -97,6 +98,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Envelope,
         Healthy,
         Unhealthy,
+        Alive,
         SettingsStatus,
         ConnectionSummary,
         SslMode,
@@ -146,6 +148,20 @@ struct Unhealthy {
 #[allow(dead_code)]
 enum UnhealthyStatus {
     Unhealthy,
+}
+
+/// `/health/live`, always.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Alive {
+    status: AliveStatus,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum AliveStatus {
+    Alive,
 }
 
 /// The lifecycle state's name (`DbState::name`).
@@ -256,6 +272,19 @@ struct MemberPatch {
 )]
 #[allow(dead_code)]
 fn health() {}
+
+/// Whether the daemon serves HTTP at all, whatever the database: a desktop
+/// shell opens its window on this (then polls `/health` for the data).
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    tag = "health",
+    responses(
+        (status = 200, description = "Serving", body = Alive),
+    )
+)]
+#[allow(dead_code)]
+fn health_live() {}
 
 /// This document.
 #[utoipa::path(
@@ -513,7 +542,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 8);
+        assert_eq!(paths.len(), 9);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 let responses = op["responses"].as_object().unwrap();

@@ -35,6 +35,7 @@ use super::atomic_write;
 use super::config_dir::{self, NoConfigDir};
 use super::credential_token::{self, CREDENTIALS_FILE, EncodeError, TokenError};
 use super::fernet_key::{FernetKey, KEY_FILE, MalformedKey};
+use super::key_rotation::{self, OLD_KEY_FILE};
 use super::owner_only::{self, ReadRefused};
 use crate::domain::credentials::DbCredentials;
 
@@ -146,6 +147,14 @@ impl CredentialFolder {
     /// Reads the saved settings: `Ok(None)` when none were saved. Blocking.
     pub fn load(&self) -> Result<Option<DbCredentials>, LoadError> {
         let _shared = self.shared_lock();
+        Ok(self.load_unlocked()?.map(|(_, creds)| creds))
+    }
+
+    /// [`load`](Self::load) without taking the lock (the caller holds it),
+    /// also returning the key that opened the token. A token that only the
+    /// key kept by an interrupted rotation opens (see [`super::key_rotation`])
+    /// loads too, with that key.
+    pub(crate) fn load_unlocked(&self) -> Result<Option<(FernetKey, DbCredentials)>, LoadError> {
         let token = owner_only::read(&self.dir.join(CREDENTIALS_FILE));
         if let Ok(None) = token {
             return Ok(None);
@@ -170,7 +179,26 @@ impl CredentialFolder {
                 });
             }
         };
-        Ok(Some(credential_token::decrypt(&key, &token)?))
+        match credential_token::decrypt(&key, &token) {
+            Ok(creds) => Ok(Some((key, creds))),
+            Err(TokenError::Undecryptable) => {
+                let old = owner_only::read(&self.dir.join(OLD_KEY_FILE))
+                    .ok()
+                    .flatten()
+                    .and_then(|b| FernetKey::parse(&b).ok());
+                match old.map(|k| (credential_token::decrypt(&k, &token), k)) {
+                    Some((Ok(creds), k)) => {
+                        tracing::warn!(
+                            "a key rotation was interrupted; loaded with the previous key \
+                             (the next save or rotate-key completes it)"
+                        );
+                        Ok(Some((k, creds)))
+                    }
+                    _ => Err(TokenError::Undecryptable.into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Encrypts and stores `creds`, creating the folder and key if needed.
@@ -184,6 +212,7 @@ impl CredentialFolder {
         // Under the lock no other writer is live, so any temp file is a
         // crash leftover (ciphertext or key bytes): remove it.
         atomic_write::remove_stale_temps(&self.dir);
+        key_rotation::finish_interrupted(self)?;
         let key = self.key_for_save()?;
         let token = credential_token::encrypt(&key, creds)?;
         atomic_write::replace(&self.dir, CREDENTIALS_FILE, token.as_bytes())
@@ -275,7 +304,7 @@ impl CredentialFolder {
 
     /// Opens (creating 0600 if needed) and exclusively locks the lock file.
     /// The lock is released when the returned file is dropped.
-    fn exclusive_lock(&self) -> Result<File, SaveError> {
+    pub(crate) fn exclusive_lock(&self) -> Result<File, SaveError> {
         let path = self.dir.join(LOCK_FILE);
         let err = |e: io::Error| SaveError::Lock {
             path: path.clone(),

@@ -5,13 +5,15 @@
 //! One concept per file: [`config_dir`] (where the files live),
 //! [`atomic_write`] (how bytes reach the disk), [`owner_only`] (who may have
 //! written them), [`fernet_key`] and [`credential_token`] (the two formats),
-//! and [`credential_folder`] (the load/save rules that tie them together).
+//! and [`credential_folder`] (the load/save rules that tie them together), and
+//! [`key_rotation`] (replacing the key, crash-safe).
 
 pub mod atomic_write;
 pub mod config_dir;
 pub mod credential_folder;
 pub mod credential_token;
 pub mod fernet_key;
+pub mod key_rotation;
 pub mod owner_only;
 
 #[cfg(test)]

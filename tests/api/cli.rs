@@ -103,3 +103,96 @@ async fn paths_lists_files_and_modes_even_before_any_save() {
         "{text}"
     );
 }
+
+/// Python's `Fernet` opens the folder's token with the folder's key.
+fn python_reads(dir: &std::path::Path) -> Value {
+    let script = "import sys\nfrom cryptography.fernet import Fernet\n\
+        key = open(sys.argv[1], 'rb').read()\ntoken = open(sys.argv[2], 'rb').read()\n\
+        sys.stdout.buffer.write(Fernet(key).decrypt(token))";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.join("fernet.key"))
+        .arg(dir.join("db_credentials.enc"))
+        .output()
+        .expect("python3 (with the `cryptography` package) is required");
+    assert!(
+        out.status.success(),
+        "python could not decrypt after the rotation: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `rotate-key` beside a running daemon: new key, same settings, the old key
+/// gone, the daemon keeps serving and saving, Python reads the folder, and a
+/// restarted daemon loads it.
+#[tokio::test]
+async fn rotate_key_while_the_daemon_runs() {
+    let db = pg::shared().create_database().await;
+    let d = TestDaemon::builder()
+        .secret(db.password.clone())
+        .start()
+        .await;
+    let out = run(&d, &["rotate-key"], None);
+    assert_eq!(out.status.code(), Some(1), "nothing saved yet");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing to rotate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    assert_eq!(d.save_connection(&db).await.status, StatusCode::OK);
+    d.wait_until_healthy(Duration::from_secs(20)).await;
+    let key_path = d.config_dir().join("fernet.key");
+    let before = std::fs::read(&key_path).unwrap();
+
+    let out = run(&d, &["rotate-key"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read(&key_path).unwrap();
+    assert_ne!(before, after, "the key changed");
+    assert!(!d.config_dir().join("fernet.key.old").exists());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for secret in [
+        db.password.as_str(),
+        std::str::from_utf8(&before).unwrap(),
+        std::str::from_utf8(&after).unwrap(),
+    ] {
+        assert!(!text.contains(secret), "rotate-key printed a secret");
+    }
+    let py = python_reads(d.config_dir());
+    assert_eq!(py["password"], db.password.as_str());
+    assert_eq!(py["database"], db.name.as_str());
+
+    // The daemon keeps working: health, data, and a save with the new key.
+    assert_eq!(d.get("/health").await.status, StatusCode::OK);
+    assert_eq!(d.get("/api/v1/members").await.status, StatusCode::OK);
+    assert_eq!(d.save_connection(&db).await.status, StatusCode::OK);
+    d.wait_until_healthy(Duration::from_secs(20)).await;
+    assert_eq!(
+        std::fs::read(&key_path).unwrap(),
+        after,
+        "the save kept the new key"
+    );
+    assert_eq!(
+        python_reads(d.config_dir())["password"],
+        db.password.as_str()
+    );
+
+    let dir = d.config_dir_handle();
+    d.terminate().await;
+    let again = TestDaemon::builder()
+        .config_dir(dir)
+        .secret(db.password.clone())
+        .start()
+        .await;
+    again.wait_until_healthy(Duration::from_secs(20)).await;
+}

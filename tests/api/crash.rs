@@ -150,3 +150,120 @@ async fn kill_9_during_saves_leaves_a_complete_credential_set() {
         .await;
     d.wait_until_healthy(Duration::from_secs(20)).await;
 }
+
+/// The pause points of `rotate-key` (src/security/key_rotation.rs), in order.
+const ROTATE_STEPS: [&str; 5] = [
+    "locked",
+    "old-key-kept",
+    "new-key-written",
+    "token-written",
+    "done",
+];
+
+/// Runs `taskflowd rotate-key` on `dir` until it announces `step`, then
+/// `kill -9`s it there.
+fn rotate_and_kill_at(dir: &std::path::Path, step: &str) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(crate::helpers::daemon::bin())
+        .arg("rotate-key")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TASKFLOW_CONFIG_DIR", dir)
+        .env("TASKFLOW_TEST_ROTATE_PAUSE", step)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let wanted = format!("rotate-key: paused at {step}");
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line == wanted => break,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                panic!("rotate-key never reached {step}");
+            }
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+}
+
+/// `kill -9` of `rotate-key` at every step: the folder always loads with the
+/// saved settings (in the library and in a real daemon), the next rotation
+/// completes the interrupted one, and a completed one leaves no old key.
+#[tokio::test]
+async fn kill_9_at_every_rotate_key_step_leaves_a_folder_that_loads() {
+    let db = pg::shared().create_database().await;
+    let dir = ConfigDir::Temp(std::sync::Arc::new(tempfile::tempdir().unwrap()));
+    let first = TestDaemon::builder()
+        .config_dir(dir.clone())
+        .secret(db.password.clone())
+        .start()
+        .await;
+    assert_eq!(first.save_connection(&db).await.status, StatusCode::OK);
+    first.terminate().await;
+    let folder = CredentialFolder::new(dir.path().to_owned());
+    let key = || std::fs::read(dir.path().join("fernet.key")).unwrap();
+    let mut keys = vec![key()];
+
+    for step in ROTATE_STEPS {
+        rotate_and_kill_at(dir.path(), step);
+        let loaded = folder
+            .load()
+            .unwrap_or_else(|e| panic!("after a kill at {step}: {e}"))
+            .unwrap_or_else(|| panic!("after a kill at {step}: no settings"));
+        assert_eq!(loaded.database, db.name, "{step}");
+        assert_eq!(loaded.password.expose(), db.password, "{step}");
+        if !keys.contains(&key()) {
+            keys.push(key());
+        }
+        if step == "done" || step == "locked" {
+            assert!(!dir.path().join("fernet.key.old").exists(), "{step}");
+        }
+        let d = TestDaemon::builder()
+            .config_dir(dir.clone())
+            .secret(db.password.clone())
+            .start()
+            .await;
+        d.wait_until_healthy(Duration::from_secs(20)).await;
+        d.terminate().await;
+    }
+    assert!(
+        keys.len() >= 3,
+        "the kills after the key was written changed it"
+    );
+
+    // A full rotation completes whatever is left, and removes the old key.
+    let out = std::process::Command::new(crate::helpers::daemon::bin())
+        .arg("rotate-key")
+        .env_clear()
+        .env("TASKFLOW_CONFIG_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("fernet.key.old").exists());
+    assert!(!keys.contains(&key()), "a fresh key");
+    assert_eq!(
+        folder.load().unwrap().unwrap().password.expose(),
+        db.password
+    );
+}

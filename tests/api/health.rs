@@ -83,3 +83,68 @@ async fn sigterm_exits_zero() {
         "exit status after SIGTERM: {status}"
     );
 }
+
+/// `/health/live` is what a desktop shell waits on before it opens its window:
+/// 200 on a first run with nothing configured (while `/health` is 503), with
+/// no token even when one is configured, but behind the Host guard.
+#[tokio::test]
+async fn live_is_200_on_a_daemon_with_nothing_configured() {
+    let token = "tok-live-5e6f7a8b9c0d";
+    let daemon = TestDaemon::builder()
+        .env("TASKFLOW_API_TOKEN", token)
+        .secret(token)
+        .start()
+        .await;
+
+    let r = daemon.get("/health/live").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.content_type(), Some("application/json"));
+    assert_eq!(r.text, r#"{"status":"alive"}"#);
+    let r = daemon.get("/health").await;
+    assert_eq!(
+        r.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "nothing configured"
+    );
+
+    let r = daemon
+        .send(
+            daemon
+                .request(reqwest::Method::GET, "/health/live")
+                .header("host", "evil.example"),
+        )
+        .await;
+    assert_eq!(r.error_message(StatusCode::FORBIDDEN), "Forbidden host");
+
+    let r = daemon.post_json("/health/live", &json!({})).await;
+    assert_eq!(
+        r.error_message(StatusCode::METHOD_NOT_ALLOWED),
+        "Method Not Allowed"
+    );
+    assert_eq!(r.headers.get("allow").unwrap(), "GET");
+    let r = daemon.get("/health/live/x").await;
+    assert_eq!(r.error_message(StatusCode::NOT_FOUND), "Not Found");
+}
+
+/// Whatever the database: one that accepts and never answers keeps `/health`
+/// at 503 while `/health/live` answers at once.
+#[tokio::test]
+async fn live_is_200_while_the_database_hangs() {
+    let hole = crate::helpers::net::Blackhole::start().await;
+    let daemon = TestDaemon::builder()
+        .env(
+            "TASKFLOW_DATABASE_URL",
+            format!("postgres://u:p@127.0.0.1:{}/d", hole.port()),
+        )
+        .start()
+        .await;
+    hole.wait_accepted(1, Duration::from_secs(10)).await;
+
+    let started = std::time::Instant::now();
+    let r = daemon.get("/health/live").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({"status": "alive"}));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let r = daemon.get("/health").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+}

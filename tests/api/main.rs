@@ -9,6 +9,7 @@ compile_error!(
     "the integration tests need a debug build of taskflowd: run `cargo test` without --release"
 );
 
+mod browser;
 mod cli;
 mod config;
 mod crash;
@@ -20,6 +21,7 @@ mod helpers;
 mod layout;
 mod lifecycle;
 mod members;
+mod methods;
 mod openapi;
 mod process;
 mod security;

@@ -116,8 +116,13 @@ async fn foreign_origins_are_403_and_get_no_cors_headers() {
         "null".to_owned(),
         format!("http://localhost.evil.example:{port}"),
         format!("https://localhost:{port}"),
-        "http://localhost:1".to_owned(),
         "http://localhosté".to_owned(),
+        "http://127.0.0.2:8080".to_owned(),
+        "http://[::2]:8080".to_owned(),
+        "http://localhost:0".to_owned(),
+        "http://localhost:8080.evil.example".to_owned(),
+        "http://localhost@evil.example".to_owned(),
+        "*".to_owned(),
     ] {
         let r = d
             .send(
@@ -328,4 +333,106 @@ async fn non_loopback_bind_needs_opt_in_and_token() {
         );
         assert!(!d.stderr().contains("panicked"));
     }
+}
+
+/// The UI's development server runs on its own port (vite 8080, 5173, …):
+/// loopback origins on any port are allowed, with the origin echoed, `Vary:
+/// Origin`, and a preflight a browser accepts for the API's methods and the
+/// `authorization` / `content-type` headers.
+#[tokio::test]
+async fn loopback_origins_on_any_port_get_cors_a_browser_accepts() {
+    let d = TestDaemon::start().await;
+    for origin in [
+        "http://localhost:8080",
+        "http://localhost:5173",
+        "http://127.0.0.1:3000",
+        "http://[::1]:8080",
+        "http://[::1]",
+        "http://localhost",
+    ] {
+        let r = d
+            .send(d.request(Method::GET, STATUS).header("origin", origin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{origin}");
+        assert_eq!(r.headers["access-control-allow-origin"], origin);
+        assert_eq!(r.headers["vary"], "Origin");
+
+        let r = d
+            .send(
+                d.request(
+                    Method::OPTIONS,
+                    "/api/v1/members/67e55044-10b1-426f-9247-bb680e5fe0c8",
+                )
+                .header("origin", origin)
+                .header("access-control-request-method", "PATCH")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{origin}");
+        assert_eq!(r.headers["access-control-allow-origin"], origin);
+        assert_eq!(r.headers["vary"], "Origin");
+        assert_eq!(
+            r.headers["access-control-allow-methods"],
+            "GET, PATCH, DELETE"
+        );
+        let headers = r.headers["access-control-allow-headers"].to_str().unwrap();
+        for h in ["authorization", "content-type"] {
+            assert!(headers.contains(h), "{headers}");
+        }
+        for (name, value) in &r.headers {
+            assert_ne!(value, "*", "{name} is a wildcard");
+        }
+        assert!(r.headers.get("access-control-allow-credentials").is_none());
+
+        let r = d
+            .send(
+                d.request(Method::OPTIONS, "/api/v1/members")
+                    .header("origin", origin)
+                    .header("access-control-request-method", "POST"),
+            )
+            .await;
+        assert_eq!(r.headers["access-control-allow-methods"], "GET, POST");
+    }
+    // A preflight from a forbidden origin gets no CORS header at all.
+    let r = d
+        .send(
+            d.request(Method::OPTIONS, "/api/v1/members")
+                .header("origin", "http://127.0.0.2:8080")
+                .header("access-control-request-method", "POST"),
+        )
+        .await;
+    assert_eq!(r.error_message(StatusCode::FORBIDDEN), "Forbidden origin");
+    assert!(r.headers.get("access-control-allow-origin").is_none());
+    assert!(r.headers.get("access-control-allow-methods").is_none());
+}
+
+/// `Origin: null` (a `file://` page, a sandboxed frame) is refused unless
+/// `null` is configured, and then echoed as `null`.
+#[tokio::test]
+async fn null_origin_only_when_configured() {
+    let d = TestDaemon::start().await;
+    let r = d
+        .send(d.request(Method::GET, STATUS).header("origin", "null"))
+        .await;
+    assert_eq!(r.error_message(StatusCode::FORBIDDEN), "Forbidden origin");
+
+    let d = TestDaemon::builder()
+        .env("TASKFLOW_ALLOWED_ORIGINS", "null")
+        .start()
+        .await;
+    let r = d
+        .send(d.request(Method::GET, STATUS).header("origin", "null"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["access-control-allow-origin"], "null");
+    let r = d
+        .send(
+            d.request(Method::GET, STATUS)
+                .header("origin", "http://evil.example"),
+        )
+        .await;
+    assert_eq!(r.error_message(StatusCode::FORBIDDEN), "Forbidden origin");
 }

@@ -1,0 +1,174 @@
+//! The methods each path serves, for the `Allow` header of a 405 (RFC 9110
+//! §15.5.6) and for the `Access-Control-Allow-Methods` of a preflight.
+//!
+//! Why derived from the OpenAPI document rather than written here: the list
+//! of methods per path would otherwise be a second hand-written copy of the
+//! router, free to drift from it. The document already is such a copy, and
+//! one that `tests/api/openapi.rs` proves equal to the routes served (every
+//! documented method routed, every other one a 405). Reading the table off
+//! the document therefore inherits that proof: a route added to the router
+//! and to the document gets its `Allow` for free, and a route added to only
+//! one of them fails that test. The cost is one walk over the document at
+//! startup; a request only compares path segments.
+//!
+//! A request path matches a documented path when it has as many segments and
+//! every literal segment is equal (a `{param}` matches any segment). When
+//! several templates match (`…/subtasks/reorder` and `…/subtasks/{id}`), the
+//! methods are their union: a method of either one is routed somewhere
+//! (possibly to a 400 for a malformed id) rather than being a 405, so the
+//! union is exactly the set that does not answer 405.
+
+use std::sync::LazyLock;
+
+use warp::http::{HeaderValue, Method};
+
+/// One documented path: its segments (`None` for a `{param}`) and methods.
+struct Template {
+    segments: Vec<Option<String>>,
+    methods: Vec<Method>,
+}
+
+static TABLE: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    let doc = super::openapi::document();
+    doc.paths
+        .paths
+        .iter()
+        .map(|(path, item)| Template {
+            segments: split(path)
+                .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
+                .collect(),
+            methods: [
+                (Method::GET, item.get.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+                (Method::HEAD, item.head.is_some()),
+                (Method::OPTIONS, item.options.is_some()),
+                (Method::TRACE, item.trace.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(m, present)| present.then_some(m))
+            .collect(),
+        })
+        .collect()
+});
+
+/// Every method the API serves on some path, for a preflight on a path the
+/// document does not know (the actual request will then be a 404 anyway).
+static ALL: LazyLock<Option<HeaderValue>> = LazyLock::new(|| {
+    let mut all: Vec<Method> = Vec::new();
+    for t in TABLE.iter() {
+        for m in &t.methods {
+            if !all.contains(m) {
+                all.push(m.clone());
+            }
+        }
+    }
+    header(&all)
+});
+
+/// Forces the table at startup rather than on the first 405.
+pub fn init() {
+    LazyLock::force(&TABLE);
+    LazyLock::force(&ALL);
+}
+
+fn split(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// The methods served on `path`, in a fixed order (GET, POST, PUT, PATCH,
+/// DELETE, …), or empty when no documented path matches it.
+pub fn methods(path: &str) -> Vec<Method> {
+    // Trailing slashes are distinct paths for the router (`/health/` is a
+    // 404), so they must not match here either.
+    if path.len() > 1 && path.ends_with('/') {
+        return Vec::new();
+    }
+    let segments: Vec<&str> = split(path).collect();
+    let mut found: Vec<Method> = Vec::new();
+    for t in TABLE.iter() {
+        let matches = t.segments.len() == segments.len()
+            && t.segments.iter().zip(&segments).all(|(t, s)| match t {
+                None => true,
+                Some(lit) => lit == s,
+            });
+        if matches {
+            for m in &t.methods {
+                if !found.contains(m) {
+                    found.push(m.clone());
+                }
+            }
+        }
+    }
+    let order = |m: &Method| {
+        [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::TRACE,
+        ]
+        .iter()
+        .position(|o| o == m)
+    };
+    found.sort_by_key(order);
+    found
+}
+
+/// The `Allow` value for `path` (`GET, POST`), or `None` when the document
+/// does not know the path.
+pub fn allow_header(path: &str) -> Option<HeaderValue> {
+    header(&methods(path))
+}
+
+/// The `Access-Control-Allow-Methods` value of a preflight to `path`: that
+/// path's methods, or every method the API uses when the path is unknown.
+pub fn preflight_methods(path: &str) -> Option<HeaderValue> {
+    allow_header(path).or_else(|| ALL.clone())
+}
+
+fn header(methods: &[Method]) -> Option<HeaderValue> {
+    if methods.is_empty() {
+        return None;
+    }
+    let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    HeaderValue::from_str(&list.join(", ")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allow(path: &str) -> String {
+        allow_header(path)
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn literal_and_template_paths_resolve_to_their_methods() {
+        assert_eq!(allow("/health"), "GET");
+        assert_eq!(allow("/health/live"), "GET");
+        assert_eq!(allow("/api/v1/members"), "GET, POST");
+        assert_eq!(allow("/api/v1/members/anything"), "GET, PATCH, DELETE");
+        assert_eq!(allow("/api/v1/settings/save-connection"), "POST");
+    }
+
+    #[test]
+    fn unknown_paths_and_trailing_slashes_have_no_methods() {
+        assert_eq!(allow("/"), "");
+        assert_eq!(allow("/health/"), "");
+        assert_eq!(allow("/api/v1/members/a/b"), "");
+        assert_eq!(allow("/nope"), "");
+        let all = preflight_methods("/nope").unwrap();
+        let all = all.to_str().unwrap();
+        for m in ["GET", "POST", "PATCH", "DELETE"] {
+            assert!(all.contains(m), "{all}");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Rotating `fernet.key`: a new key, the credentials re-encrypted under it,
+//! crash-safe at every step (`taskflowd rotate-key`, e.g. after a laptop
+//! backup holding the folder leaked).
+//!
+//! Two files cannot be replaced in one atomic step, so for a moment the key
+//! and the token on disk belong to different keys. The old key is therefore
+//! kept beside the new one, as `fernet.key.old`, exactly as long as that
+//! moment lasts — until the re-encrypted token is durable — and then removed.
+//! Under the folder's exclusive lock:
+//!
+//! 1. `fernet.key.old` ← the current key (durable);
+//! 2. `fernet.key` ← a new key (atomic replace, durable);
+//! 3. `db_credentials.enc` ← the settings encrypted with the new key (atomic
+//!    replace, durable);
+//! 4. `fernet.key.old` removed (folder fsynced).
+//!
+//! A crash between any two steps leaves a folder that loads:
+//! [`CredentialFolder::load`] tries `fernet.key` first and, when the token is
+//! not decryptable with it and `fernet.key.old` exists, the old key (after
+//! 1 the two keys are equal; after 2 only the old one opens the token; after
+//! 3 the new one does). The next writer — a save or another `rotate-key` —
+//! completes the interrupted rotation first ([`finish_interrupted`]): it
+//! re-encrypts with `fernet.key` if needed and removes the old key, so an
+//! old key never lingers past the next write.
+//!
+//! A running daemon keeps working across a rotation: it holds the settings in
+//! memory, its saves take the same lock and read the key from disk each time,
+//! and its loads take the lock shared, so they see the folder before step 1
+//! or after step 4 (or, past the bounded wait, one of the loadable states).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::atomic_write;
+use super::credential_folder::{CredentialFolder, LoadError, SaveError};
+use super::credential_token::{self, CREDENTIALS_FILE};
+use super::fernet_key::{FernetKey, KEY_FILE};
+use super::owner_only;
+
+/// The previous key, beside the new one only while a rotation is in flight.
+pub const OLD_KEY_FILE: &str = "fernet.key.old";
+
+/// Why a rotation did not happen (the folder is then unchanged, or in one of
+/// the loadable intermediate states when the failure came mid-way).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RotateError {
+    /// Nothing saved: there is no token to re-encrypt.
+    #[error("no connection settings are saved in {0}; nothing to rotate")]
+    NothingSaved(String),
+    /// The stored files cannot be read; rotating would lose them.
+    #[error("the stored settings cannot be read ({0}); save connection settings again first")]
+    Unreadable(LoadError),
+    /// Locking or writing failed.
+    #[error(transparent)]
+    Save(#[from] SaveError),
+}
+
+/// Rotates the key of `folder`. Blocking; holds the folder's exclusive lock.
+pub fn rotate(folder: &CredentialFolder) -> Result<(), RotateError> {
+    let dir = folder.dir();
+    if std::fs::symlink_metadata(dir).is_err() {
+        return Err(RotateError::NothingSaved(dir.display().to_string()));
+    }
+    let _lock = folder.exclusive_lock()?;
+    pause_point("locked");
+    atomic_write::remove_stale_temps(dir);
+    finish_interrupted(folder)?;
+    let (old_key, creds) = match folder.load_unlocked() {
+        Ok(Some(pair)) => pair,
+        Ok(None) => return Err(RotateError::NothingSaved(dir.display().to_string())),
+        Err(e) => return Err(RotateError::Unreadable(e)),
+    };
+    let write = |name: &str| {
+        let path = dir.join(name);
+        move |e: std::io::Error| SaveError::Write {
+            path,
+            error: Arc::new(e),
+        }
+    };
+    atomic_write::replace(dir, OLD_KEY_FILE, old_key.file_bytes()).map_err(write(OLD_KEY_FILE))?;
+    pause_point("old-key-kept");
+    let new_key = FernetKey::generate();
+    let token = credential_token::encrypt(&new_key, &creds).map_err(SaveError::from)?;
+    atomic_write::replace(dir, KEY_FILE, new_key.file_bytes()).map_err(write(KEY_FILE))?;
+    pause_point("new-key-written");
+    atomic_write::replace(dir, CREDENTIALS_FILE, token.as_bytes())
+        .map_err(write(CREDENTIALS_FILE))?;
+    pause_point("token-written");
+    remove_old_key(dir)?;
+    pause_point("done");
+    tracing::info!(dir = %dir.display(), "fernet key rotated; credentials re-encrypted");
+    Ok(())
+}
+
+/// Completes a rotation a crash interrupted, if `fernet.key.old` exists.
+/// Call only under the folder's exclusive lock.
+///
+/// - the token opens with `fernet.key`: the rotation got past step 3 (or
+///   never changed the key); the old key is just removed;
+/// - it opens only with the old key: it is re-encrypted with `fernet.key`,
+///   then the old key is removed;
+/// - neither opens it: nothing is touched (the load reports why; a save will
+///   set the unreadable files aside as usual, and then remove the old key).
+pub fn finish_interrupted(folder: &CredentialFolder) -> Result<(), SaveError> {
+    let dir = folder.dir();
+    if std::fs::symlink_metadata(dir.join(OLD_KEY_FILE)).is_err() {
+        return Ok(());
+    }
+    let read_key = |name: &str| {
+        owner_only::read(&dir.join(name))
+            .ok()
+            .flatten()
+            .and_then(|b| FernetKey::parse(&b).ok())
+    };
+    let token = owner_only::read(&dir.join(CREDENTIALS_FILE)).ok().flatten();
+    let (Some(key), Some(token)) = (read_key(KEY_FILE), token) else {
+        // No token or no current key: the old key protects nothing a writer
+        // will keep; the save that follows writes a consistent pair.
+        return remove_old_key(dir);
+    };
+    if credential_token::decrypt(&key, &token).is_ok() {
+        return remove_old_key(dir);
+    }
+    let Some(old) = read_key(OLD_KEY_FILE) else {
+        return Ok(());
+    };
+    let Ok(creds) = credential_token::decrypt(&old, &token) else {
+        return Ok(());
+    };
+    let fresh = credential_token::encrypt(&key, &creds)?;
+    atomic_write::replace(dir, CREDENTIALS_FILE, fresh.as_bytes()).map_err(|e| {
+        SaveError::Write {
+            path: dir.join(CREDENTIALS_FILE),
+            error: Arc::new(e),
+        }
+    })?;
+    tracing::warn!(dir = %dir.display(), "completed an interrupted key rotation");
+    remove_old_key(dir)
+}
+
+fn remove_old_key(dir: &Path) -> Result<(), SaveError> {
+    let path = dir.join(OLD_KEY_FILE);
+    let err = |e: std::io::Error| SaveError::Write {
+        path: path.clone(),
+        error: Arc::new(e),
+    };
+    match std::fs::remove_file(&path) {
+        Ok(()) => atomic_write::sync_dir(dir).map_err(err),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Debug builds only: with `TASKFLOW_TEST_ROTATE_PAUSE=<step>`, announce the
+/// step on stderr and stop there, so a test can `kill -9` the process at
+/// exactly that point (tests/api/crash.rs).
+#[cfg(debug_assertions)]
+fn pause_point(step: &str) {
+    if std::env::var("TASKFLOW_TEST_ROTATE_PAUSE").is_ok_and(|s| s == step) {
+        eprintln!("rotate-key: paused at {step}");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn pause_point(_step: &str) {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::domain::credentials::DbCredentials;
+    use crate::security::password::Password;
+
+    fn creds() -> DbCredentials {
+        DbCredentials {
+            host: "db".into(),
+            port: 5432,
+            database: "team".into(),
+            username: "lead".into(),
+            password: Password::new("p w".into()),
+            ssl_mode: None,
+            ssl_root_cert: None,
+        }
+    }
+
+    fn fresh() -> (tempfile::TempDir, CredentialFolder) {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = CredentialFolder::new(tmp.path().join("cfg"));
+        (tmp, f)
+    }
+
+    fn key(f: &CredentialFolder) -> Vec<u8> {
+        std::fs::read(f.dir().join(KEY_FILE)).unwrap()
+    }
+
+    #[test]
+    fn rotation_changes_the_key_and_keeps_the_settings() {
+        let (_t, f) = fresh();
+        f.save(&creds()).unwrap();
+        let before = key(&f);
+        rotate(&f).unwrap();
+        assert_ne!(key(&f), before);
+        assert_eq!(f.load().unwrap(), Some(creds()));
+        assert!(!f.dir().join(OLD_KEY_FILE).exists());
+        let token = std::fs::read(f.dir().join(CREDENTIALS_FILE)).unwrap();
+        let old = FernetKey::parse(&before).unwrap();
+        assert!(credential_token::decrypt(&old, &token).is_err());
+    }
+
+    #[test]
+    fn nothing_saved_or_unreadable_is_refused_and_changes_nothing() {
+        let (_t, f) = fresh();
+        assert!(matches!(rotate(&f), Err(RotateError::NothingSaved(_))));
+        assert!(!f.dir().exists());
+        f.save(&creds()).unwrap();
+        std::fs::write(f.dir().join(CREDENTIALS_FILE), b"garbage").unwrap();
+        let before = key(&f);
+        assert!(matches!(rotate(&f), Err(RotateError::Unreadable(_))));
+        assert_eq!(key(&f), before);
+    }
+
+    /// Every intermediate state loads, and the next writer completes it.
+    #[test]
+    fn every_intermediate_state_loads_and_is_completed() {
+        for step in 1..=3 {
+            let (_t, f) = fresh();
+            f.save(&creds()).unwrap();
+            let dir = f.dir().to_owned();
+            let old = key(&f);
+            std::fs::copy(dir.join(KEY_FILE), dir.join(OLD_KEY_FILE)).unwrap();
+            let new = FernetKey::generate();
+            if step >= 2 {
+                atomic_write::replace(&dir, KEY_FILE, new.file_bytes()).unwrap();
+            }
+            if step >= 3 {
+                let t = credential_token::encrypt(&new, &creds()).unwrap();
+                atomic_write::replace(&dir, CREDENTIALS_FILE, t.as_bytes()).unwrap();
+            }
+            assert_eq!(f.load().unwrap(), Some(creds()), "step {step}");
+            let lock = f.exclusive_lock().unwrap();
+            finish_interrupted(&f).unwrap();
+            drop(lock);
+            assert!(!dir.join(OLD_KEY_FILE).exists(), "step {step}");
+            assert_eq!(f.load().unwrap(), Some(creds()), "step {step}");
+            let expected = if step >= 2 {
+                new.file_bytes().to_vec()
+            } else {
+                old.clone()
+            };
+            assert_eq!(key(&f), expected, "step {step}");
+            // The token now opens with fernet.key alone.
+            let token = std::fs::read(dir.join(CREDENTIALS_FILE)).unwrap();
+            let k = FernetKey::parse(&key(&f)).unwrap();
+            assert!(credential_token::decrypt(&k, &token).is_ok(), "step {step}");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! A method a path does not serve is `405 {"error":"Method Not Allowed"}` with
+//! an `Allow` header listing exactly that path's methods (RFC 9110), for every
+//! documented path; `tests/api/openapi.rs` proves the document equals the
+//! routes, and the literal table below pins the common ones independently.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::TestDaemon;
+
+const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
+
+/// `{param}` → a concrete segment (a UUID, so id parsing is not what answers).
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                "67e55044-10b1-426f-9247-bb680e5fe0c8"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn allow_set(r: &crate::helpers::daemon::ApiResponse) -> BTreeSet<String> {
+    let allow = r
+        .headers
+        .get("allow")
+        .unwrap_or_else(|| panic!("405 without Allow"))
+        .to_str()
+        .unwrap();
+    allow.split(',').map(|m| m.trim().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_path_answers_an_unserved_method_with_405_and_its_allow() {
+    let d = TestDaemon::start().await;
+    let doc = d.get("/openapi.json").await.body;
+    let paths = doc["paths"].as_object().unwrap();
+    let mut checked = 0;
+    for (path, item) in paths {
+        let served: BTreeSet<String> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in METHODS.iter().filter(|m| !served.contains(**m)) {
+            let r = d
+                .send(d.request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    &concrete(path),
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            if *method != "HEAD" {
+                assert_eq!(
+                    r.body,
+                    json!({"error": "Method Not Allowed"}),
+                    "{method} {path}"
+                );
+            }
+            assert_eq!(allow_set(&r), served, "Allow of {method} {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} (path, method) pairs checked");
+}
+
+#[tokio::test]
+async fn allow_lists_the_known_paths_methods() {
+    let d = TestDaemon::start().await;
+    for (method, path, allow) in [
+        (Method::POST, "/health", "GET"),
+        (Method::DELETE, "/health/live", "GET"),
+        (Method::PUT, "/openapi.json", "GET"),
+        (Method::POST, "/api/v1/settings/status", "GET"),
+        (Method::GET, "/api/v1/settings/save-connection", "POST"),
+        (Method::GET, "/api/v1/settings/test-connection", "POST"),
+        (Method::PUT, "/api/v1/members", "GET, POST"),
+        (
+            Method::POST,
+            "/api/v1/members/67e55044-10b1-426f-9247-bb680e5fe0c8",
+            "GET, PATCH, DELETE",
+        ),
+    ] {
+        let r = d.send(d.request(method.clone(), path)).await;
+        assert_eq!(
+            r.error_message(StatusCode::METHOD_NOT_ALLOWED),
+            "Method Not Allowed",
+            "{method} {path}"
+        );
+        assert_eq!(r.headers.get("allow").unwrap(), allow, "{method} {path}");
+    }
+    // 404s and other statuses carry no Allow.
+    let r = d.send(d.request(Method::POST, "/nowhere")).await;
+    assert_eq!(r.error_message(StatusCode::NOT_FOUND), "Not Found");
+    assert!(r.headers.get("allow").is_none());
+    let r = d.get("/health").await;
+    assert!(r.headers.get("allow").is_none());
+}
+
+/// The token check comes before routing under `/api/v1`: without it, a wrong
+/// method is a 401 (no method list leaks); with it, the 405 and its Allow.
+#[tokio::test]
+async fn api_405_needs_the_token_first() {
+    let token = "tok-allow-1a2b3c4d5e6f";
+    let d = TestDaemon::builder()
+        .env("TASKFLOW_API_TOKEN", token)
+        .secret(token)
+        .start()
+        .await;
+    let r = d.send(d.request(Method::PUT, "/api/v1/members")).await;
+    assert_eq!(r.error_message(StatusCode::UNAUTHORIZED), "Unauthorized");
+    let r = d
+        .send(d.request(Method::PUT, "/api/v1/members").bearer_auth(token))
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers.get("allow").unwrap(), "GET, POST");
+}
