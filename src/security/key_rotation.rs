@@ -171,19 +171,10 @@ fn pause_point(_step: &str) {}
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::domain::credentials::DbCredentials;
-    use crate::security::password::Password;
+    use crate::domain::credentials::{sample, DbCredentials};
 
     fn creds() -> DbCredentials {
-        DbCredentials {
-            host: "db".into(),
-            port: 5432,
-            database: "team".into(),
-            username: "lead".into(),
-            password: Password::new("p w".into()),
-            ssl_mode: None,
-            ssl_root_cert: None,
-        }
+        sample("db", "p w")
     }
 
     fn fresh() -> (tempfile::TempDir, CredentialFolder) {
