@@ -4,6 +4,7 @@
 //! `"<field>: <what is wrong>"` message the HTTP contract prescribes.
 
 pub mod credentials;
+pub mod db_lifecycle;
 pub mod db_state;
 pub mod member;
 pub mod password;
