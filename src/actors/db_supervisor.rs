@@ -297,6 +297,9 @@ impl Actor for DbSupervisor {
 /// This actor's one name: logs, supervision, "unavailable" messages.
 pub const NAME: &str = "db_supervisor";
 
+// How handlers and peers find the current instance (see `directory.rs`).
+super::directory::directory_slot!(db_supervisor, set_db_supervisor, DbSupervisorMsg, NAME);
+
 const STORE_RETRY: Duration = Duration::from_millis(200);
 
 impl DbSupervisorState {
