@@ -49,6 +49,8 @@ pub struct DbSettings {
     pub ping_interval: Duration,
     /// Deadline for one migration run (including the advisory-lock wait).
     pub migration_timeout: Duration,
+    /// Most pool connections under a burst.
+    pub pool_max: u32,
     /// Development fallback when nothing is saved.
     pub database_url: Option<SecretValue>,
 }
@@ -63,6 +65,7 @@ impl DbSettings {
             connect_timeout: s.connect_timeout(),
             ping_interval: Duration::from_millis(s.db_ping_interval_ms),
             migration_timeout: Duration::from_secs(s.db_migration_timeout_secs),
+            pool_max: s.db_pool_max.max(1),
             database_url: s.database_url.clone(),
         }
     }
@@ -397,9 +400,10 @@ impl DbSupervisorState {
         self.set_state(next);
         let generation = self.generation;
         let timeout = self.settings.connect_timeout;
+        let pool_max = self.settings.pool_max;
         let me = myself.clone();
         tokio::spawn(async move {
-            let result = connect_pool(&source, timeout).await;
+            let result = connect_pool(&source, timeout, pool_max).await;
             if let Err(ractor::MessagingErr::SendErr(DbSupervisorMsg::Connected {
                 result: Ok(pool),
                 ..

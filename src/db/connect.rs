@@ -22,9 +22,8 @@ use rustls::CertificateError;
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
 
-/// Connections the daemon's pool may open: a desktop daemon serves one user,
-/// so a handful is plenty and leaves the shared server's slots to the team.
-const POOL_MAX_CONNECTIONS: u32 = 8;
+/// How long an unused pool connection stays open.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where the daemon's credentials came from.
 #[derive(Debug, Clone)]
@@ -198,8 +197,13 @@ pub async fn probe(creds: &DbCredentials, timeout: Duration) -> Result<(), Strin
     }
 }
 
-/// Opens the daemon's pool and proves it works, under one deadline.
-pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Result<PgPool, String> {
+/// Opens the daemon's pool (at most `max` connections, none kept open when
+/// unused for [`POOL_IDLE_TIMEOUT`]) and proves it works, under one deadline.
+pub async fn connect_pool(
+    source: &ConnectionSource,
+    timeout: Duration,
+    max: u32,
+) -> Result<PgPool, String> {
     let opts = source.options()?;
     let target = source.target(&opts);
     let attempt = async {
@@ -213,8 +217,9 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
             .map_err(|e| describe(&e, &target))?;
         let _ = first.close().await;
         PgPoolOptions::new()
-            .max_connections(POOL_MAX_CONNECTIONS)
+            .max_connections(max.max(1))
             .min_connections(0)
+            .idle_timeout(POOL_IDLE_TIMEOUT)
             .acquire_timeout(timeout)
             // The DbSupervisor pings on its own schedule and rebuilds the pool
             // after a loss; a ping before every acquire would double each request's round trips.
