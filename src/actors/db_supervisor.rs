@@ -7,19 +7,15 @@
 //! a late result from an abandoned attempt is recognised and discarded (its
 //! pool closed) instead of overwriting the new configuration.
 //!
-//! While `Ready` it also runs the members-change listener (a dedicated
-//! `LISTEN taskflow_members_changed` session) that keeps the
-//! [`MembersCache`] coherent; leaving `Ready` aborts it and disables the
-//! cache. See `db/members_cache.rs` for why that is enough.
+//! Leaving `Ready`, or changing database, resets the [`MembersCache`] (whose
+//! coherence itself needs no task here: see `db/coherence.rs`). The liveness
+//! ping goes through the request pool, so an idle daemon holds one session.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use sea_orm::sqlx::{
-    self,
-    postgres::{PgListener, PgPool},
-};
+use sea_orm::sqlx::{self, postgres::PgPool};
 use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -28,8 +24,10 @@ use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
 use crate::config::{SecretValue, Settings};
-use crate::db::connect::{ConnectionSource, connect_pool, listener_pool};
-use crate::db::members_cache::{Lease, MEMBERS_CHANNEL, MembersCache};
+use crate::db::connect::{
+    ConnectionSource, POOL_IDLE_TIMEOUT, close_surplus, connect_pool, session_error,
+};
+use crate::db::members_cache::MembersCache;
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::DbState;
@@ -49,6 +47,8 @@ pub struct DbSettings {
     pub ping_interval: Duration,
     /// Deadline for one migration run (including the advisory-lock wait).
     pub migration_timeout: Duration,
+    /// Most pool connections under a burst.
+    pub pool_max: u32,
     /// Development fallback when nothing is saved.
     pub database_url: Option<SecretValue>,
 }
@@ -63,6 +63,7 @@ impl DbSettings {
             connect_timeout: s.connect_timeout(),
             ping_interval: Duration::from_millis(s.db_ping_interval_ms),
             migration_timeout: Duration::from_secs(s.db_migration_timeout_secs),
+            pool_max: s.db_pool_max.max(1),
             database_url: s.database_url.clone(),
         }
     }
@@ -140,7 +141,7 @@ pub struct DbSupervisorArgs {
     pub settings: DbSettings,
     /// To reach the CredentialStore and Readiness.
     pub directory: Directory,
-    /// The member-list cache this actor's listener keeps coherent.
+    /// The member-list cache, reset whenever the database changes or is lost.
     pub members_cache: MembersCache,
 }
 
@@ -169,9 +170,9 @@ pub struct DbSupervisorState {
     retry_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<DbSupervisorMsg>>>>,
     ping_timer: Option<JoinHandle<()>>,
     ping_in_flight: bool,
+    /// When a handler last asked for the pool: "idle" is measured from here.
+    last_request: Instant,
     members_cache: MembersCache,
-    /// The members-change listener; present only in `Ready`.
-    listener: Option<AbortOnDrop>,
 }
 
 impl std::fmt::Debug for DbSupervisorState {
@@ -195,9 +196,9 @@ impl Actor for DbSupervisor {
         args: DbSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         myself.cast(DbSupervisorMsg::Init)?;
-        // After a restart: revoke the lease of the previous incarnation's
-        // listener (aborted when its state was dropped, perhaps mid-poll).
-        args.members_cache.disable();
+        // After a restart: the previous incarnation's database may not be
+        // the one this one connects to.
+        args.members_cache.reset();
         let backoff = args.settings.backoff();
         Ok(DbSupervisorState {
             settings: args.settings,
@@ -216,8 +217,8 @@ impl Actor for DbSupervisor {
             retry_timer: None,
             ping_timer: None,
             ping_in_flight: false,
+            last_request: Instant::now(),
             members_cache: args.members_cache,
-            listener: None,
         })
     }
 
@@ -246,7 +247,10 @@ impl Actor for DbSupervisor {
                 st.summary = Some(creds.summary());
                 st.restart_with(&myself, Some(ConnectionSource::Saved(creds)));
             }
-            DbSupervisorMsg::GetPool(port) => reply(port, st.pool()),
+            DbSupervisorMsg::GetPool(port) => {
+                st.last_request = Instant::now();
+                reply(port, st.pool());
+            }
             DbSupervisorMsg::ConnectionSuspect => {
                 if st.pool.is_some() {
                     st.ping(&myself);
@@ -400,9 +404,10 @@ impl DbSupervisorState {
         self.set_state(next);
         let generation = self.generation;
         let timeout = self.settings.connect_timeout;
+        let pool_max = self.settings.pool_max;
         let me = myself.clone();
         tokio::spawn(async move {
-            let result = connect_pool(&source, timeout).await;
+            let result = connect_pool(&source, timeout, pool_max).await;
             if let Err(ractor::MessagingErr::SendErr(DbSupervisorMsg::Connected {
                 result: Ok(pool),
                 ..
@@ -415,13 +420,12 @@ impl DbSupervisorState {
     }
 
     fn migrate(&mut self, myself: &ActorRef<DbSupervisorMsg>, pool: PgPool) {
-        let Some(source) = self.source.clone() else {
+        if self.source.is_none() {
             close_stale(Some(pool));
             return;
-        };
+        }
         self.set_state(DbState::Migrating);
         let generation = self.generation;
-        let timeout = self.settings.connect_timeout;
         let deadline = self.settings.migration_timeout;
         let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
         self.pool = Some((pool.clone(), conn));
@@ -429,8 +433,9 @@ impl DbSupervisorState {
         tokio::spawn(async move {
             // Bounded: a migration lock held by a session that never ends (a
             // daemon whose network died silently) must not leave us in
-            // Migrating forever. Dropping the future closes our lock session.
-            let result = tokio::time::timeout(deadline, run_migrations(&source, &pool, timeout))
+            // Migrating forever. A failed attempt closes the pool, and with
+            // it the waiting transaction.
+            let result = tokio::time::timeout(deadline, run_migrations(&pool))
                 .await
                 .unwrap_or_else(|_| {
                     Err(format!(
@@ -455,7 +460,6 @@ impl DbSupervisorState {
         }
         self.ping_timer =
             Some(myself.send_interval(self.settings.ping_interval, || DbSupervisorMsg::PingTick));
-        self.start_listener(myself);
     }
 
     fn failed_attempt(&mut self, myself: &ActorRef<DbSupervisorMsg>, reason: String) {
@@ -508,14 +512,19 @@ impl DbSupervisorState {
         let pool = pool.clone();
         let generation = self.generation;
         let timeout = self.settings.connect_timeout;
+        let idle = self.last_request.elapsed() >= POOL_IDLE_TIMEOUT;
         let me = myself.clone();
         tokio::spawn(async move {
-            let result =
-                match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&pool)).await {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) => Err(ping_reason(&e)),
-                    Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
-                };
+            let result = match tokio::time::timeout(timeout, ping_pool(&pool)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(session_error(&e)),
+                Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
+            };
+            if result.is_ok() && idle {
+                // The pool's idle queue is FIFO, so the pings alone would
+                // keep every connection fresh: trim to the one they use.
+                close_surplus(&pool, 1).await;
+            }
             let _ = me.cast(DbSupervisorMsg::PingResult { generation, result });
         });
     }
@@ -526,7 +535,7 @@ impl DbSupervisorState {
         if let Some(timer) = self.ping_timer.take() {
             timer.abort();
         }
-        self.stop_listener();
+        self.members_cache.reset();
         self.drop_pool();
         self.attempt = 0;
         self.backoff = self.settings.backoff();
@@ -560,34 +569,7 @@ impl DbSupervisorState {
         if let Some(t) = self.ping_timer.take() {
             t.abort();
         }
-        self.stop_listener();
-    }
-
-    /// Leaving `Ready` (or stopping): no listener, so no cache.
-    fn stop_listener(&mut self) {
-        // Dropping the guard aborts the task.
-        self.listener = None;
-        // Also revokes the aborted task's lease, in case it is between two
-        // awaits right now and about to enable the cache.
-        self.members_cache.disable();
-    }
-
-    /// Entering `Ready`: start the listener that enables the cache once its
-    /// `LISTEN` is active.
-    fn start_listener(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
-        self.stop_listener();
-        let Some(source) = self.source.clone() else {
-            return;
-        };
-        let lease = self.members_cache.new_lease();
-        self.listener = Some(AbortOnDrop(tokio::spawn(listen_for_member_changes(
-            source,
-            self.settings.connect_timeout,
-            self.settings.ping_interval,
-            self.members_cache.clone(),
-            lease,
-            myself.clone(),
-        ))));
+        self.members_cache.reset();
     }
 
     fn set_state(&mut self, next: DbState) {
@@ -609,142 +591,20 @@ impl DbSupervisorState {
     }
 }
 
-fn ping_reason(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Io(io) => format!("the connection failed: {}", io.kind()),
-        sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
-        // The server's own words (e.g. "terminating connection due to
-        // administrator command"), without sqlx's source-line decoration.
-        sqlx::Error::Database(db) => format!("the server ended the session: {}", db.message()),
-        other => other.to_string(),
+/// The liveness check, on an idle pool connection (simple protocol: no
+/// prepared statement, safe behind any pooler). It never opens a second
+/// session: when every open connection is busy serving requests, those
+/// requests are the proof of life (and report a failure themselves), so the
+/// check is skipped; only an empty pool makes it connect.
+async fn ping_pool(pool: &PgPool) -> Result<(), sqlx::Error> {
+    match pool.try_acquire() {
+        Some(mut conn) => sqlx::raw_sql("SELECT 1")
+            .execute(&mut *conn)
+            .await
+            .map(drop),
+        None if pool.size() > 0 => Ok(()),
+        None => sqlx::raw_sql("SELECT 1").execute(pool).await.map(drop),
     }
-}
-
-/// Aborts the task when dropped. The listener holds its own session, so it
-/// must not outlive this actor's state even when the actor panics (ractor
-/// then skips `post_stop`, but still drops the state).
-#[derive(Debug)]
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Pause before the listener opens a new session after losing one.
-const LISTENER_RETRY: Duration = Duration::from_secs(1);
-
-/// The members-change listener task: runs until aborted by the DbSupervisor.
-/// The cache is enabled only while its `LISTEN` session is up; whenever the
-/// session fails it suspends the cache, tells the DbSupervisor to check the
-/// connection, and tries again.
-async fn listen_for_member_changes(
-    source: ConnectionSource,
-    timeout: Duration,
-    ping_interval: Duration,
-    cache: MembersCache,
-    lease: Lease,
-    supervisor: ActorRef<DbSupervisorMsg>,
-) {
-    let mut failures: u32 = 0;
-    loop {
-        let reason = listen_session(&source, timeout, ping_interval, &cache, lease).await;
-        cache.suspend(lease);
-        failures = failures.saturating_add(1);
-        if failures == 1 {
-            tracing::warn!(reason = %reason, "member change listener failed; list cache disabled until it is back");
-        } else {
-            tracing::debug!(reason = %reason, failures, "member change listener still failing");
-        }
-        connection_suspect(&supervisor);
-        tokio::time::sleep(LISTENER_RETRY).await;
-    }
-}
-
-/// Whether the NOTIFY trigger (migration m20261129_000002) exists and fires
-/// for ordinary sessions. Checked after every `LISTEN`: without it no change
-/// would ever be signalled, so the cache must stay off (e.g. someone dropped
-/// or disabled the trigger).
-const TRIGGER_ACTIVE: &str = "SELECT EXISTS (SELECT 1 FROM pg_trigger \
-     WHERE tgname = 'taskflow_members_changed' \
-     AND tgrelid = to_regclass('members') AND tgenabled IN ('O', 'A'))";
-
-/// One listener session; returns only when it fails, with the reason.
-///
-/// sqlx's `PgListener` would reconnect by itself and re-LISTEN, but the
-/// notifications sent meanwhile are lost and the cache would keep serving
-/// during the reconnect. So reconnection is made explicit
-/// (`eager_reconnect(false)`): a lost session (`try_recv` → `Ok(None)`) ends
-/// this session, the caller suspends the cache, and a new session enables it
-/// only after its own `LISTEN` succeeded. A session that died silently (a
-/// dropped idle TCP connection: no notification would ever arrive) is caught
-/// by a query on the listener's own connection after every quiet
-/// `ping_interval` (`try_recv` is cancel-safe since sqlx 0.8.1, PR #3467);
-/// that query also re-checks the trigger.
-async fn listen_session(
-    source: &ConnectionSource,
-    timeout: Duration,
-    ping_interval: Duration,
-    cache: &MembersCache,
-    lease: Lease,
-) -> String {
-    let pool = match listener_pool(source, timeout) {
-        Ok(pool) => pool,
-        Err(reason) => return reason,
-    };
-    let subscribe = async {
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(MEMBERS_CHANNEL).await?;
-        let trigger: bool = sqlx::query_scalar(TRIGGER_ACTIVE)
-            .fetch_one(&mut listener)
-            .await?;
-        Ok::<_, sqlx::Error>((listener, trigger))
-    };
-    let mut listener = match tokio::time::timeout(timeout, subscribe).await {
-        Ok(Ok((listener, true))) => listener,
-        Ok(Ok((_, false))) => {
-            return "the members change trigger is missing or disabled".to_owned();
-        }
-        Ok(Err(e)) => return format!("cannot listen: {}", ping_reason(&e)),
-        Err(_) => {
-            return format!(
-                "cannot listen: no answer within {} s",
-                timeout.as_secs().max(1)
-            );
-        }
-    };
-    listener.eager_reconnect(false);
-    if !cache.enable(lease) {
-        // Revoked: the DbSupervisor left Ready and is aborting this task.
-        return "listener superseded".to_owned();
-    }
-    tracing::debug!("member change listener active; list cache enabled");
-    let reason = loop {
-        match tokio::time::timeout(ping_interval, listener.try_recv()).await {
-            Ok(Ok(Some(_))) => cache.invalidate(),
-            Ok(Ok(None)) => break "the listener's connection was lost".to_owned(),
-            Ok(Err(e)) => break ping_reason(&e),
-            Err(_quiet) => {
-                // Proves the session alive and, while at it, that the trigger
-                // was not dropped or disabled since.
-                let ping = sqlx::query_scalar::<_, bool>(TRIGGER_ACTIVE).fetch_one(&mut listener);
-                match tokio::time::timeout(timeout, ping).await {
-                    Ok(Ok(true)) => {}
-                    Ok(Ok(false)) => {
-                        break "the members change trigger is missing or disabled".to_owned();
-                    }
-                    Ok(Err(e)) => break ping_reason(&e),
-                    Err(_) => {
-                        break format!("no answer within {} s", timeout.as_secs().max(1));
-                    }
-                }
-            }
-        }
-    };
-    drop(listener);
-    tokio::spawn(async move { pool.close().await });
-    reason
 }
 
 fn close_stale(pool: Option<PgPool>) {

@@ -1,9 +1,12 @@
 //! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
-//! sea-orm [`entities`], the queries per resource ([`members`]) and the
-//! in-daemon list cache ([`members_cache`]).
+//! sea-orm [`entities`], the queries per resource ([`members`]), the
+//! in-daemon list cache ([`members_cache`]) kept coherent by change counters
+//! ([`coherence`]), and pooler-safe units of work ([`unit`]).
 
+pub mod coherence;
 pub mod connect;
 pub mod entities;
 pub mod members;
 pub mod members_cache;
 pub mod migrate;
+pub mod unit;
