@@ -422,7 +422,7 @@ fn jittered(delay: Duration) -> Duration {
 }
 
 /// The log lines an operator wants, once per change of kind: becoming
-/// ready, startup failing, losing the server. Attempt numbers go to debug.
+/// ready, startup failing, losing the server.
 fn log_transition(before: &DbState, state: &DbState) {
     let entered = before.name() != state.name();
     match state {
@@ -435,7 +435,8 @@ fn log_transition(before: &DbState, state: &DbState) {
         DbState::Reconnecting { reason, .. } if entered => {
             tracing::warn!(reason = %reason, "database connection lost; reconnecting");
         }
-        other => tracing::debug!(state = %other, "database state"),
+        // Readiness logs every transition at debug.
+        _ => {}
     }
 }
 
