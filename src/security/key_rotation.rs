@@ -171,7 +171,7 @@ fn pause_point(_step: &str) {}
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::domain::credentials::{sample, DbCredentials};
+    use crate::domain::credentials::{DbCredentials, sample};
 
     fn creds() -> DbCredentials {
         sample("db", "p w")
