@@ -1,9 +1,11 @@
 //! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
 //! sea-orm [`entities`], the queries per resource ([`members`]) and the
-//! in-daemon list cache ([`members_cache`]).
+//! in-daemon list cache ([`members_cache`]), and [`tls`]: the TLS relay that
+//! makes the verify modes trust exactly `ssl_root_cert`.
 
 pub mod connect;
 pub mod entities;
 pub mod members;
 pub mod members_cache;
 pub mod migrate;
+pub mod tls;

@@ -55,12 +55,6 @@ pub fn ensure_exists(dir: &Path) -> io::Result<()> {
 /// and what to do; it is the `<why>` of a load or save error.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FolderRefused {
-    /// The path exists but is not a folder.
-    #[error("the config folder {} is not a folder", .path.display())]
-    NotAFolder {
-        /// The configured path.
-        path: PathBuf,
-    },
     /// Owned by a different user than the one running taskflowd.
     #[error(
         "the config folder {} is owned by another user (uid {owner}, expected {expected}); \
@@ -75,7 +69,8 @@ pub enum FolderRefused {
         /// Our effective uid.
         expected: u32,
     },
-    /// The folder could not be opened, inspected or tightened.
+    /// The folder could not be opened (e.g. `Not a directory`: the path or
+    /// one of its parents is a file), inspected or tightened.
     #[error("cannot check the config folder {}: {error}", .path.display())]
     Io {
         /// The folder.
@@ -117,7 +112,8 @@ pub fn check(dir: &Path) -> Result<(), FolderRefused> {
     inspect(dir).map(|_| ())
 }
 
-/// Opens `dir` and applies the type and owner rules: `None` when it does
+/// Opens `dir` (`O_DIRECTORY`: anything else fails with `ENOTDIR`) and
+/// applies the owner rule: `None` when it does
 /// not exist, else the open folder and its permission bits.
 fn inspect(dir: &Path) -> Result<Option<(File, u32)>, FolderRefused> {
     let file = match OpenOptions::new()
@@ -127,11 +123,6 @@ fn inspect(dir: &Path) -> Result<Option<(File, u32)>, FolderRefused> {
     {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
-            return Err(FolderRefused::NotAFolder {
-                path: dir.to_path_buf(),
-            });
-        }
         Err(e) => return Err(io_error(dir, e)),
     };
     let meta = file.metadata().map_err(|e| io_error(dir, e))?;
@@ -235,7 +226,10 @@ mod tests {
         let e = secure(&p).unwrap_err().to_string();
         assert_eq!(
             e,
-            format!("the config folder {} is not a folder", p.display())
+            format!(
+                "cannot check the config folder {}: Not a directory (os error 20)",
+                p.display()
+            )
         );
         assert!(check(&p).is_err());
     }

@@ -74,7 +74,7 @@ pub enum LoadError {
     /// No folder is configured and the platform has none.
     #[error(transparent)]
     NoConfigDir(#[from] NoConfigDir),
-    /// The config folder itself is refused (another user's, not a folder).
+    /// The config folder itself is refused (another user's, or unusable).
     #[error(transparent)]
     Folder(#[from] FolderRefused),
     /// The blocking load task did not complete (panicked or was cancelled).
@@ -127,7 +127,7 @@ pub enum SaveError {
     /// No folder is configured and the platform has none.
     #[error(transparent)]
     NoConfigDir(#[from] NoConfigDir),
-    /// The config folder itself is refused (another user's, not a folder).
+    /// The config folder itself is refused (another user's, or unusable).
     #[error(transparent)]
     Folder(#[from] FolderRefused),
     /// The blocking save task did not complete (panicked or was cancelled).
