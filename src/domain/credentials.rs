@@ -186,8 +186,10 @@ impl DbCredentials {
     /// [`check_tls_combination`]), for input from the Settings page.
     ///
     /// Not part of [`Self::from_json`], which also parses the stored file:
-    /// a file saved before these rules existed must still load (it then
-    /// behaves as sqlx does, see `db::connect::options_for`).
+    /// a file saved before these rules existed must still load (and shows
+    /// in the Settings page). The TLS relay applies the rules for the
+    /// verify modes again when connecting (`db::tls::route`), so such a file
+    /// fails to connect with the same message rather than trusting more.
     pub fn check_tls_settings(&self) -> Result<(), ValidationError> {
         check_tls_combination(self.effective_ssl_mode(), self.ssl_root_cert.as_deref())
     }
@@ -372,7 +374,10 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
 /// - `"system"` only with `verify-full`, as libpq 16 rules: anyone can get a
 ///   certificate from a public CA for a name they control, so a public CA
 ///   proves something only together with the host name check.
-fn check_tls_combination(mode: SslMode, root_cert: Option<&str>) -> Result<(), ValidationError> {
+pub fn check_tls_combination(
+    mode: SslMode,
+    root_cert: Option<&str>,
+) -> Result<(), ValidationError> {
     const FIELD: &str = "ssl_root_cert";
     match (mode, root_cert) {
         (SslMode::VerifyFull, None) => Err(missing_root_cert(mode)),

@@ -37,7 +37,7 @@ use tokio_rustls::client::TlsStream;
 use super::failures::{self, RelayFailure};
 use super::verifier::{self, Verify};
 use super::wire;
-use crate::domain::credentials::{SslMode, missing_root_cert};
+use crate::domain::credentials::{SslMode, check_tls_combination, missing_root_cert};
 use crate::domain::root_cert;
 
 /// sqlx's text for a server that answers `N` to the `SSLRequest` in the
@@ -88,11 +88,15 @@ pub fn route(
         PgSslMode::VerifyFull => Verify::ChainAndName,
         _ => return Ok((opts, None)),
     };
+    let mode = match verify {
+        Verify::Chain => SslMode::VerifyCa,
+        Verify::ChainAndName => SslMode::VerifyFull,
+    };
+    // The Settings page's rules hold here too, for the URL fallback and for
+    // files saved by an earlier build: a verify mode needs roots, and
+    // `system` needs the name check.
+    check_tls_combination(mode, root_cert).map_err(|e| e.to_string())?;
     let Some(root_cert) = root_cert else {
-        let mode = match verify {
-            Verify::Chain => SslMode::VerifyCa,
-            Verify::ChainAndName => SslMode::VerifyFull,
-        };
         return Err(missing_root_cert(mode).to_string());
     };
     let cannot = |e: io::Error| format!("cannot start the TLS relay: {e}");
@@ -298,6 +302,13 @@ mod tests {
         let e = route(opts, None, Duration::from_secs(1)).unwrap_err();
         assert!(
             e.starts_with("ssl_root_cert: is required with ssl_mode verify-full"),
+            "{e}"
+        );
+        // `require` with a root certificate arrives as verify-ca: no `system`.
+        let opts = PgConnectOptions::new_without_pgpass().ssl_mode(PgSslMode::VerifyCa);
+        let e = route(opts, Some("system"), Duration::from_secs(1)).unwrap_err();
+        assert!(
+            e.starts_with("ssl_root_cert: \"system\" is only used with ssl_mode verify-full"),
             "{e}"
         );
     }
