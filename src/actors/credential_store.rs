@@ -85,7 +85,12 @@ impl Actor for CredentialStore {
     ) -> Result<Self::State, ActorProcessingErr> {
         let files = config_dir::resolve(args.config_dir.as_deref()).map(CredentialFolder::new);
         match &files {
-            Ok(f) => tracing::debug!(dir = %f.dir().display(), "credential store started"),
+            Ok(f) => {
+                tracing::debug!(dir = %f.dir().display(), "credential store started");
+                let f = f.clone();
+                // A stat and at most one chmod; off the async threads all the same.
+                let _ = tokio::task::spawn_blocking(move || f.secure_at_start()).await;
+            }
             Err(e) => tracing::warn!(error = %e, "credential store has no folder"),
         }
         Ok(CredentialStoreState { files })

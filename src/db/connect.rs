@@ -19,6 +19,7 @@ use sea_orm::sqlx::{self, Connection};
 use crate::config::SecretValue;
 use rustls::CertificateError;
 
+use crate::db::tls;
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
 
@@ -94,6 +95,20 @@ impl ConnectionSource {
         }
     }
 
+    /// [`Self::options`] routed through a TLS relay when the mode verifies
+    /// certificates (see [`tls::route`]); keep the guard while connecting
+    /// with the options.
+    fn relayed_options(
+        &self,
+        timeout: Duration,
+    ) -> Result<(PgConnectOptions, Option<tls::RelayGuard>), String> {
+        let root_cert = match self {
+            Self::Saved(c) => c.ssl_root_cert.clone(),
+            Self::Url(url) => url_root_cert(url.expose()),
+        };
+        tls::route(self.options()?, root_cert.as_deref(), timeout)
+    }
+
     fn target(&self, opts: &PgConnectOptions) -> Target {
         Target {
             host: opts.get_host().to_owned(),
@@ -148,11 +163,18 @@ fn pooler_safe(opts: PgConnectOptions) -> PgConnectOptions {
 /// keys sqlx reads for it (`sslrootcert`, `ssl-root-cert`, `ssl-ca`).
 /// sqlx has no getter for it on `PgConnectOptions`.
 fn url_has_root_cert(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| {
-        u.query_pairs().any(|(key, value)| {
-            matches!(&*key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
+    url_root_cert(url).is_some()
+}
+
+/// That root certificate (a path, or `system`).
+fn url_root_cert(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    parsed
+        .query_pairs()
+        .find(|(key, value)| {
+            matches!(&**key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
         })
-    })
+        .map(|(_, value)| value.into_owned())
 }
 
 /// The (percent-decoded) password of a `postgres://user:password@host/…` URL,
@@ -182,10 +204,11 @@ fn url_password(url: &str) -> Option<String> {
 ///   error means the chain was already accepted: libpq's meaning.
 /// - `verify-full`: chain and name (DNS name or IP address SAN).
 ///
-/// In both verify modes the trust store is the file *plus* the Mozilla roots
-/// compiled into sqlx (`webpki-roots`); libpq trusts the file alone. sqlx
-/// offers no way to supply a verifier or an empty store, so this difference
-/// remains (see docs/tls.md).
+/// sqlx's verify modes would trust the file *plus* the Mozilla roots compiled
+/// into it (`webpki-roots`); libpq trusts the file alone. So the verify modes
+/// never reach sqlx's TLS: [`ConnectionSource::relayed_options`] hands them
+/// to the daemon's own TLS relay ([`tls`]), which trusts exactly
+/// `ssl_root_cert` (see docs/tls.md).
 pub fn options_for(c: &DbCredentials) -> PgConnectOptions {
     let mut opts = PgConnectOptions::new_without_pgpass()
         .host(&c.host)
@@ -218,7 +241,7 @@ fn pg_ssl_mode(mode: SslMode) -> PgSslMode {
 /// all under one hard deadline. Returns the user-facing reason on failure.
 pub async fn probe(creds: &DbCredentials, timeout: Duration) -> Result<(), String> {
     let source = ConnectionSource::Saved(Box::new(creds.clone()));
-    let opts = source.options()?;
+    let (opts, _relay) = source.relayed_options(timeout)?;
     let target = source.target(&opts);
     let attempt = async {
         source.check_files().await?;
@@ -244,7 +267,7 @@ pub async fn connect_pool(
     timeout: Duration,
     max: u32,
 ) -> Result<PgPool, String> {
-    let opts = source.options()?;
+    let (opts, relay) = source.relayed_options(timeout)?;
     let target = source.target(&opts);
     let attempt = async {
         source.check_files().await?;
@@ -257,6 +280,7 @@ pub async fn connect_pool(
             .map_err(|e| describe(&e, &target))?;
         let _ = first.close().await;
         PgPoolOptions::new()
+            .after_connect(tls::keep_alive(relay))
             .max_connections(max.max(1))
             .min_connections(0)
             .idle_timeout(POOL_IDLE_TIMEOUT)
@@ -308,6 +332,12 @@ mod sqlstate {
 
 /// The user-facing reason for a driver error. Never contains the password.
 fn describe(err: &sqlx::Error, t: &Target) -> String {
+    // Our TLS relay's failure, worded as if sqlx had run the handshake.
+    match tls::take_failure(err) {
+        Some(tls::RelayFailure::Driver(e)) => return describe(&e, t),
+        Some(tls::RelayFailure::Reason(r)) => return scrub(r, t),
+        None => {}
+    }
     if let Some(tls) = rustls_cause(err) {
         return scrub(describe_tls(tls, t), t);
     }

@@ -103,7 +103,9 @@ pub struct ConnectionTarget {
     #[arg(long, value_parser = SslMode::from_arg)]
     pub ssl_mode: Option<SslMode>,
     /// Absolute path of a PEM file with the CA certificate(s) that verify the
-    /// server; only with `require`, `verify-ca` (where it is required) or `verify-full`.
+    /// server — the only CAs trusted — or `system` for the operating system's
+    /// CA store (`verify-full` only); only with `require`, `verify-ca` or
+    /// `verify-full` (required with both verify modes).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     #[schema(max_length = 4096)]
@@ -184,8 +186,10 @@ impl DbCredentials {
     /// [`check_tls_combination`]), for input from the Settings page.
     ///
     /// Not part of [`Self::from_json`], which also parses the stored file:
-    /// a file saved before these rules existed must still load (it then
-    /// behaves as sqlx does, see `db::connect::options_for`).
+    /// a file saved before these rules existed must still load (and shows
+    /// in the Settings page). The TLS relay applies the rules for the
+    /// verify modes again when connecting (`db::tls::route`), so such a file
+    /// fails to connect with the same message rather than trusting more.
     pub fn check_tls_settings(&self) -> Result<(), ValidationError> {
         check_tls_combination(self.effective_ssl_mode(), self.ssl_root_cert.as_deref())
     }
@@ -329,6 +333,9 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
             if path.is_empty() {
                 return Ok(None);
             }
+            if path == super::root_cert::SYSTEM {
+                return Ok(Some(path.to_owned()));
+            }
             if path.chars().count() > MAX_PATH_CHARS || has_control(path) {
                 return Err(ValidationError::new(
                     FIELD,
@@ -346,7 +353,7 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
         }
         Some(_) => Err(ValidationError::new(
             FIELD,
-            "must be a string (a path to a PEM file)",
+            "must be a string (a path to a PEM file, or \"system\")",
         )),
     }
 }
@@ -358,28 +365,58 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
 ///   neither mode checks certificates (sqlx's `prefer` never does, and a
 ///   "verified" connection that silently falls back to plain text would be
 ///   worse), so accepting it would let the user believe the server is verified.
-/// - `verify-ca` needs `ssl_root_cert`, as in libpq (which fails without a
-///   root certificate file). Without one the driver would check the chain
-///   against the public web CAs only and skip the host name, which proves
-///   nothing about the server.
-/// - `verify-full` without `ssl_root_cert` is allowed: it trusts the public web
-///   CAs (libpq's `sslrootcert=system`), which is what managed databases with
-///   publicly issued certificates need.
-fn check_tls_combination(mode: SslMode, root_cert: Option<&str>) -> Result<(), ValidationError> {
+/// - `verify-ca` and `verify-full` need `ssl_root_cert`, as in libpq (which
+///   fails without a root certificate file): the verify modes trust only the
+///   CAs it names, so without it nothing could be trusted. The message says
+///   what to set; for `verify-full` that includes `"system"`, the
+///   operating system's store, which managed databases with publicly issued
+///   certificates need.
+/// - `"system"` only with `verify-full`, as libpq 16 rules: anyone can get a
+///   certificate from a public CA for a name they control, so a public CA
+///   proves something only together with the host name check.
+pub fn check_tls_combination(
+    mode: SslMode,
+    root_cert: Option<&str>,
+) -> Result<(), ValidationError> {
     const FIELD: &str = "ssl_root_cert";
     match (mode, root_cert) {
+        (SslMode::VerifyFull, None) => Err(missing_root_cert(mode)),
+        (SslMode::Require | SslMode::VerifyCa, Some(super::root_cert::SYSTEM)) => {
+            Err(ValidationError::new(
+                FIELD,
+                format!(
+                    "\"system\" is only used with ssl_mode verify-full (ssl_mode is {mode}): \
+                     with the public CAs of the operating system's store, only the host name \
+                     check proves which server answers"
+                ),
+            ))
+        }
         (SslMode::Disable | SslMode::Prefer, Some(_)) => Err(ValidationError::new(
             FIELD,
             format!(
                 "is only used with ssl_mode require, verify-ca or verify-full (ssl_mode is {mode})"
             ),
         )),
-        (SslMode::VerifyCa, None) => Err(ValidationError::new(
-            FIELD,
-            "is required with ssl_mode verify-ca (the CA certificate that signed the server's certificate)",
-        )),
+        (SslMode::VerifyCa, None) => Err(missing_root_cert(mode)),
         _ => Ok(()),
     }
+}
+
+/// What a verify mode without `ssl_root_cert` is told: what to set. Also
+/// the connect error for such settings stored by an earlier build (which
+/// trusted the public web CAs then; now nothing is trusted without it).
+pub fn missing_root_cert(mode: SslMode) -> ValidationError {
+    let what = match mode {
+        SslMode::VerifyFull => {
+            "the CA certificate that signed the server's certificate, or \"system\" to trust \
+             the operating system's CA store"
+        }
+        _ => "the CA certificate that signed the server's certificate",
+    };
+    ValidationError::new(
+        "ssl_root_cert",
+        format!("is required with ssl_mode {mode} ({what})"),
+    )
 }
 
 #[cfg(test)]
@@ -465,7 +502,33 @@ mod tests {
                 .unwrap()
                 .verifies_chain()
         );
-        assert!(with(json!("verify-full"), json!(null)).is_ok());
+        assert_eq!(
+            with(json!("verify-full"), json!(null)).unwrap_err(),
+            "ssl_root_cert: is required with ssl_mode verify-full (the CA certificate that signed \
+             the server's certificate, or \"system\" to trust the operating system's CA store)"
+        );
+        let c = with(json!("verify-full"), json!(" system ")).unwrap();
+        assert_eq!(c.ssl_root_cert.as_deref(), Some("system"));
+        for weak in ["verify-ca", "require"] {
+            assert_eq!(
+                with(json!(weak), json!("system")).unwrap_err(),
+                format!(
+                    "ssl_root_cert: \"system\" is only used with ssl_mode verify-full (ssl_mode is \
+                     {weak}): with the public CAs of the operating system's store, only the host \
+                     name check proves which server answers"
+                )
+            );
+        }
+        assert!(
+            with(json!("prefer"), json!("system"))
+                .unwrap_err()
+                .starts_with("ssl_root_cert: is only used with ssl_mode require")
+        );
+        // Only the exact word: anything else is a path, and must be absolute.
+        assert_eq!(
+            with(json!("verify-full"), json!("System")).unwrap_err(),
+            "ssl_root_cert: must be an absolute path"
+        );
         assert_eq!(
             with(json!("verify-ca"), json!(null)).unwrap_err(),
             "ssl_root_cert: is required with ssl_mode verify-ca (the CA certificate that signed the server's certificate)"

@@ -9,6 +9,7 @@ pub mod db_state;
 pub mod member;
 pub mod password;
 pub mod root_cert;
+pub mod system_store;
 
 use std::fmt;
 

@@ -1,5 +1,8 @@
 //! The `ssl_root_cert` file: readable, a regular file, and PEM certificates
-//! that the TLS stack will accept as trust anchors.
+//! that the TLS stack will accept as trust anchors — or the value
+//! [`SYSTEM`], the operating system's store (see [`super::system_store`]).
+//! [`load`] turns either into the exact set of trust anchors the daemon's
+//! TLS relay uses (`db::tls`), so what validation accepted is what connects.
 //!
 //! Kept apart from [`DbCredentials::from_json`](super::credentials::DbCredentials::from_json),
 //! which stays pure (it also parses the stored credential file). The settings
@@ -8,11 +11,9 @@
 //! again before each connect, because the file may have changed since it was
 //! saved.
 //!
-//! sqlx reads the file itself on every TLS connect, silently skips a file
-//! without `CERTIFICATE` sections (leaving only the public web CAs) and
-//! reports an unparsable one as `Invalid certificate file: <path>`; checking
-//! here, with the same parser (`rustls`), turns both into a message naming
-//! the field.
+//! A file without `CERTIFICATE` sections or with one rustls cannot use is
+//! refused here with a message naming the field, rather than surfacing as
+//! a handshake failure.
 
 use std::io;
 
@@ -25,6 +26,10 @@ use super::ValidationError;
 
 const FIELD: &str = "ssl_root_cert";
 
+/// The `ssl_root_cert` value that asks for the operating system's CA store
+/// instead of a file (libpq's `sslrootcert=system`).
+pub const SYSTEM: &str = "system";
+
 /// Largest accepted file. A CA bundle (all of Mozilla's roots) is about 250 KiB;
 /// the bound keeps a path like `/dev/zero` from being read forever.
 const MAX_BYTES: u64 = 1024 * 1024;
@@ -36,6 +41,17 @@ const MAX_BYTES: u64 = 1024 * 1024;
 /// `ssl_root_cert: <path> is not a regular file`, or
 /// `ssl_root_cert: <path> …` naming what is wrong with the content.
 pub async fn check(path: &str) -> Result<(), ValidationError> {
+    load(path).await.map(drop)
+}
+
+/// The trust anchors `value` names: the certificates of the PEM file at
+/// that path, or the operating system's store for [`SYSTEM`]. Nothing else
+/// is ever added. Errors as for [`check`].
+pub async fn load(value: &str) -> Result<RootCertStore, ValidationError> {
+    if value == SYSTEM {
+        return super::system_store::load().await;
+    }
+    let path = value;
     let cannot_read =
         |e: io::Error| ValidationError::new(FIELD, format!("cannot read {path}: {e}"));
     // Before opening: opening a FIFO for reading would block until a writer appears.
@@ -62,12 +78,12 @@ pub async fn check(path: &str) -> Result<(), ValidationError> {
 }
 
 /// The content check, separate for unit tests.
-fn check_pem(path: &str, data: &[u8]) -> Result<(), ValidationError> {
+fn check_pem(path: &str, data: &[u8]) -> Result<RootCertStore, ValidationError> {
     let mut store = RootCertStore::empty();
     for item in CertificateDer::pem_slice_iter(data) {
         let der = item
             .map_err(|e| ValidationError::new(FIELD, format!("{path} is not valid PEM ({e})")))?;
-        // The same call sqlx makes with each certificate of the file.
+        // The call the TLS relay's verifier relies on for each certificate.
         store.add(der).map_err(|e| {
             ValidationError::new(
                 FIELD,
@@ -81,7 +97,7 @@ fn check_pem(path: &str, data: &[u8]) -> Result<(), ValidationError> {
             format!("{path} contains no PEM certificates (-----BEGIN CERTIFICATE-----)"),
         ));
     }
-    Ok(())
+    Ok(store)
 }
 
 #[cfg(test)]

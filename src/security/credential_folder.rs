@@ -8,7 +8,11 @@
 //!   is the `<why>` of `Stored connection settings cannot be read: <why>. Save
 //!   connection settings again.` It never creates or changes anything. Files
 //!   that are symlinks, owned by another user or open to group/others are
-//!   refused (not repaired; see [`super::owner_only`]).
+//!   refused (not repaired; see [`super::owner_only`]), and so is a folder
+//!   owned by another user (see [`config_dir::check`]).
+//! - Every writer (save, `rotate-key`) first secures the folder: another
+//!   user's is refused, ours is tightened to 0700 if it was looser (see
+//!   [`config_dir::secure`]).
 //! - **Save** runs under an exclusive `flock` on `<dir>/.taskflowd.lock`, held
 //!   for the whole save (reading the old files, creating the key, replacing
 //!   the token), so two daemons pointed at one folder cannot interleave. Loads
@@ -32,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::atomic_write;
-use super::config_dir::{self, NoConfigDir};
+use super::config_dir::{self, FolderRefused, NoConfigDir};
 use super::credential_token::{self, CREDENTIALS_FILE, EncodeError, TokenError};
 use super::fernet_key::{FernetKey, KEY_FILE, MalformedKey};
 use super::key_rotation::{self, OLD_KEY_FILE};
@@ -70,6 +74,9 @@ pub enum LoadError {
     /// No folder is configured and the platform has none.
     #[error(transparent)]
     NoConfigDir(#[from] NoConfigDir),
+    /// The config folder itself is refused (another user's, or unusable).
+    #[error(transparent)]
+    Folder(#[from] FolderRefused),
     /// The blocking load task did not complete (panicked or was cancelled).
     #[error("internal error while reading the stored settings")]
     Internal,
@@ -120,6 +127,9 @@ pub enum SaveError {
     /// No folder is configured and the platform has none.
     #[error(transparent)]
     NoConfigDir(#[from] NoConfigDir),
+    /// The config folder itself is refused (another user's, or unusable).
+    #[error(transparent)]
+    Folder(#[from] FolderRefused),
     /// The blocking save task did not complete (panicked or was cancelled).
     #[error("internal error while saving")]
     Internal,
@@ -144,6 +154,15 @@ impl CredentialFolder {
         &self.dir
     }
 
+    /// At the daemon's start: tightens a folder of ours that is open to
+    /// group or others (see [`config_dir::secure`]). Blocking. A refused
+    /// folder is only logged here; every load and save reports it.
+    pub fn secure_at_start(&self) {
+        if let Err(e) = config_dir::secure(&self.dir) {
+            tracing::warn!(reason = %e, "config folder refused");
+        }
+    }
+
     /// Reads the saved settings: `Ok(None)` when none were saved. Blocking.
     pub fn load(&self) -> Result<Option<DbCredentials>, LoadError> {
         let _shared = self.shared_lock();
@@ -155,6 +174,7 @@ impl CredentialFolder {
     /// key kept by an interrupted rotation opens (see [`super::key_rotation`])
     /// loads too, with that key.
     pub(crate) fn load_unlocked(&self) -> Result<Option<(FernetKey, DbCredentials)>, LoadError> {
+        config_dir::check(&self.dir)?;
         let token = owner_only::read(&self.dir.join(CREDENTIALS_FILE));
         if let Ok(None) = token {
             return Ok(None);
@@ -302,9 +322,12 @@ impl CredentialFolder {
         }
     }
 
-    /// Opens (creating 0600 if needed) and exclusively locks the lock file.
-    /// The lock is released when the returned file is dropped.
+    /// Secures the folder (see [`config_dir::secure`]), then opens (creating
+    /// 0600 if needed) and exclusively locks the lock file. Every writer
+    /// comes through here. The lock is released when the returned file is
+    /// dropped.
     pub(crate) fn exclusive_lock(&self) -> Result<File, SaveError> {
+        config_dir::secure(&self.dir)?;
         let path = self.dir.join(LOCK_FILE);
         let err = |e: io::Error| SaveError::Lock {
             path: path.clone(),

@@ -431,7 +431,15 @@ async fn ssl_mode_is_honoured_and_saved() {
     )});
     for (mode, status, body) in [
         ("require", StatusCode::BAD_REQUEST, no_tls.clone()),
-        ("verify-full", StatusCode::BAD_REQUEST, no_tls.clone()),
+        // Issue #15: the verify modes trust only ssl_root_cert, so without
+        // one nothing connects; the reason says what to set.
+        (
+            "verify-full",
+            StatusCode::BAD_REQUEST,
+            json!({"error": "ssl_root_cert: is required with ssl_mode verify-full (the CA \
+                certificate that signed the server's certificate, or \"system\" to trust the \
+                operating system's CA store)"}),
+        ),
         ("disable", StatusCode::OK, json!({"status": "ok"})),
         ("prefer", StatusCode::OK, json!({"status": "ok"})),
     ] {
@@ -531,8 +539,11 @@ async fn save_into_an_unusable_folder_is_a_500_naming_it() {
         .await;
     assert_eq!(
         r.body["error"],
-        "Stored connection settings cannot be read: fernet.key cannot be read: \
-         Not a directory (os error 20). Save connection settings again."
+        format!(
+            "Stored connection settings cannot be read: cannot check the config folder {}: \
+             Not a directory (os error 20). Save connection settings again.",
+            dir.display()
+        )
     );
     assert!(!daemon.logs().contains(&db.password));
 }

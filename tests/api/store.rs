@@ -406,3 +406,121 @@ async fn panic_hook_fails_the_actor() {
     tokio::time::timeout(T, handle).await.unwrap().unwrap();
     assert!(credential_store::load(&store, T).await.is_err());
 }
+
+fn folder_mode(dir: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(dir).unwrap().permissions().mode() & 0o777
+}
+
+fn set_folder_mode(dir: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Issue #15 item 7: a config folder of ours left open to others (a user's
+/// `mkdir`, a backup restore) is tightened to 0700 by the daemon at start,
+/// with a warning naming the old mode, and again by a save; the settings in
+/// it still load.
+#[tokio::test]
+async fn a_loose_config_folder_is_tightened_at_start_and_at_save() {
+    use crate::helpers::TestDaemon;
+    use crate::helpers::daemon::ConfigDir;
+    use reqwest::StatusCode;
+
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let saved = creds("db.invalid", "loose-folder-secret");
+    CredentialFolder::new(dir.path()).save(&saved).unwrap();
+    set_folder_mode(dir.path(), 0o755);
+
+    let daemon = TestDaemon::builder()
+        .config_dir(ConfigDir::Temp(dir.clone()))
+        .secret("loose-folder-secret")
+        .start()
+        .await;
+    let deadline = std::time::Instant::now() + T;
+    while folder_mode(dir.path()) != 0o700 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the folder was not tightened at start\n{}",
+            daemon.log_tail(20)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let logs = daemon.logs();
+    assert!(
+        logs.contains("tightened to 0700") && logs.contains("old_mode=0755"),
+        "no warning naming the old mode\n{}",
+        daemon.log_tail(20)
+    );
+    let r = daemon.get("/api/v1/settings/connection").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["host"], "db.invalid");
+
+    // Loosened again while the daemon runs: the next save tightens it.
+    set_folder_mode(dir.path(), 0o777);
+    let body = serde_json::json!({"host": "db2.invalid", "port": 5432,
+        "database": "d", "username": "u", "password": "loose-folder-secret"});
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(folder_mode(dir.path()), 0o700);
+    assert!(daemon.logs().contains("old_mode=0777"));
+}
+
+/// A config folder owned by someone else is refused with the reason — by the
+/// load (so `/health` says why) and by a save — and left as it is.
+#[tokio::test]
+async fn a_config_folder_owned_by_another_user_is_refused_with_the_reason() {
+    use crate::helpers::TestDaemon;
+    use crate::helpers::daemon::ConfigDir;
+    use reqwest::StatusCode;
+
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: only root can give a folder to another user");
+        return;
+    }
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    CredentialFolder::new(dir.path())
+        .save(&creds("db.invalid", "foreign-folder-secret"))
+        .unwrap();
+    set_folder_mode(dir.path(), 0o755);
+    nix::unistd::chown(dir.path(), Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
+    let why = format!(
+        "the config folder {} is owned by another user (uid 65534, expected 0); \
+         use a folder of your own (TASKFLOW_CONFIG_DIR)",
+        dir.path().display()
+    );
+
+    let daemon = TestDaemon::builder()
+        .config_dir(ConfigDir::Temp(dir.clone()))
+        .secret("foreign-folder-secret")
+        .start()
+        .await;
+    let expected = format!(
+        "Stored connection settings cannot be read: {why}. Save connection settings again."
+    );
+    let r = daemon
+        .wait_for_health(|r| r.body["error"] == expected.as_str(), T)
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let body = serde_json::json!({"host": "db2.invalid", "port": 5432,
+        "database": "d", "username": "u", "password": "foreign-folder-secret"});
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &body)
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str().unwrap_or_default()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Failed to save connection settings: {why}").as_str()
+        )
+    );
+    assert_eq!(
+        folder_mode(dir.path()),
+        0o755,
+        "someone else's folder is not changed"
+    );
+    // Give it back so the temp dir can be removed as usual.
+    nix::unistd::chown(dir.path(), Some(nix::unistd::Uid::from_raw(0)), None).unwrap();
+}

@@ -71,7 +71,17 @@ fn body(db: &TestDb, host: &str, ssl_mode: Option<&str>, root_cert: Option<&Path
 
 /// `test-connection` with `body` through a fresh daemon.
 async fn probe(body: &Value) -> (StatusCode, Value) {
-    let daemon = TestDaemon::start().await;
+    probe_with_env(body, &[]).await
+}
+
+/// The same, with extra environment for the daemon (e.g. `SSL_CERT_FILE`,
+/// the "operating system's store").
+async fn probe_with_env(body: &Value, env: &[(&str, &Path)]) -> (StatusCode, Value) {
+    let mut builder = TestDaemon::builder();
+    for (key, value) in env {
+        builder = builder.env(key, value.as_os_str());
+    }
+    let daemon = builder.start().await;
     if let Some(pw) = body["password"].as_str() {
         daemon.add_secret(pw);
     }
@@ -131,15 +141,100 @@ async fn tls_verify_ca_still_checks_the_chain() {
     );
 }
 
+/// Issue #15: the verify modes trust nothing but `ssl_root_cert`, so
+/// `verify-full` without it is refused before anything connects, with what
+/// to set (sqlx alone would have trusted the public web CAs).
 #[tokio::test]
-async fn tls_verify_full_without_the_ca_is_not_trusted() {
+async fn tls_verify_full_without_root_cert_fails_validation_saying_what_to_set() {
     let db = TLS.cluster.create_database().await;
     let b = body(&db, "localhost", Some("verify-full"), None);
+    let expected = invalid(
+        "ssl_root_cert: is required with ssl_mode verify-full (the CA certificate that signed \
+         the server's certificate, or \"system\" to trust the operating system's CA store)",
+    );
+    assert_eq!(probe(&b).await, expected);
+    let daemon = TestDaemon::start().await;
+    daemon.add_secret(&db.password);
+    let r = daemon.post_json(SAVE_CONNECTION, &b).await;
+    assert_eq!((r.status, r.body), expected);
+    assert!(!daemon.config_dir().join("db_credentials.enc").exists());
+}
+
+/// Issue #15: a CA that only the operating system's store holds (here the
+/// store is `SSL_CERT_FILE`, as OpenSSL tools read it) is not trusted when
+/// `ssl_root_cert` names another CA, in either verify mode.
+#[tokio::test]
+async fn tls_a_ca_only_in_the_os_store_is_refused_by_verify_ca_and_verify_full() {
+    let db = TLS.cluster.create_database().await;
+    let os_store = [("SSL_CERT_FILE", TLS.ca.as_path())];
+    let untrusted = failed(
+        "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in ssl_root_cert",
+    );
+    for (mode, host) in [("verify-ca", "127.0.0.1"), ("verify-full", "localhost")] {
+        let b = body(&db, host, Some(mode), Some(&TLS.other_ca));
+        assert_eq!(probe_with_env(&b, &os_store).await, untrusted, "{mode}");
+        // And with the right file the same daemon setup connects: the
+        // refusal above is about the roots, nothing else.
+        let b = body(&db, host, Some(mode), Some(&TLS.ca));
+        assert_eq!(probe_with_env(&b, &os_store).await, ok(), "{mode}");
+    }
+}
+
+/// Issue #15: `ssl_root_cert: "system"` trusts the operating system's store
+/// — exactly what `SSL_CERT_FILE` or `SSL_CERT_DIR` names — with the host
+/// name checked (`verify-full` only, as libpq).
+#[tokio::test]
+async fn tls_system_trusts_the_store_that_ssl_cert_file_or_dir_names() {
+    let db = TLS.cluster.create_database().await;
+    let system = Path::new(taskflowd::domain::root_cert::SYSTEM);
+    let b = body(&db, "localhost", Some("verify-full"), Some(system));
+    assert_eq!(
+        probe_with_env(&b, &[("SSL_CERT_FILE", TLS.ca.as_path())]).await,
+        ok()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&TLS.ca, dir.path().join("team-ca.pem")).unwrap();
+    assert_eq!(
+        probe_with_env(&b, &[("SSL_CERT_DIR", dir.path())]).await,
+        ok()
+    );
+    // A store without the server's CA: not trusted.
+    assert_eq!(
+        probe_with_env(&b, &[("SSL_CERT_FILE", TLS.other_ca.as_path())]).await,
+        failed(
+            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in ssl_root_cert"
+        )
+    );
+    // The name is checked.
+    let by_address = body(&db, "127.0.0.1", Some("verify-full"), Some(system));
+    assert_eq!(
+        probe_with_env(&by_address, &[("SSL_CERT_FILE", TLS.ca.as_path())]).await,
+        failed("the server's certificate does not name host \"127.0.0.1\"")
+    );
+    // verify-ca with public CAs would prove nothing: refused, as libpq.
+    let weak = body(&db, "localhost", Some("verify-ca"), Some(system));
+    let (status, reply) = probe_with_env(&weak, &[("SSL_CERT_FILE", TLS.ca.as_path())]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ssl_root_cert: \"system\" is only used with ssl_mode verify-full"),
+        "{reply}"
+    );
+}
+
+/// The relay words a server without TLS as sqlx does.
+#[tokio::test]
+async fn tls_verify_full_against_a_server_without_tls_fails_with_the_reason() {
+    let db = pg::shared().create_database().await;
+    let b = body(&db, "127.0.0.1", Some("verify-full"), Some(&TLS.ca));
     assert_eq!(
         probe(&b).await,
-        failed(
-            "the server's certificate is not trusted (UnknownIssuer); set ssl_root_cert to the CA certificate that signed it"
-        )
+        failed(&format!(
+            "the server at 127.0.0.1:{} does not support TLS (SSL); enable ssl on the server or set ssl_mode to prefer",
+            db.port
+        ))
     );
 }
 
@@ -273,6 +368,10 @@ async fn tls_bad_root_cert_is_rejected_at_validation_and_nothing_is_saved() {
             "ssl_root_cert: is required with ssl_mode verify-ca (the CA certificate that signed the server's certificate)".into(),
         ),
         (
+            body(&db, "db.invalid", Some("verify-full"), None),
+            "ssl_root_cert: is required with ssl_mode verify-full (the CA certificate that signed the server's certificate, or \"system\" to trust the operating system's CA store)".into(),
+        ),
+        (
             {
                 let mut b = body(&db, "db.invalid", Some("verify-full"), None);
                 b["ssl_root_cert"] = json!("ca.pem");
@@ -361,6 +460,21 @@ async fn tls_daemon_becomes_healthy_over_tls_and_reconnects_after_a_restart() {
     cluster.start_again();
     let r = daemon.wait_until_healthy(Duration::from_secs(30)).await;
     assert_eq!(r.body, json!({"status": "healthy"}));
+    // The pool's connections (through the TLS relay) serve requests again.
+    let r = daemon
+        .post_json(
+            "/api/v1/members",
+            &json!({"name": "Ada", "email": "ada@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = daemon.get("/api/v1/members").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_array().map(Vec::len), Some(1));
+    assert!(
+        daemon.logs().contains("TLS relay started"),
+        "verify-full did not go through the relay"
+    );
     assert!(
         !daemon.logs().contains(&db.password),
         "the daemon's log contains the password"

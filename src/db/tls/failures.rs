@@ -1,0 +1,68 @@
+//! Why a relayed connection could not be set up, kept for the moment the
+//! driver's error reaches `db::connect`'s wording.
+//!
+//! The driver only sees the relay's `ErrorResponse`; the original error (a
+//! `rustls::Error` inside an `io::Error`, a refused TCP connect, a server
+//! without TLS) is recorded here under a random id that the response
+//! carries. [`take_failure`] finds it again, so an untrusted certificate or
+//! a name mismatch is worded by the same code, in the same words, as when
+//! sqlx ran the handshake. Random ids, so text from a server (which can
+//! send any `ErrorResponse` once the session is up) cannot point at another
+//! connection's failure; a bounded queue, so failures nobody asks about
+//! (a pool's background connects) cannot pile up.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use sea_orm::sqlx;
+use sea_orm::sqlx::postgres::PgDatabaseError;
+
+use super::wire::RELAY_ROUTINE;
+
+/// Failures kept at most; older ones are dropped.
+const KEPT: usize = 64;
+
+/// What went wrong before the relayed session was up.
+#[derive(Debug)]
+pub enum RelayFailure {
+    /// As sqlx itself would have reported it (I/O, TLS, protocol).
+    Driver(sqlx::Error),
+    /// Already in words (the trust roots could not be loaded).
+    Reason(String),
+}
+
+impl std::fmt::Display for RelayFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Driver(e) => write!(f, "{e}"),
+            Self::Reason(r) => f.write_str(r),
+        }
+    }
+}
+
+static FAILURES: Mutex<VecDeque<(String, RelayFailure)>> = Mutex::new(VecDeque::new());
+
+/// Keeps `failure` and returns the id to send in the `ErrorResponse`.
+pub(super) fn record(failure: RelayFailure) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let mut kept = FAILURES.lock().unwrap_or_else(PoisonError::into_inner);
+    kept.push_back((id.clone(), failure));
+    while kept.len() > KEPT {
+        kept.pop_front();
+    }
+    id
+}
+
+/// The relay failure behind a driver error, if it is one (and still kept).
+pub fn take_failure(err: &sqlx::Error) -> Option<RelayFailure> {
+    let sqlx::Error::Database(db) = err else {
+        return None;
+    };
+    let id = db
+        .try_downcast_ref::<PgDatabaseError>()?
+        .routine()?
+        .strip_prefix(RELAY_ROUTINE)?;
+    let mut kept = FAILURES.lock().unwrap_or_else(PoisonError::into_inner);
+    let at = kept.iter().position(|(k, _)| k == id)?;
+    kept.remove(at).map(|(_, failure)| failure)
+}

@@ -1,0 +1,350 @@
+//! The relay: a private Unix socket the driver connects to in plaintext,
+//! and for each connection a TLS session to the server that trusts exactly
+//! the configured roots.
+//!
+//! Why a Unix socket in a fresh 0700 folder: sqlx connects only to TCP or to
+//! a Unix socket path; a loopback TCP port would be open to every local
+//! user, while the folder (under `$XDG_RUNTIME_DIR`, else the temp folder)
+//! admits only this user, and its random name is known only to this
+//! process. The driver is told `socket(<folder>)` (sqlx then connects to
+//! `<folder>/.s.PGSQL.<port>`, libpq's naming) and `ssl_mode(disable)`; the
+//! host name stays in its options for messages only.
+//!
+//! Lifetime: one relay per connection source use ([`route`]). Its
+//! [`RelayGuard`] stops accepting and removes the folder when dropped;
+//! connections already relayed go on until either side closes them. A pool
+//! keeps its guard alive for as long as the pool exists ([`keep_alive`]);
+//! a one-off connection (a probe, the migration session) only needs the
+//! guard until the driver has connected.
+
+use std::io;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use rustls::pki_types::ServerName;
+use sea_orm::sqlx;
+use sea_orm::sqlx::pool::PoolConnectionMetadata;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixListener, UnixStream};
+use tokio::task::AbortHandle;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::failures::{self, RelayFailure};
+use super::verifier::{self, Verify};
+use super::wire;
+use crate::domain::credentials::{SslMode, check_tls_combination, missing_root_cert};
+use crate::domain::root_cert;
+
+/// sqlx's text for a server that answers `N` to the `SSLRequest` in the
+/// modes that need TLS; `db::connect` words exactly this text.
+const NO_TLS: &str = "server does not support TLS";
+
+/// A running relay. Dropping it stops new connections and removes its folder.
+#[derive(Debug)]
+pub struct RelayGuard {
+    accept: AbortHandle,
+    /// Removed (with the socket) after the accept task is stopped.
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RelayGuard {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+/// Where and how the relay reaches the server.
+#[derive(Debug)]
+struct Upstream {
+    host: String,
+    port: u16,
+    verify: Verify,
+    /// `ssl_root_cert`: a PEM file's path or `system`.
+    root_cert: String,
+    /// Bounds each TCP connect plus handshake, and the wait for the driver.
+    timeout: Duration,
+}
+
+/// The driver options to use for `opts`: unchanged (and no relay) unless
+/// the mode verifies certificates (`verify-ca`, `verify-full`; `require`
+/// with a root certificate arrives here as `verify-ca`), else pointing at a
+/// new relay whose guard the caller keeps while the options are in use.
+///
+/// `root_cert` is the source's `ssl_root_cert` (a path or `system`); a
+/// verify mode without one is refused with the validation message, since
+/// nothing would be trusted. Needs a Tokio runtime.
+pub fn route(
+    opts: PgConnectOptions,
+    root_cert: Option<&str>,
+    timeout: Duration,
+) -> Result<(PgConnectOptions, Option<RelayGuard>), String> {
+    let verify = match opts.get_ssl_mode() {
+        PgSslMode::VerifyCa => Verify::Chain,
+        PgSslMode::VerifyFull => Verify::ChainAndName,
+        _ => return Ok((opts, None)),
+    };
+    let mode = match verify {
+        Verify::Chain => SslMode::VerifyCa,
+        Verify::ChainAndName => SslMode::VerifyFull,
+    };
+    // The Settings page's rules hold here too, for the URL fallback and for
+    // files saved by an earlier build: a verify mode needs roots, and
+    // `system` needs the name check.
+    check_tls_combination(mode, root_cert).map_err(|e| e.to_string())?;
+    let Some(root_cert) = root_cert else {
+        return Err(missing_root_cert(mode).to_string());
+    };
+    let cannot = |e: io::Error| format!("cannot start the TLS relay: {e}");
+    // The mode is given at creation (tempfile's default would be 0777 less
+    // the umask), so the folder is never open to others.
+    let parent = socket_parent();
+    sweep_stale(&parent);
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir_in(&parent)
+        .map_err(cannot)?;
+    let listener = UnixListener::bind(dir.path().join(format!(".s.PGSQL.{}", opts.get_port())))
+        .map_err(cannot)?;
+    let upstream = Arc::new(Upstream {
+        host: opts.get_host().to_owned(),
+        port: opts.get_port(),
+        verify,
+        root_cert: root_cert.to_owned(),
+        timeout,
+    });
+    tracing::debug!(host = %upstream.host, port = upstream.port, mode = ?verify, "TLS relay started");
+    let accept = tokio::spawn(accept_loop(listener, upstream)).abort_handle();
+    let opts = opts.socket(dir.path()).ssl_mode(PgSslMode::Disable);
+    Ok((opts, Some(RelayGuard { accept, _dir: dir })))
+}
+
+/// An `after_connect` hook that does nothing but own `guard`: the pool
+/// keeps its hooks until it is dropped, so the relay lives exactly as long
+/// as the pool that connects through it.
+pub fn keep_alive(
+    guard: Option<RelayGuard>,
+) -> impl for<'c> Fn(
+    &'c mut PgConnection,
+    PoolConnectionMetadata,
+) -> BoxFuture<'c, Result<(), sqlx::Error>>
++ Send
++ Sync
++ 'static {
+    move |_conn, _meta| {
+        let _owned = &guard;
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Relay folders are `<DIR_PREFIX><pid>-<random>`.
+const DIR_PREFIX: &str = "taskflowd-tls-";
+
+/// Removes relay folders of ours left by a daemon that is gone (`kill -9`,
+/// a crash: no destructor ran). Best effort; a live process's, or another
+/// user's, folder is never touched.
+fn sweep_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+            .filter(|pid| *pid > 0)
+        else {
+            continue;
+        };
+        let gone = matches!(
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+            Err(nix::errno::Errno::ESRCH)
+        );
+        let path = entry.path();
+        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if gone && ours {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// `$XDG_RUNTIME_DIR` (per user, memory-backed, cleaned at logout) when set,
+/// else the temp folder. Socket paths must stay under ~108 bytes.
+fn socket_parent() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute() && d.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// Loads the roots once, then relays every connection the driver opens.
+async fn accept_loop(listener: UnixListener, upstream: Arc<Upstream>) {
+    let connector = Arc::new(connector(&upstream).await);
+    loop {
+        match listener.accept().await {
+            Ok((driver, _)) => {
+                tokio::spawn(serve(driver, upstream.clone(), connector.clone()));
+            }
+            Err(e) => {
+                // Out of descriptors and the like: the driver's connect
+                // waits in the backlog; try again shortly.
+                tracing::warn!(error = %e, "TLS relay cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// The TLS client for this relay's roots and mode, or why there is none.
+async fn connector(up: &Upstream) -> Result<TlsConnector, String> {
+    let roots = root_cert::load(&up.root_cert)
+        .await
+        .map_err(|e| e.to_string())?;
+    verifier::client_config(roots, up.verify)
+        .map(|config| TlsConnector::from(Arc::new(config)))
+        .map_err(|e| format!("TLS setup failed: {e}"))
+}
+
+/// One relayed connection: take the driver's startup message, open the TLS
+/// session, forward the message, then copy both ways until either side
+/// closes. A failure before that is answered as an `ErrorResponse`.
+async fn serve(
+    mut driver: UnixStream,
+    up: Arc<Upstream>,
+    connector: Arc<Result<TlsConnector, String>>,
+) {
+    // Read first: the driver sends it at once, and a reply to an unread
+    // message could be lost when the socket closes.
+    let Ok(Some(startup)) = tokio::time::timeout(up.timeout, wire::read_startup(&mut driver)).await
+    else {
+        return;
+    };
+    let connected = match connector.as_ref() {
+        Ok(connector) => tokio::time::timeout(up.timeout, open(&up, connector))
+            .await
+            .unwrap_or_else(|_| {
+                Err(RelayFailure::Driver(sqlx::Error::Io(
+                    io::ErrorKind::TimedOut.into(),
+                )))
+            }),
+        Err(reason) => Err(RelayFailure::Reason(reason.clone())),
+    };
+    let mut server = match connected {
+        Ok(server) => server,
+        Err(failure) => {
+            tracing::debug!(host = %up.host, port = up.port, error = %failure, "TLS relay could not connect");
+            let text = format!("cannot reach {}:{} over TLS: {failure}", up.host, up.port);
+            let id = failures::record(failure);
+            let _ = driver.write_all(&wire::error_response(&id, &text)).await;
+            let _ = driver.shutdown().await;
+            return;
+        }
+    };
+    if server.write_all(&startup).await.is_err() || server.flush().await.is_err() {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut driver, &mut server).await;
+}
+
+/// TCP, `SSLRequest`, then the handshake with this relay's roots.
+async fn open(
+    up: &Upstream,
+    connector: &TlsConnector,
+) -> Result<TlsStream<TcpStream>, RelayFailure> {
+    let io = |e: io::Error| RelayFailure::Driver(sqlx::Error::Io(e));
+    let mut tcp = TcpStream::connect((up.host.as_str(), up.port))
+        .await
+        .map_err(io)?;
+    tcp.set_nodelay(true).map_err(io)?;
+    tcp.write_all(&wire::SSL_REQUEST).await.map_err(io)?;
+    // Exactly one byte: anything the server sent after it (CVE-2021-23222)
+    // is left for the handshake, which then fails.
+    match tcp.read_u8().await.map_err(io)? {
+        b'S' => {}
+        b'N' => return Err(RelayFailure::Driver(sqlx::Error::Tls(NO_TLS.into()))),
+        other => {
+            return Err(RelayFailure::Driver(sqlx::Error::Protocol(format!(
+                "unexpected response from SSLRequest: 0x{other:02x}"
+            ))));
+        }
+    }
+    let name = ServerName::try_from(up.host.clone())
+        .map_err(|e| RelayFailure::Driver(sqlx::Error::Tls(Box::new(e))))?;
+    connector.connect(name, tcp).await.map_err(io)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn modes_without_certificate_checks_are_not_relayed() {
+        for mode in [PgSslMode::Disable, PgSslMode::Prefer, PgSslMode::Require] {
+            let opts = PgConnectOptions::new_without_pgpass().ssl_mode(mode);
+            let (routed, guard) = route(opts, None, Duration::from_secs(1)).unwrap();
+            assert!(guard.is_none());
+            assert!(routed.get_socket().is_none());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_verify_mode_without_roots_is_refused_with_what_to_set() {
+        let opts = PgConnectOptions::new_without_pgpass().ssl_mode(PgSslMode::VerifyFull);
+        let e = route(opts, None, Duration::from_secs(1)).unwrap_err();
+        assert!(
+            e.starts_with("ssl_root_cert: is required with ssl_mode verify-full"),
+            "{e}"
+        );
+        // `require` with a root certificate arrives as verify-ca: no `system`.
+        let opts = PgConnectOptions::new_without_pgpass().ssl_mode(PgSslMode::VerifyCa);
+        let e = route(opts, Some("system"), Duration::from_secs(1)).unwrap_err();
+        assert!(
+            e.starts_with("ssl_root_cert: \"system\" is only used with ssl_mode verify-full"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_relay_socket_is_private_and_removed_with_the_guard() {
+        let opts = PgConnectOptions::new_without_pgpass()
+            .host("db.invalid")
+            .port(6543)
+            .ssl_mode(PgSslMode::VerifyCa);
+        let (routed, guard) = route(opts, Some("/ca.pem"), Duration::from_secs(1)).unwrap();
+        let dir = routed.get_socket().unwrap().clone();
+        assert!(matches!(routed.get_ssl_mode(), PgSslMode::Disable));
+        assert_eq!(routed.get_host(), "db.invalid", "kept for messages");
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        assert!(dir.join(".s.PGSQL.6543").exists());
+        drop(guard);
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn folders_of_gone_daemons_are_swept_and_others_kept() {
+        let parent = tempfile::tempdir().unwrap();
+        // No process has pid 2^22 + 1 (above Linux's pid_max limit).
+        let stale = parent.path().join(format!("{DIR_PREFIX}4194305-abc123"));
+        let live = parent
+            .path()
+            .join(format!("{DIR_PREFIX}{}-abc123", std::process::id()));
+        let other = parent.path().join(format!("{DIR_PREFIX}abc123"));
+        for d in [&stale, &live, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join(".s.PGSQL.5432"), b"").unwrap();
+        }
+        sweep_stale(parent.path());
+        assert!(!stale.exists());
+        assert!(live.exists() && other.exists());
+    }
+}
