@@ -209,7 +209,7 @@ impl MembersCache {
     }
 
     /// The stored body, unchecked (for the test hook and diagnostics only:
-    /// serving goes through [`lookup`](Self::lookup)).
+    /// serving goes through [`list`](Self::list)).
     pub fn get(&self) -> Option<Bytes> {
         self.lock().value.as_ref().map(|(_, body)| body.clone())
     }
