@@ -14,7 +14,11 @@ then measures, each next to a baseline taken in the same run:
   5. recovery: PostgreSQL stopped for 10 s, then started -> first 200;
   6. isolation: /health p99 while 4 test-connection probes hang on a host
      that never answers, next to the idle p99;
-  7. the release binary's size.
+  7. the release binary's size;
+  8. the UI's task calls at 10 connections, next to /health at 10 connections:
+     the dashboard `GET /api/v1/tasks` on 500 tasks of 4 sub-tasks each, the
+     same list filtered, sorted and searched, and a task page
+     `GET /api/v1/tasks/{id}` with 20 sub-tasks and 30 daily updates.
 
 `--scenario team` (issue #14) instead measures a team on one small server
 (`--slots`, default 40): N daemons directly (`--direct`, default 30) and
@@ -351,6 +355,52 @@ def team(args: argparse.Namespace, report) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+# The UI's calls on the task pages (TASKS-API.md), each at 10 connections.
+TASK_LISTS = [
+    ("GET /api/v1/tasks (dashboard, 500 tasks x 4 sub-tasks)", "/api/v1/tasks"),
+    ("GET /api/v1/tasks?status=In%20Progress", "/api/v1/tasks?status=In%20Progress"),
+    ("GET /api/v1/tasks?sort=priority", "/api/v1/tasks?sort=priority"),
+    ("GET /api/v1/tasks?search=gear%2042", "/api/v1/tasks?search=gear%2042"),
+]
+
+
+def seed_tasks(cluster: Cluster, db: str) -> str:
+    """500 tasks of 4 sub-tasks each over 10 members, plus one task page of
+    20 sub-tasks and 30 daily updates; returns that task's id. Written with
+    SQL (the schema of TASKS-API.md) so seeding takes a second, not minutes."""
+    cluster.sql("""
+        INSERT INTO members (id, name, email, active)
+          SELECT gen_random_uuid(), 'Bench member ' || i, 'bench' || i || '@tasks.example', true
+          FROM generate_series(1, 10) i;
+        INSERT INTO tasks (id, title, description, status, priority, assignee_id, assignee_name,
+                           gear_id, blocking_reason, updated_at)
+          SELECT gen_random_uuid(), 'Task ' || i || ' gear ' || (i % 97),
+                 'Description of task ' || i, s.status::task_status, p.priority::task_priority,
+                 m.id, m.name, lpad((i % 10000)::text, 4, '0'),
+                 CASE WHEN s.status = 'Blocked' THEN 'waiting for parts' ELSE '' END,
+                 now() - i * interval '1 minute'
+          FROM generate_series(1, 500) i
+          CROSS JOIN LATERAL (SELECT (ARRAY['To Do','In Progress','Blocked','Done'])[1 + i % 4] AS status) s
+          CROSS JOIN LATERAL (SELECT (ARRAY['High','Medium','Low'])[1 + i % 3] AS priority) p
+          CROSS JOIN LATERAL (SELECT id, name FROM members ORDER BY email OFFSET i % 10 LIMIT 1) m;
+        INSERT INTO sub_tasks (id, task_id, title, completed, position)
+          SELECT gen_random_uuid(), t.id, 'Step ' || k, k % 2 = 0, k FROM tasks t, generate_series(0, 3) k;
+    """, db=db)
+    page = cluster.sql("""
+        WITH t AS (
+          INSERT INTO tasks (id, title, description, status, priority, blocking_reason)
+          VALUES (gen_random_uuid(), 'Task page', 'The page the bench opens', 'In Progress', 'High', '')
+          RETURNING id),
+        s AS (INSERT INTO sub_tasks (id, task_id, title, completed, position)
+              SELECT gen_random_uuid(), t.id, 'Page step ' || k, false, k FROM t, generate_series(0, 19) k),
+        u AS (INSERT INTO daily_updates (id, task_id, author_id, author_name, content)
+              SELECT gen_random_uuid(), t.id, m.id, m.name, 'Update ' || k
+              FROM t, generate_series(1, 30) k, (SELECT id, name FROM members LIMIT 1) m)
+        SELECT id FROM t
+    """, db=db)
+    return page.splitlines()[-1]
+
+
 def main() -> None:
     global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -435,6 +485,25 @@ def main() -> None:
                 print(f"  warning: {members['non2xx']} non-2xx answers", flush=True)
         else:
             report("GET /api/v1/members", f"unavailable ({status})", "-", "-")
+
+        # 8. the task calls vs /health, all at 10 connections.
+        status, _ = d.request("GET", "/api/v1/tasks")
+        if status == 200:
+            page = seed_tasks(cluster, "bench_main")
+            health10 = wrk(d.url("/health"), args.duration, connections=10)
+            report("/health req/s, p50 / p99 ms (10 conns)",
+                   f"{health10['rps']:.0f}, {health10['p50']:.3f} / {health10['p99']:.3f}", "-", "-")
+            for what, path in TASK_LISTS + [("GET /api/v1/tasks/{id} (20 sub-tasks, 30 updates)",
+                                               f"/api/v1/tasks/{page}")]:
+                r = wrk(d.url(path), args.duration, connections=10)
+                report(f"{what} req/s", f"{r['rps']:.0f}", f"{health10['rps']:.0f} /health",
+                       f"{r['rps'] / health10['rps']:.2f}x")
+                report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
+                       f"{health10['p50']:.3f} / {health10['p99']:.3f}", f"p99 {r['p99'] / health10['p99']:.2f}x")
+                if r["non2xx"]:
+                    print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
+        else:
+            report("GET /api/v1/tasks", f"unavailable ({status})", "-", "-")
         rss_loaded = d.rss_mib()
 
         # 6. isolation: /health p99 while 4 probes hang.

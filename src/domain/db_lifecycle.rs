@@ -76,6 +76,11 @@ pub enum Loaded<S> {
 pub enum Event<S, P> {
     /// The actor started: find out what is configured.
     Start,
+    /// A timer of [`Effect::WakeAfter`] with [`Wake::Load`] fired.
+    LoadDue {
+        /// The timer's ticket.
+        ticket: Ticket,
+    },
     /// The answer to [`Effect::LoadCredentials`].
     Loaded {
         /// The ticket of the request.
@@ -129,7 +134,7 @@ pub enum Wake {
     Retry,
     /// [`Event::PingDue`]: the next liveness ping.
     Ping,
-    /// [`Event::Start`] again: the CredentialStore was unavailable.
+    /// [`Event::LoadDue`]: ask the unavailable CredentialStore again.
     Load,
 }
 
@@ -359,12 +364,11 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                 self.attempt(source, 1, Why::Starting { last_error: None }, fx)
             }
 
-            (Phase::Loading { .. }, Event::Start) => {
-                let ticket = self.ticket();
-                fx.push(Effect::LoadCredentials { ticket });
-                Phase::Loading {
-                    awaiting: Some(ticket),
-                }
+            (Phase::Loading { awaiting: None }, Event::Start) => self.load(fx),
+            (Phase::Loading { awaiting }, Event::LoadDue { ticket })
+                if awaiting == Some(ticket) =>
+            {
+                self.load(fx)
             }
             (Phase::Loading { awaiting }, Event::Loaded { ticket, outcome })
                 if awaiting == Some(ticket) =>
@@ -517,6 +521,15 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                 }
                 phase
             }
+        }
+    }
+
+    /// Asks the CredentialStore what is saved.
+    fn load(&mut self, fx: &mut Vec<Effect<S, P>>) -> Phase<S, P> {
+        let ticket = self.ticket();
+        fx.push(Effect::LoadCredentials { ticket });
+        Phase::Loading {
+            awaiting: Some(ticket),
         }
     }
 
@@ -815,10 +828,9 @@ mod tests {
             }] if delay == Duration::from_millis(200)
         ));
         let reload = ticket_of(&fx, "reload");
-        // The timer sends Start again; the machine asks the store again.
-        let fx = m.on(Event::Start);
+        assert!(m.on(Event::Start).is_empty(), "only the timer asks again");
+        let fx = m.on(Event::LoadDue { ticket: reload });
         let load = ticket_of(&fx, "load");
-        assert_ne!(load, reload);
         let fx = m.on(Event::Loaded {
             ticket: load,
             outcome: Loaded::Found("db"),

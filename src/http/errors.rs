@@ -198,21 +198,6 @@ impl Reject for NotJson {}
 pub struct BadJson(pub String);
 impl Reject for BadJson {}
 
-/// Adds `Allow` to a 405, listing the methods of the request's path (RFC
-/// 9110 requires it), as [`super::allow`] reads them off the OpenAPI
-/// document. Applied once, after [`handle_rejection`], because the rejection
-/// itself does not carry the path. A 405 on a path the document does not
-/// know (the debug-only `/__test/*` hooks) keeps no `Allow` rather than a
-/// guessed one.
-pub fn with_allow(path: warp::path::FullPath, mut res: Response) -> Response {
-    if res.status() == StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allow) = super::allow::allow_header(path.as_str())
-    {
-        res.headers_mut().insert(header::ALLOW, allow);
-    }
-    res
-}
-
 /// Turns every rejection into the JSON envelope with the right status.
 pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
     let invalid_header = err.find::<warp::reject::InvalidHeader>().map(|h| h.name());
