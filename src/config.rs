@@ -170,7 +170,7 @@ settings! {
     /// Most server sessions the daemon's pool opens under a burst; idle ones
     /// close after 30 s, so an idle daemon holds at most one (the team shares
     /// the server's `max_connections`).
-    db_pool_max: u32 = 4, Typed;
+    db_pool_max: u32 = 1, Typed;
     /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
     log: Option<String> = None, Text;
     /// `text` or `json`.
@@ -666,16 +666,16 @@ mod tests {
     }
 
     #[test]
-    fn pool_max_defaults_to_four_and_must_be_at_least_one() {
+    fn pool_max_defaults_to_one_and_must_be_at_least_one() {
         let s = load(None, &[], FlagOverrides::default()).unwrap();
-        assert_eq!(s.db_pool_max, 4);
+        assert_eq!(s.db_pool_max, 1);
         let s = load(
             None,
-            &[("TASKFLOW_DB_POOL_MAX", "1")],
+            &[("TASKFLOW_DB_POOL_MAX", "4")],
             FlagOverrides::default(),
         )
         .unwrap();
-        assert_eq!(s.db_pool_max, 1);
+        assert_eq!(s.db_pool_max, 4);
         let err = load(
             None,
             &[("TASKFLOW_DB_POOL_MAX", "0")],
