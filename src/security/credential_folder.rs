@@ -36,11 +36,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::atomic_write;
-use super::config_dir::{self, FolderRefused, NoConfigDir};
-use super::credential_token::{self, CREDENTIALS_FILE, EncodeError, TokenError};
-use super::fernet_key::{FernetKey, KEY_FILE, MalformedKey};
-use super::key_rotation::{self, OLD_KEY_FILE};
-use super::owner_only::{self, ReadRefused};
+use super::config_dir;
+use super::credential_token::{self, CREDENTIALS_FILE, TokenError};
+use super::fernet_key::{FernetKey, KEY_FILE};
+pub use super::folder_errors::{LoadError, SaveError};
+use super::interrupted_rotation;
+use super::owner_only;
 use crate::domain::credentials::DbCredentials;
 
 /// Name of the lock file that serialises writers on one folder.
@@ -48,92 +49,6 @@ pub const LOCK_FILE: &str = ".taskflowd.lock";
 
 /// How long a load waits for a concurrent save to finish before reading anyway.
 const SHARED_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Why the stored settings cannot be used. `Display` is the `<why>` shown in
-/// `/health`, the status endpoint and the log; it names files and reasons,
-/// never file contents or secrets.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum LoadError {
-    /// A token exists but there is no key to decrypt it.
-    #[error("{CREDENTIALS_FILE} exists but the key file {KEY_FILE} is missing")]
-    KeyMissing,
-    /// The key file's content is not a Fernet key.
-    #[error(transparent)]
-    KeyMalformed(#[from] MalformedKey),
-    /// The token cannot be decrypted, or does not hold connection settings.
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    /// A file failed the owner-only checks or could not be read.
-    #[error("{file} {reason}")]
-    Refused {
-        /// Which file (`fernet.key` or `db_credentials.enc`).
-        file: &'static str,
-        /// Why.
-        reason: ReadRefused,
-    },
-    /// No folder is configured and the platform has none.
-    #[error(transparent)]
-    NoConfigDir(#[from] NoConfigDir),
-    /// The config folder itself is refused (another user's, or unusable).
-    #[error(transparent)]
-    Folder(#[from] FolderRefused),
-    /// The blocking load task did not complete (panicked or was cancelled).
-    #[error("internal error while reading the stored settings")]
-    Internal,
-}
-
-/// Why a save failed. `Display` is the `<why>` of `Failed to save connection
-/// settings: <why>`; it never contains secrets.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum SaveError {
-    /// The config folder could not be created.
-    #[error("cannot create folder {}: {error}", .path.display())]
-    CreateFolder {
-        /// The folder.
-        path: PathBuf,
-        /// The OS error.
-        error: Arc<io::Error>,
-    },
-    /// The lock file could not be created or locked.
-    #[error("cannot lock {}: {error}", .path.display())]
-    Lock {
-        /// The lock file.
-        path: PathBuf,
-        /// The OS error.
-        error: Arc<io::Error>,
-    },
-    /// Writing the key or the token failed.
-    #[error("cannot write {}: {error}", .path.display())]
-    Write {
-        /// The file being written.
-        path: PathBuf,
-        /// The OS error.
-        error: Arc<io::Error>,
-    },
-    /// An unreadable file could not be renamed aside (so it was left alone).
-    #[error("cannot move the unreadable file {} aside: {error}", .path.display())]
-    SetAside {
-        /// The unreadable file.
-        path: PathBuf,
-        /// The OS error.
-        error: Arc<io::Error>,
-    },
-    /// Another process created `fernet.key` during this save and it is unusable.
-    #[error("the key file {KEY_FILE} written by another process cannot be used: {0}")]
-    ForeignKey(Box<LoadError>),
-    /// The settings could not be encoded.
-    #[error(transparent)]
-    Encode(#[from] EncodeError),
-    /// No folder is configured and the platform has none.
-    #[error(transparent)]
-    NoConfigDir(#[from] NoConfigDir),
-    /// The config folder itself is refused (another user's, or unusable).
-    #[error(transparent)]
-    Folder(#[from] FolderRefused),
-    /// The blocking save task did not complete (panicked or was cancelled).
-    #[error("internal error while saving")]
-    Internal,
-}
 
 /// The key and credential files of one config folder.
 #[derive(Debug, Clone)]
@@ -171,7 +86,7 @@ impl CredentialFolder {
 
     /// [`load`](Self::load) without taking the lock (the caller holds it),
     /// also returning the key that opened the token. A token that only the
-    /// key kept by an interrupted rotation opens (see [`super::key_rotation`])
+    /// key kept by an interrupted rotation opens (see [`super::interrupted_rotation`])
     /// loads too, with that key.
     pub(crate) fn load_unlocked(&self) -> Result<Option<(FernetKey, DbCredentials)>, LoadError> {
         config_dir::check(&self.dir)?;
@@ -202,20 +117,9 @@ impl CredentialFolder {
         match credential_token::decrypt(&key, &token) {
             Ok(creds) => Ok(Some((key, creds))),
             Err(TokenError::Undecryptable) => {
-                let old = owner_only::read(&self.dir.join(OLD_KEY_FILE))
-                    .ok()
-                    .flatten()
-                    .and_then(|b| FernetKey::parse(&b).ok());
-                match old.map(|k| (credential_token::decrypt(&k, &token), k)) {
-                    Some((Ok(creds), k)) => {
-                        tracing::warn!(
-                            "a key rotation was interrupted; loaded with the previous key \
-                             (the next save or rotate-key completes it)"
-                        );
-                        Ok(Some((k, creds)))
-                    }
-                    _ => Err(TokenError::Undecryptable.into()),
-                }
+                interrupted_rotation::open_with_old_key(&self.dir, &token)
+                    .map(Some)
+                    .ok_or_else(|| TokenError::Undecryptable.into())
             }
             Err(e) => Err(e.into()),
         }
@@ -232,7 +136,7 @@ impl CredentialFolder {
         // Under the lock no other writer is live, so any temp file is a
         // crash leftover (ciphertext or key bytes): remove it.
         atomic_write::remove_stale_temps(&self.dir);
-        key_rotation::finish_interrupted(self)?;
+        interrupted_rotation::finish(&self.dir)?;
         let key = self.key_for_save()?;
         let token = credential_token::encrypt(&key, creds)?;
         atomic_write::replace(&self.dir, CREDENTIALS_FILE, token.as_bytes())

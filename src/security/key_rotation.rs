@@ -19,7 +19,7 @@
 //! not decryptable with it and `fernet.key.old` exists, the old key (after
 //! 1 the two keys are equal; after 2 only the old one opens the token; after
 //! 3 the new one does). The next writer — a save or another `rotate-key` —
-//! completes the interrupted rotation first ([`finish_interrupted`]): it
+//! completes the interrupted rotation first ([`interrupted_rotation::finish`]): it
 //! re-encrypts with `fernet.key` if needed and removes the old key, so an
 //! old key never lingers past the next write.
 //!
@@ -28,17 +28,13 @@
 //! and its loads take the lock shared, so they see the folder before step 1
 //! or after step 4 (or, past the bounded wait, one of the loadable states).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use super::atomic_write;
 use super::credential_folder::{CredentialFolder, LoadError, SaveError};
 use super::credential_token::{self, CREDENTIALS_FILE};
 use super::fernet_key::{FernetKey, KEY_FILE};
-use super::owner_only;
-
-/// The previous key, beside the new one only while a rotation is in flight.
-pub const OLD_KEY_FILE: &str = "fernet.key.old";
+use super::interrupted_rotation::{self, OLD_KEY_FILE, remove_old_key};
 
 /// Why a rotation did not happen (the folder is then unchanged, or in one of
 /// the loadable intermediate states when the failure came mid-way).
@@ -64,7 +60,7 @@ pub fn rotate(folder: &CredentialFolder) -> Result<(), RotateError> {
     let _lock = folder.exclusive_lock()?;
     pause_point("locked");
     atomic_write::remove_stale_temps(dir);
-    finish_interrupted(folder)?;
+    interrupted_rotation::finish(dir)?;
     let (old_key, creds) = match folder.load_unlocked() {
         Ok(Some(pair)) => pair,
         Ok(None) => return Err(RotateError::NothingSaved(dir.display().to_string())),
@@ -90,65 +86,6 @@ pub fn rotate(folder: &CredentialFolder) -> Result<(), RotateError> {
     pause_point("done");
     tracing::info!(dir = %dir.display(), "fernet key rotated; credentials re-encrypted");
     Ok(())
-}
-
-/// Completes a rotation a crash interrupted, if `fernet.key.old` exists.
-/// Call only under the folder's exclusive lock.
-///
-/// - the token opens with `fernet.key`: the rotation got past step 3 (or
-///   never changed the key); the old key is just removed;
-/// - it opens only with the old key: it is re-encrypted with `fernet.key`,
-///   then the old key is removed;
-/// - neither opens it: nothing is touched (the load reports why; a save will
-///   set the unreadable files aside as usual, and then remove the old key).
-pub fn finish_interrupted(folder: &CredentialFolder) -> Result<(), SaveError> {
-    let dir = folder.dir();
-    if std::fs::symlink_metadata(dir.join(OLD_KEY_FILE)).is_err() {
-        return Ok(());
-    }
-    let read_key = |name: &str| {
-        owner_only::read(&dir.join(name))
-            .ok()
-            .flatten()
-            .and_then(|b| FernetKey::parse(&b).ok())
-    };
-    let token = owner_only::read(&dir.join(CREDENTIALS_FILE)).ok().flatten();
-    let (Some(key), Some(token)) = (read_key(KEY_FILE), token) else {
-        // No token or no current key: the old key protects nothing a writer
-        // will keep; the save that follows writes a consistent pair.
-        return remove_old_key(dir);
-    };
-    if credential_token::decrypt(&key, &token).is_ok() {
-        return remove_old_key(dir);
-    }
-    let Some(old) = read_key(OLD_KEY_FILE) else {
-        return Ok(());
-    };
-    let Ok(creds) = credential_token::decrypt(&old, &token) else {
-        return Ok(());
-    };
-    let fresh = credential_token::encrypt(&key, &creds)?;
-    atomic_write::replace(dir, CREDENTIALS_FILE, fresh.as_bytes()).map_err(|e| {
-        SaveError::Write {
-            path: dir.join(CREDENTIALS_FILE),
-            error: Arc::new(e),
-        }
-    })?;
-    tracing::warn!(dir = %dir.display(), "completed an interrupted key rotation");
-    remove_old_key(dir)
-}
-
-fn remove_old_key(dir: &Path) -> Result<(), SaveError> {
-    let path = dir.join(OLD_KEY_FILE);
-    let err = |e: std::io::Error| SaveError::Write {
-        path: path.clone(),
-        error: Arc::new(e),
-    };
-    match std::fs::remove_file(&path) {
-        Ok(()) => atomic_write::sync_dir(dir).map_err(err),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(err(e)),
-    }
 }
 
 /// Debug builds only: with `TASKFLOW_TEST_ROTATE_PAUSE=<step>`, announce the
@@ -232,7 +169,7 @@ mod tests {
             }
             assert_eq!(f.load().unwrap(), Some(creds()), "step {step}");
             let lock = f.exclusive_lock().unwrap();
-            finish_interrupted(&f).unwrap();
+            interrupted_rotation::finish(f.dir()).unwrap();
             drop(lock);
             assert!(!dir.join(OLD_KEY_FILE).exists(), "step {step}");
             assert_eq!(f.load().unwrap(), Some(creds()), "step {step}");

@@ -5,14 +5,18 @@
 //! One concept per file: [`config_dir`] (where the files live),
 //! [`atomic_write`] (how bytes reach the disk), [`owner_only`] (who may have
 //! written them), [`fernet_key`] and [`credential_token`] (the two formats),
-//! and [`credential_folder`] (the load/save rules that tie them together), and
-//! [`key_rotation`] (replacing the key, crash-safe).
+//! [`credential_folder`] (the load/save rules that tie them together) with
+//! [`folder_errors`] (why a load or save failed), [`key_rotation`] (replacing
+//! the key, crash-safe) and [`interrupted_rotation`] (what a crash mid-rotation
+//! leaves and how the next writer completes it).
 
 pub mod atomic_write;
 pub mod config_dir;
 pub mod credential_folder;
 pub mod credential_token;
 pub mod fernet_key;
+pub mod folder_errors;
+pub mod interrupted_rotation;
 pub mod key_rotation;
 pub mod owner_only;
 
