@@ -148,22 +148,20 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ValidationError::new("id", "must be a UUID").into())
 }
 
-/// The 409 message when a member is still referenced. Tasks can be handed to
-/// someone else; daily updates are a member's own history, so the way out
-/// offered for them is deactivating the member (`active: false`).
+/// The 409 message when a member is still referenced (TASKS-API.md
+/// "Members, now that tasks exist"): assigned tasks are named first; the
+/// daily updates only when no task is left.
 fn still_referenced(refs: References) -> String {
-    match (refs.tasks, refs.daily_updates) {
-        (t, 0) => format!(
-            "Cannot delete member with {t} assigned task(s). Reassign or complete them first."
-        ),
-        (0, u) => {
-            format!("Cannot delete member with {u} daily update(s). Deactivate the member instead.")
-        }
-        (t, u) => format!(
-            "Cannot delete member with {t} assigned task(s) and {u} daily update(s). \
-             Reassign or complete the tasks first, or deactivate the member instead."
-        ),
+    if refs.tasks > 0 {
+        return format!(
+            "Cannot delete member with {} assigned task(s). Reassign or complete them first.",
+            refs.tasks
+        );
     }
+    format!(
+        "Cannot delete member with {} authored daily update(s). Delete those updates first.",
+        refs.daily_updates
+    )
 }
 
 #[cfg(test)]
@@ -182,12 +180,11 @@ mod tests {
         );
         assert_eq!(
             still_referenced(r(0, 1)),
-            "Cannot delete member with 1 daily update(s). Deactivate the member instead."
+            "Cannot delete member with 1 authored daily update(s). Delete those updates first."
         );
         assert_eq!(
             still_referenced(r(2, 1)),
-            "Cannot delete member with 2 assigned task(s) and 1 daily update(s). \
-             Reassign or complete the tasks first, or deactivate the member instead."
+            "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
         );
     }
 
