@@ -31,11 +31,18 @@ use warp::reply::{Reply, Response as WarpResponse};
 use warp::{Filter, Rejection};
 
 use super::errors::{ErrorBody, error_response};
+use super::{daily_updates, sub_tasks, tasks};
+use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
+use crate::db::entities::sub_task::SubTask;
+use crate::db::entities::task::Task;
 use crate::domain::credentials::{ConnectionSummary, ConnectionTarget, SslMode};
+use crate::domain::daily_update::{NewDailyUpdateBody, UpdateContentBody};
+use crate::domain::sub_task::{ReorderBody, SubTaskTitleBody};
+use crate::domain::task::{NewTaskBody, Priority, Sort, Status, TaskPatchBody};
 
 /// The error envelope's schema (`ErrorBody` borrows its message).
-type Envelope = ErrorBody<'static>;
+pub(crate) type Envelope = ErrorBody<'static>;
 
 /// The route.
 pub fn routes() -> impl Filter<Extract = (WarpResponse,), Error = Rejection> + Clone {
@@ -92,7 +99,20 @@ pub fn document() -> utoipa::openapi::OpenApi {
         create,
         get,
         update,
-        delete
+        delete,
+        tasks::list,
+        tasks::create,
+        tasks::get,
+        tasks::update,
+        tasks::delete,
+        sub_tasks::create,
+        sub_tasks::reorder,
+        sub_tasks::toggle,
+        sub_tasks::rename,
+        sub_tasks::delete,
+        daily_updates::create,
+        daily_updates::edit,
+        daily_updates::delete
     ),
     components(schemas(
         Envelope,
@@ -106,14 +126,29 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Outcome,
         Member,
         NewMember,
-        MemberPatch
+        MemberPatch,
+        Task,
+        SubTask,
+        DailyUpdate,
+        Status,
+        Priority,
+        Sort,
+        NewTaskBody,
+        TaskPatchBody,
+        SubTaskTitleBody,
+        ReorderBody,
+        NewDailyUpdateBody,
+        UpdateContentBody
     )),
     modifiers(&CommonResponses),
     tags(
         (name = "health", description = "Liveness of the daemon and its database"),
         (name = "meta", description = "This document"),
         (name = "settings", description = "The team database's connection settings"),
-        (name = "members", description = "Team members")
+        (name = "members", description = "Team members"),
+        (name = "tasks", description = "Tasks, each with its sub-tasks (and, alone, its daily updates)"),
+        (name = "sub-tasks", description = "A task's checklist"),
+        (name = "daily-updates", description = "A task's daily updates")
     )
 )]
 struct ApiDoc;
@@ -542,7 +577,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 9);
+        assert_eq!(paths.len(), 17);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 let responses = op["responses"].as_object().unwrap();

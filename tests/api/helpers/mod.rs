@@ -1,12 +1,14 @@
 //! Test fixtures: a private PostgreSQL cluster ([`pg`]), the daemon as a
 //! subprocess ([`daemon`]), TLS material ([`certs`]), network stand-ins for a
-//! misbehaving server ([`net`]) and config-folder inspection ([`files`]).
+//! misbehaving server ([`net`]), config-folder inspection ([`files`]) and the
+//! team API's members, tasks and direct SQL ([`team`]).
 
 pub mod certs;
 pub mod daemon;
 pub mod files;
 pub mod net;
 pub mod pg;
+pub mod team;
 
 use std::sync::LazyLock;
 
