@@ -4,23 +4,26 @@
 //! [`super::sub_tasks`]) are applied one after the other.
 //!
 //! Reads go to the database every time (no cache): a write by another daemon
-//! or by the Python backend is therefore visible at once. A task is read with
-//! its sub-tasks (and, alone, its daily updates) as JSON arrays built in the
-//! same statement, so the dashboard's list of ~500 tasks is one query, not
-//! one per task. All SQL text is constant; values are bind parameters.
+//! or by the Python backend is therefore visible at once. A task alone is read
+//! with its sub-tasks and daily updates as JSON arrays built in the same
+//! statement; the dashboard's list of ~500 tasks is two statements (the tasks,
+//! then all their sub-tasks), not one per task. All SQL text is constant; values are bind parameters.
+
+use std::collections::HashMap;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement,
-    TransactionTrait, Value,
+    AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
+    IsolationLevel, Statement, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
+use super::entities::sub_task::SubTask;
 use super::entities::task::{Task, TaskRow};
 use super::outcome::{QueryError, Refusal};
 use crate::domain::task::{AssigneeFilter, NewTask, Sort, TaskFields, TaskPatch, TaskQuery};
 
-/// The columns of a task, with its sub-tasks by position.
-macro_rules! task_columns {
+/// The columns of a task row.
+macro_rules! task_fields {
     () => {
         concat!(
             "SELECT t.id, t.title, t.description, t.status::text AS status, \
@@ -29,8 +32,18 @@ macro_rules! task_columns {
             utc_text!("t.created_at"),
             " AS created_at, ",
             utc_text!("t.updated_at"),
-            " AS updated_at, \
-             COALESCE((SELECT json_agg(json_build_object('id', s.id, 'task_id', s.task_id, \
+            " AS updated_at"
+        )
+    };
+}
+
+/// The columns of a task, with its sub-tasks by position as a JSON array
+/// (for one task: one statement).
+macro_rules! task_columns {
+    () => {
+        concat!(
+            task_fields!(),
+            ", COALESCE((SELECT json_agg(json_build_object('id', s.id, 'task_id', s.task_id, \
              'title', s.title, 'completed', s.completed, 'position', s.position, \
              'created_at', ",
             utc_text!("s.created_at"),
@@ -40,26 +53,44 @@ macro_rules! task_columns {
     };
 }
 
-/// The list: filters as bind parameters (`NULL` = not filtered); the search
+/// The list's filters as bind parameters (`NULL` = not filtered); the search
 /// is a literal substring (`strpos`, so `%`, `_` and `\` are not wildcards).
+macro_rules! list_filter {
+    () => {
+        "WHERE ($1::text IS NULL OR t.status = $1::task_status) \
+         AND ($2::text IS NULL OR t.priority = $2::task_priority) \
+         AND (NOT $3::bool OR t.assignee_id IS NULL) \
+         AND ($4::uuid IS NULL OR t.assignee_id = $4::uuid) \
+         AND ($5::text IS NULL \
+              OR strpos(lower(t.title), lower($5::text)) > 0 \
+              OR strpos(lower(coalesce(t.description, '')), lower($5::text)) > 0 \
+              OR strpos(lower(coalesce(t.gear_id, '')), lower($5::text)) > 0) "
+    };
+}
+
+/// The list's tasks, without their sub-tasks (read by [`LIST_SUB_TASKS_SQL`]):
+/// aggregating 2,000 sub-tasks into JSON in PostgreSQL cost ~10 ms per list,
+/// two plain statements ~1 ms (BENCHMARKS.md).
 macro_rules! list_sql {
     ($order:literal) => {
         concat!(
-            task_columns!(),
-            ", '[]'::text AS daily_updates FROM tasks t \
-             WHERE ($1::text IS NULL OR t.status = $1::task_status) \
-             AND ($2::text IS NULL OR t.priority = $2::task_priority) \
-             AND (NOT $3::bool OR t.assignee_id IS NULL) \
-             AND ($4::uuid IS NULL OR t.assignee_id = $4::uuid) \
-             AND ($5::text IS NULL \
-                  OR strpos(lower(t.title), lower($5::text)) > 0 \
-                  OR strpos(lower(coalesce(t.description, '')), lower($5::text)) > 0 \
-                  OR strpos(lower(coalesce(t.gear_id, '')), lower($5::text)) > 0) \
-             ORDER BY ",
+            task_fields!(),
+            ", '[]'::text AS sub_tasks, '[]'::text AS daily_updates FROM tasks t ",
+            list_filter!(),
+            "ORDER BY ",
             $order
         )
     };
 }
+
+/// The sub-tasks of the listed tasks, grouped by task, by position.
+const LIST_SUB_TASKS_SQL: &str = concat!(
+    "SELECT s.id, s.task_id, s.title, s.completed, s.position, ",
+    utc_text!("s.created_at"),
+    " AS created_at FROM sub_tasks s WHERE s.task_id IN (SELECT t.id FROM tasks t ",
+    list_filter!(),
+    ") ORDER BY s.task_id, s.position"
+);
 
 const LIST_BY_UPDATED: &str = list_sql!("t.updated_at DESC, t.id");
 const LIST_BY_PRIORITY: &str = list_sql!("t.priority, t.updated_at DESC, t.id");
@@ -102,7 +133,9 @@ fn stmt(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Tasks matching `q`, in its order, each with its sub-tasks.
+/// Tasks matching `q`, in its order, each with its sub-tasks: two
+/// statements in one read-only `REPEATABLE READ` transaction, so both see
+/// the same snapshot (no sub-task of a task created in between).
 pub async fn list(db: &DatabaseConnection, q: &TaskQuery) -> Result<Vec<Task>, DbErr> {
     let sql = match q.sort {
         Sort::Updated => LIST_BY_UPDATED,
@@ -114,18 +147,37 @@ pub async fn list(db: &DatabaseConnection, q: &TaskQuery) -> Result<Vec<Task>, D
         Some(AssigneeFilter::Unassigned) => (true, None),
         Some(AssigneeFilter::Member(id)) => (false, Some(id)),
     };
-    let values = vec![
+    let values: Vec<Value> = vec![
         q.status.map(|s| s.as_str().to_owned()).into(),
         q.priority.map(|p| p.as_str().to_owned()).into(),
         unassigned.into(),
         member.into(),
         q.search.clone().into(),
     ];
-    TaskRow::find_by_statement(stmt(sql, values))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(TaskRow::into_task)
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let rows = TaskRow::find_by_statement(stmt(sql, values.clone()))
+        .all(&txn)
+        .await?;
+    let sub_tasks = SubTask::find_by_statement(stmt(LIST_SUB_TASKS_SQL, values))
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    let mut by_task: HashMap<Uuid, Vec<SubTask>> = HashMap::new();
+    for s in sub_tasks {
+        by_task.entry(s.task_id).or_default().push(s);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id;
+            let mut task = row.into_task()?;
+            task.sub_tasks = by_task.remove(&id).unwrap_or_default();
+            Ok(task)
+        })
         .collect()
 }
 

@@ -5,7 +5,8 @@
 //! `Entity`: the enum columns are read as their labels (`status::text`), the
 //! timestamps as the contract's RFC 3339 text (formatted by PostgreSQL, so no
 //! date-time crate is needed), and a task's sub-tasks and daily updates come
-//! in the same statement as JSON arrays (one query for a whole list).
+//! in the same statement as JSON arrays (a list reads its sub-tasks with one
+//! second statement).
 
 use sea_orm::{DbErr, FromQueryResult};
 use serde::Serialize;
@@ -41,7 +42,8 @@ pub struct TaskRow {
     pub created_at: String,
     /// RFC 3339 UTC.
     pub updated_at: String,
-    /// JSON array of [`SubTask`], by position.
+    /// JSON array of [`SubTask`], by position (`[]` in lists, which read them
+    /// with a second statement).
     pub sub_tasks: String,
     /// JSON array of [`DailyUpdate`], newest first (`[]` in lists).
     pub daily_updates: String,
