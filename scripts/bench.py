@@ -15,10 +15,11 @@ then measures, each next to a baseline taken in the same run:
   6. isolation: /health p99 while 4 test-connection probes hang on a host
      that never answers, next to the idle p99;
   7. the release binary's size;
-  8. the UI's task calls at 10 connections, next to /health at 10 connections:
-     the dashboard `GET /api/v1/tasks` on 500 tasks of 4 sub-tasks each, the
+  8. the team API at 10 connections, next to /health at 10 connections: the
+     dashboard's GET /api/v1/tasks with 500 tasks of 4 sub-tasks each, the
      same list filtered, sorted and searched, and a task page
-     `GET /api/v1/tasks/{id}` with 20 sub-tasks and 30 daily updates.
+     GET /api/v1/tasks/{id} with 20 sub-tasks and 30 daily updates (there is
+     no previous code for these routes to compare with).
 
 `--scenario team` (issue #14) instead measures a team on one small server
 (`--slots`, default 40): N daemons directly (`--direct`, default 30) and
@@ -33,7 +34,7 @@ stock settings except listen port, auth file, pool mode and `max_client_conn`
 Nothing here is a test and nothing fails because the machine is slow: it
 prints figures (and writes them as Markdown with --markdown FILE).
 
-Usage:  python3 scripts/bench.py [--duration 10] [--runs 10] [--markdown BENCH.md]
+Usage:  python3 scripts/bench.py [--duration 10] [--runs 10] [--markdown BENCH.md] [--tasks-only]
 Needs:  wrk (Debian package `wrk`), PostgreSQL server binaries, a release build
         (`cargo build --release --bin taskflowd --example bare_warp`; the script
         runs it unless --no-build).
@@ -355,50 +356,72 @@ def team(args: argparse.Namespace, report) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-# The UI's calls on the task pages (TASKS-API.md), each at 10 connections.
-TASK_LISTS = [
-    ("GET /api/v1/tasks (dashboard, 500 tasks x 4 sub-tasks)", "/api/v1/tasks"),
-    ("GET /api/v1/tasks?status=In%20Progress", "/api/v1/tasks?status=In%20Progress"),
-    ("GET /api/v1/tasks?sort=priority", "/api/v1/tasks?sort=priority"),
-    ("GET /api/v1/tasks?search=gear%2042", "/api/v1/tasks?search=gear%2042"),
-]
+
+class _Done(Exception):
+    """Ends the run early (--tasks-only) but still writes the Markdown."""
 
 
-def seed_tasks(cluster: Cluster, db: str) -> str:
-    """500 tasks of 4 sub-tasks each over 10 members, plus one task page of
-    20 sub-tasks and 30 daily updates; returns that task's id. Written with
-    SQL (the schema of TASKS-API.md) so seeding takes a second, not minutes."""
-    cluster.sql("""
-        INSERT INTO members (id, name, email, active)
-          SELECT gen_random_uuid(), 'Bench member ' || i, 'bench' || i || '@tasks.example', true
-          FROM generate_series(1, 10) i;
-        INSERT INTO tasks (id, title, description, status, priority, assignee_id, assignee_name,
-                           gear_id, blocking_reason, updated_at)
-          SELECT gen_random_uuid(), 'Task ' || i || ' gear ' || (i % 97),
-                 'Description of task ' || i, s.status::task_status, p.priority::task_priority,
-                 m.id, m.name, lpad((i % 10000)::text, 4, '0'),
-                 CASE WHEN s.status = 'Blocked' THEN 'waiting for parts' ELSE '' END,
-                 now() - i * interval '1 minute'
-          FROM generate_series(1, 500) i
-          CROSS JOIN LATERAL (SELECT (ARRAY['To Do','In Progress','Blocked','Done'])[1 + i % 4] AS status) s
-          CROSS JOIN LATERAL (SELECT (ARRAY['High','Medium','Low'])[1 + i % 3] AS priority) p
-          CROSS JOIN LATERAL (SELECT id, name FROM members ORDER BY email OFFSET i % 10 LIMIT 1) m;
-        INSERT INTO sub_tasks (id, task_id, title, completed, position)
-          SELECT gen_random_uuid(), t.id, 'Step ' || k, k % 2 = 0, k FROM tasks t, generate_series(0, 3) k;
-    """, db=db)
-    page = cluster.sql("""
-        WITH t AS (
-          INSERT INTO tasks (id, title, description, status, priority, blocking_reason)
-          VALUES (gen_random_uuid(), 'Task page', 'The page the bench opens', 'In Progress', 'High', '')
-          RETURNING id),
-        s AS (INSERT INTO sub_tasks (id, task_id, title, completed, position)
-              SELECT gen_random_uuid(), t.id, 'Page step ' || k, false, k FROM t, generate_series(0, 19) k),
-        u AS (INSERT INTO daily_updates (id, task_id, author_id, author_name, content)
-              SELECT gen_random_uuid(), t.id, m.id, m.name, 'Update ' || k
-              FROM t, generate_series(1, 30) k, (SELECT id, name FROM members LIMIT 1) m)
-        SELECT id FROM t
-    """, db=db)
-    return page.splitlines()[-1]
+def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report) -> None:
+    """8. The team API at 10 connections (the UI's calls), next to /health at 10."""
+    health = wrk(d.url("/health"), duration, connections=10)
+    report("/health at 10 conns req/s", f"{health['rps']:.0f}", "-", "-")
+    report("/health at 10 conns p50 / p99 ms", f"{health['p50']:.3f} / {health['p99']:.3f}", "-", "-")
+    status, member = d.request("POST", "/api/v1/members", {"name": "Bench Lead", "email": "lead@bench.example"})
+    if status != 201:
+        sys.exit(f"creating a member failed: {status} {member}")
+    # As the Python backend or a long-used team database would hold them:
+    # written with SQL (ids from the gen_random_uuid() default), 500 tasks of
+    # 4 sub-tasks, a third assigned.
+    cluster.sql(f"""
+        INSERT INTO tasks (title, description, status, priority, assignee_id, assignee_name, gear_id,
+                           blocking_reason, updated_at)
+        SELECT 'Task ' || i || ' of the bench', 'What task ' || i || ' is about, in a sentence or two.',
+               (ARRAY['To Do','In Progress','Blocked','Done'])[1 + i % 4]::task_status,
+               (ARRAY['High','Medium','Low'])[1 + i % 3]::task_priority,
+               CASE WHEN i % 3 = 0 THEN '{member["id"]}'::uuid END,
+               CASE WHEN i % 3 = 0 THEN 'Bench Lead' END,
+               lpad(i::text, 4, '0'),
+               CASE WHEN i % 4 = 2 THEN 'waiting for parts' ELSE '' END,
+               now() - i * interval '1 minute'
+        FROM generate_series(1, 500) i;
+        INSERT INTO sub_tasks (task_id, title, position, completed)
+        SELECT t.id, 'Step ' || p, p, p % 2 = 0 FROM tasks t, generate_series(0, 3) p;
+        ANALYZE;""", db)
+    status, tasks = d.request("GET", "/api/v1/tasks")
+    if status != 200 or len(tasks) != 500:
+        sys.exit(f"the dashboard list failed: {status}")
+    size_kib = len(json.dumps(tasks, separators=(",", ":"))) / 1024
+    cases = [
+        ("GET /api/v1/tasks (500 tasks x 4 sub-tasks)", "/api/v1/tasks"),
+        ("GET /api/v1/tasks?status=In Progress", "/api/v1/tasks?status=In%20Progress"),
+        ("GET /api/v1/tasks?sort=priority", "/api/v1/tasks?sort=priority"),
+        ("GET /api/v1/tasks?search=task 4", "/api/v1/tasks?search=task%204"),
+        (f"GET /api/v1/tasks?assignee=<id>&sort=status", f"/api/v1/tasks?assignee={member['id']}&sort=status"),
+    ]
+    for what, path in cases:
+        r = wrk(d.url(path), duration, connections=10)
+        report(f"{what} req/s", f"{r['rps']:.0f}", f"{health['rps']:.0f} /health", f"{r['rps'] / health['rps']:.3f}x")
+        report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
+               f"{health['p50']:.3f} / {health['p99']:.3f}", f"p99 {r['p99'] / health['p99']:.2f}x")
+        if r["non2xx"]:
+            print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
+    print(f"  (the dashboard body is {size_kib:.0f} KiB)", flush=True)
+    status, page = d.request("POST", "/api/v1/tasks", {"title": "The task page", "status": "In Progress",
+                                                       "priority": "High", "assignee_id": member["id"]})
+    if status != 201:
+        sys.exit(f"creating the page task failed: {status} {page}")
+    cluster.sql(f"""
+        INSERT INTO sub_tasks (task_id, title, position)
+        SELECT '{page["id"]}', 'Checklist item ' || p, p FROM generate_series(0, 19) p;
+        INSERT INTO daily_updates (task_id, author_id, author_name, content, created_at, updated_at)
+        SELECT '{page["id"]}', '{member["id"]}', 'Bench Lead', 'Day ' || i || ': progress, blockers, next steps.',
+               now() - i * interval '1 day', now() - i * interval '1 day'
+        FROM generate_series(1, 30) i;""", db)
+    r = wrk(d.url(f"/api/v1/tasks/{page['id']}"), duration, connections=10)
+    what = "GET /api/v1/tasks/{id} (20 sub-tasks, 30 updates)"
+    report(f"{what} req/s", f"{r['rps']:.0f}", f"{health['rps']:.0f} /health", f"{r['rps'] / health['rps']:.3f}x")
+    report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
+           f"{health['p50']:.3f} / {health['p99']:.3f}", f"p99 {r['p99'] / health['p99']:.2f}x")
 
 
 def main() -> None:
@@ -416,6 +439,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="start-up runs per case (default 10)")
     ap.add_argument("--markdown", type=Path, help="also write the results as Markdown here")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--tasks-only", action="store_true", help="run only the team API figures (8)")
     args = ap.parse_args()
     BIN = args.bin
     if args.scenario == "team":
@@ -457,6 +481,10 @@ def main() -> None:
         d.wait_healthy_since(time.perf_counter())
         time.sleep(1)
         rss_idle = d.rss_mib()
+        if args.tasks_only:
+            bench_tasks(d, cluster, "bench_main", args.duration, report)
+            d.stop()
+            raise _Done
 
         # 1. /health vs bare warp.
         bare_port = free_port()
@@ -486,24 +514,8 @@ def main() -> None:
         else:
             report("GET /api/v1/members", f"unavailable ({status})", "-", "-")
 
-        # 8. the task calls vs /health, all at 10 connections.
-        status, _ = d.request("GET", "/api/v1/tasks")
-        if status == 200:
-            page = seed_tasks(cluster, "bench_main")
-            health10 = wrk(d.url("/health"), args.duration, connections=10)
-            report("/health req/s, p50 / p99 ms (10 conns)",
-                   f"{health10['rps']:.0f}, {health10['p50']:.3f} / {health10['p99']:.3f}", "-", "-")
-            for what, path in TASK_LISTS + [("GET /api/v1/tasks/{id} (20 sub-tasks, 30 updates)",
-                                               f"/api/v1/tasks/{page}")]:
-                r = wrk(d.url(path), args.duration, connections=10)
-                report(f"{what} req/s", f"{r['rps']:.0f}", f"{health10['rps']:.0f} /health",
-                       f"{r['rps'] / health10['rps']:.2f}x")
-                report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
-                       f"{health10['p50']:.3f} / {health10['p99']:.3f}", f"p99 {r['p99'] / health10['p99']:.2f}x")
-                if r["non2xx"]:
-                    print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
-        else:
-            report("GET /api/v1/tasks", f"unavailable ({status})", "-", "-")
+        # 8. the team API.
+        bench_tasks(d, cluster, "bench_main", args.duration, report)
         rss_loaded = d.rss_mib()
 
         # 6. isolation: /health p99 while 4 probes hang.
@@ -572,6 +584,8 @@ def main() -> None:
         size = (RELEASE / "taskflowd").stat().st_size / (1024 * 1024)
         bare_size = (RELEASE / "examples" / "bare_warp").stat().st_size / (1024 * 1024)
         report("release binary size (MiB)", f"{size:.1f}", f"{bare_size:.1f} bare warp", f"{size / bare_size:.2f}x")
+    except _Done:
+        pass
     finally:
         cluster.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -579,7 +593,8 @@ def main() -> None:
     if args.markdown:
         cpu = platform.processor() or platform.machine()
         lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu}), "
-                 f"`python3 scripts/bench.py --duration {args.duration} --runs {args.runs}`.", "",
+                 f"`python3 scripts/bench.py --duration {args.duration} --runs {args.runs}"
+                 f"{' --tasks-only' if args.tasks_only else ''}`.", "",
                  "| measure | taskflowd | baseline (same run) | ratio |", "|---|---|---|---|"]
         lines += [f"| {a} | {b} | {c} | {r} |" for a, b, c, r in rows]
         args.markdown.write_text("\n".join(lines) + "\n")

@@ -5,7 +5,8 @@
 # builds and starts the daemon with a temporary config folder, shows /health
 # answering 503 "not configured", saves the credentials through the API, shows
 # /health turning 200 and settings/status saying "ready", creates and lists a
-# member, then stops everything it started and removes its temp files (also
+# member, creates a task assigned to them with a sub-task and a daily update
+# and shows the task page and the dashboard list, then stops everything it started and removes its temp files (also
 # on Ctrl-C). Every HTTP exchange is printed; the password never is.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -84,8 +85,19 @@ call GET /api/v1/settings/status
 call GET /api/v1/settings/connection
 
 say "Creating and listing a member"
-call POST /api/v1/members '{"name":"Ada Lovelace","email":"ada@example.com"}'
+MEMBER=$(call POST /api/v1/members '{"name":"Ada Lovelace","email":"ada@example.com"}' | tee /dev/stderr)
 call GET /api/v1/members
+ADA=$(printf '%s' "$MEMBER" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+
+say "A task for Ada, with a sub-task and a daily update"
+TASK=$(call POST /api/v1/tasks "{\"title\":\"Service the pump\",\"status\":\"In Progress\",\"priority\":\"High\",\"assignee_id\":\"$ADA\",\"gear_id\":\"0042\"}" | tee /dev/stderr)
+TASK_ID=$(printf '%s' "$TASK" | sed -n 's/^{"id":"\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+call POST "/api/v1/tasks/$TASK_ID/subtasks" '{"title":"Order the seals"}'
+call POST "/api/v1/tasks/$TASK_ID/updates" "{\"author_id\":\"$ADA\",\"content\":\"Seals ordered, arriving Friday\"}"
+
+say "The task page (sub-tasks and daily updates) and the dashboard list"
+call GET "/api/v1/tasks/$TASK_ID"
+call GET "/api/v1/tasks?sort=priority"
 
 say "The files it wrote (owner-only, encrypted)"
 ls -la "$WORK/cfg"

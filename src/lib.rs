@@ -12,10 +12,12 @@
 //! - [`actors`]: the supervision tree — `supervisor` owns `credential_store`
 //!   (the only code touching the key and credential files), `db_supervisor`
 //!   (the connection lifecycle state machine) and `readiness` (answers `/health`).
-//! - [`http`]: warp filters per resource (health, settings, members, openapi),
+//! - [`http`]: warp filters per resource (health, settings, members, tasks, sub_tasks,
+//!   daily_updates, openapi),
 //!   the Host/Origin guard and CORS, the error envelope in `http::errors`.
 //! - [`db`]: connecting (options built field by field, actionable errors),
-//!   migrating under an advisory lock, the `members` entity and its queries.
+//!   migrating under an advisory lock, the entities (members, tasks, sub-tasks, daily
+//!   updates) and their queries.
 //! - [`domain`]: types parsed from untrusted input, the redacting password, the lifecycle state.
 //! - [`security`]: the Fernet key, the credential token and folder rules, atomic writes.
 //! - [`cli`]: operator commands (`status`, `test-connection`, `paths`) that talk to a running daemon.

@@ -185,6 +185,9 @@ impl Actor for DbSupervisor {
             last_request: Instant::now(),
             members_cache: args.members_cache,
         };
+        // Publish at once: after a restart Readiness still holds the previous
+        // incarnation's state (perhaps "ready"), and this one has no pool yet.
+        state.publish(state.lifecycle.state());
         state.on(&myself, Event::Start);
         Ok(state)
     }

@@ -86,9 +86,11 @@ pub async fn create(db: &DatabaseConnection, new: NewMember) -> Result<Member, D
     unit::run(db, |txn| Box::pin(row.insert(txn))).await
 }
 
-/// Changes only the given fields in one `UPDATE … RETURNING` statement and
-/// returns the whole row, or `None` when no member has this id. An empty
-/// patch reads the row instead (there is nothing to update).
+/// Changes only the given fields with one `UPDATE … RETURNING` and returns
+/// the whole row, or `None` when no member has this id. An empty patch reads
+/// the row instead (there is nothing to update). A new name is copied to
+/// `tasks.assignee_name` of the member's tasks in the same transaction (the
+/// tasks' `updated_at` stays: nobody changed those tasks).
 pub async fn update(
     db: &DatabaseConnection,
     id: Uuid,
@@ -97,6 +99,8 @@ pub async fn update(
     if patch.is_empty() {
         return get(db, id).await;
     }
+    let renamed = patch.name.as_ref().map(|n| n.as_ref().to_owned());
+    let txn = unit::begin(db).await?;
     let mut update = Members::update_many().filter(Column::Id.eq(id));
     if let Some(name) = patch.name {
         update = update.col_expr(Column::Name, Expr::value(name.into_inner()));
@@ -107,8 +111,18 @@ pub async fn update(
     if let Some(active) = patch.active {
         update = update.col_expr(Column::Active, Expr::value(active));
     }
-    let rows = unit::run(db, |txn| Box::pin(update.exec_with_returning(txn))).await?;
-    Ok(rows.into_iter().next())
+    let member = update.exec_with_returning(&txn).await?.into_iter().next();
+    if let (Some(_), Some(name)) = (&member, renamed) {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE tasks SET assignee_name = $1 \
+             WHERE assignee_id = $2 AND assignee_name IS DISTINCT FROM $1",
+            [name.into(), id.into()],
+        ))
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(member)
 }
 
 /// Deletes a member unless rows of `tasks` or `daily_updates` still point at

@@ -1,14 +1,31 @@
 //! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
-//! sea-orm [`entities`], the queries per resource ([`members`]), the
-//! in-daemon list cache ([`members_cache`]) kept coherent by change counters
+//! sea-orm [`entities`], the queries per resource ([`members`], [`tasks`],
+//! [`sub_tasks`], [`daily_updates`]) with their [`outcome`], the in-daemon
+//! list cache ([`members_cache`]) kept coherent by change counters
 //! ([`coherence`]), pooler-safe units of work ([`unit`]), and [`tls`]: the
 //! TLS relay that makes the verify modes trust exactly `ssl_root_cert`.
 
+/// `$col` (a `timestamptz`) as the contract's timestamp text: RFC 3339 in UTC
+/// with microseconds and a `Z`, e.g. `2026-12-02T05:53:26.076755Z`.
+macro_rules! utc_text {
+    ($col:literal) => {
+        concat!(
+            "to_char(",
+            $col,
+            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        )
+    };
+}
+
 pub mod coherence;
 pub mod connect;
+pub mod daily_updates;
 pub mod entities;
 pub mod members;
 pub mod members_cache;
 pub mod migrate;
+pub mod outcome;
+pub mod sub_tasks;
+pub mod tasks;
 pub mod tls;
 pub mod unit;

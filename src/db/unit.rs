@@ -18,7 +18,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, IsolationLevel,
+    TransactionTrait,
+};
 
 /// The boxed future a unit's body returns.
 pub type UnitFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>;
@@ -52,6 +55,19 @@ where
 /// themselves (the migrations).
 pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let txn = db.begin().await?;
+    txn.execute_unprepared(DEALLOCATE_ALL).await?;
+    Ok(txn)
+}
+
+/// [`begin`] for a read of several statements that must see one snapshot
+/// (`REPEATABLE READ`, read-only): the task list and its sub-tasks.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
     txn.execute_unprepared(DEALLOCATE_ALL).await?;
     Ok(txn)
 }

@@ -4,12 +4,16 @@
 //! `"<field>: <what is wrong>"` message the HTTP contract prescribes.
 
 pub mod credentials;
+pub mod daily_update;
 pub mod db_lifecycle;
 pub mod db_state;
+pub mod fields;
 pub mod member;
 pub mod password;
 pub mod root_cert;
+pub mod sub_task;
 pub mod system_store;
+pub mod task;
 
 use std::fmt;
 
@@ -41,7 +45,8 @@ macro_rules! validated_text {
 }
 pub(crate) use validated_text;
 
-/// Bad input for one field. Displays as `"<field>: <message>"`.
+/// Bad input for one field. Displays as `"<field>: <message>"`, or as the
+/// message alone for a rule that spans the body (`field` empty, see [`Self::rule`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
     /// The JSON field name as the client sent it.
@@ -60,8 +65,22 @@ impl ValidationError {
     }
 }
 
+impl ValidationError {
+    /// A 400 whose message is given whole, without a field prefix: the
+    /// contract words some rules that way (`GEAR ID must be exactly 4 digits`).
+    pub fn rule(message: &'static str) -> Self {
+        Self {
+            field: "",
+            message: message.to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            return f.write_str(&self.message);
+        }
         write!(f, "{}: {}", self.field, self.message)
     }
 }

@@ -21,6 +21,7 @@ use super::ctx::AppCtx;
 use crate::actors::db_supervisor::{self, DbUnavailable};
 use crate::actors::{ActorUnavailable, CallError};
 use crate::db::connect::request_failure;
+use crate::db::outcome::{QueryError, Refusal};
 use crate::domain::ValidationError;
 
 /// The body of every error response.
@@ -40,6 +41,9 @@ pub enum ApiError {
     /// 400 — any other bad request, message given verbatim.
     #[error("{0}")]
     BadRequest(String),
+    /// 403 — the action is not allowed any more (a daily update past 24 h).
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// 404 — with the resource-specific message.
     #[error("{0}")]
     NotFound(&'static str),
@@ -56,6 +60,10 @@ pub enum ApiError {
     /// 503 with `Retry-After: 5` — the database is not ready.
     #[error("Database not ready: {0}")]
     DbNotReady(String),
+    /// 503 with `Retry-After: 5` — the connection failed in the middle of
+    /// the request (nothing half-written stays: every mutation is one transaction).
+    #[error("Database connection lost. Please retry.")]
+    ConnectionLost,
     /// 503 with `Retry-After: 5` — an internal actor did not answer.
     #[error("Service temporarily unavailable: {0}")]
     Unavailable(#[from] ActorUnavailable),
@@ -69,11 +77,14 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::SaveFailed(_) | Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::DbNotReady(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DbNotReady(_) | Self::ConnectionLost | Self::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 }
@@ -99,7 +110,9 @@ impl From<DbUnavailable> for ApiError {
 ///
 /// - unique violation of `uq_members_email` → 409 "Member with this email already exists"
 ///   (also when a concurrent request won the race);
-/// - connection errors → 503 "Database not ready: connection lost: …" with `Retry-After`;
+/// - the task tables' foreign keys and position constraint → their contract
+///   answers (see `constraint_error`);
+/// - connection errors → 503 "Database connection lost. Please retry." with `Retry-After`;
 /// - anything else → 500, cause logged, generic body.
 pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
     let sqlx_err = match &err {
@@ -109,10 +122,9 @@ pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
         _ => None,
     };
     if let Some(sea_orm::sqlx::Error::Database(db)) = sqlx_err
-        && db.code().as_deref() == Some("23505")
-        && db.constraint() == Some(migration::UQ_MEMBERS_EMAIL)
+        && let Some(mapped) = constraint_error(db.code().as_deref(), db.constraint())
     {
-        return ApiError::Conflict("Member with this email already exists".to_owned());
+        return mapped;
     }
     let lost = match (&err, sqlx_err) {
         (DbErr::ConnectionAcquire(e), _) => Some(e.to_string().to_lowercase()),
@@ -130,9 +142,67 @@ pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
             Ok(actor) => db_supervisor::connection_suspect(&actor),
             Err(e) => tracing::debug!(error = %e, "could not report the connection error"),
         }
-        return ApiError::DbNotReady(format!("connection lost: {detail}"));
+        return ApiError::ConnectionLost;
     }
     ApiError::Unexpected(format!("database error: {err}"))
+}
+
+/// A constraint violation that is the client's (or a lost race's), not a bug.
+/// The task queries lock what they check, so most of these can only happen
+/// when another program (the Python backend) changes rows meanwhile.
+fn constraint_error(code: Option<&str>, constraint: Option<&str>) -> Option<ApiError> {
+    let constraint = constraint?;
+    Some(match code? {
+        "23505" if constraint == migration::UQ_MEMBERS_EMAIL => {
+            ApiError::Conflict("Member with this email already exists".to_owned())
+        }
+        "23505" if constraint == migration::UQ_SUB_TASKS_TASK_ID_POSITION => ApiError::Conflict(
+            "The sub-tasks were changed at the same time. Please retry.".to_owned(),
+        ),
+        "23503" if constraint == migration::FK_TASKS_ASSIGNEE_ID => {
+            ApiError::BadRequest("Assignee not found".to_owned())
+        }
+        "23503" if constraint == migration::FK_DAILY_UPDATES_AUTHOR_ID => {
+            ApiError::Conflict("Author no longer exists".to_owned())
+        }
+        "23503"
+            if constraint == migration::FK_SUB_TASKS_TASK_ID
+                || constraint == migration::FK_DAILY_UPDATES_TASK_ID =>
+        {
+            ApiError::NotFound("Task not found")
+        }
+        _ => return None,
+    })
+}
+
+/// Maps what a task, sub-task or daily-update query answered instead of a
+/// result: its refusals to their statuses and the contract's messages, its
+/// database errors as [`db_error`] does.
+pub fn query_error(ctx: &AppCtx, err: QueryError) -> ApiError {
+    let refusal = match err {
+        QueryError::Db(e) => return db_error(ctx, e),
+        QueryError::Refused(r) => r,
+    };
+    match refusal {
+        Refusal::TaskNotFound => ApiError::NotFound("Task not found"),
+        Refusal::SubTaskNotFound => ApiError::NotFound("Sub-task not found"),
+        Refusal::UpdateNotFound => ApiError::NotFound("Daily update not found"),
+        Refusal::AssigneeNotFound => ApiError::BadRequest("Assignee not found".to_owned()),
+        Refusal::AuthorNotFound => ApiError::BadRequest("Author not found".to_owned()),
+        Refusal::TooManySubTasks => {
+            ApiError::BadRequest("Maximum of 20 sub-tasks per task".to_owned())
+        }
+        Refusal::ReorderMismatch => ApiError::BadRequest(
+            "sub_task_ids: must include each existing sub-task exactly once".to_owned(),
+        ),
+        Refusal::EditWindowClosed => {
+            ApiError::Forbidden("Updates can only be edited within 24 hours.")
+        }
+        Refusal::DeleteWindowClosed => {
+            ApiError::Forbidden("Updates can only be deleted within 24 hours.")
+        }
+        Refusal::Invalid(v) => ApiError::Validation(v),
+    }
 }
 
 impl Reply for ApiError {

@@ -18,12 +18,14 @@ use warp::{Filter, Rejection};
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
 use super::errors::{ApiError, db_error, json_bytes_response, json_response};
 use super::filters::json_body;
+use super::openapi::Envelope;
 use super::panic_guard::guarded;
 use crate::actors::db_supervisor;
+use crate::db::entities::member::Model as Member;
 use crate::db::members::{self, DeleteOutcome, References};
 use crate::db::members_cache::Listed;
 use crate::domain::ValidationError;
-use crate::domain::member::{MemberPatch, NewMember};
+use crate::domain::member::{MemberPatch, MemberPatchBody, NewMember, NewMemberBody};
 
 /// The 404 body for every member route.
 const NOT_FOUND: &str = "Member not found";
@@ -66,7 +68,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .unify()
 }
 
-/// `GET /api/v1/members`
+/// Every member, ordered by name.
 ///
 /// Served from [`MembersCache`](crate::db::members_cache::MembersCache) when
 /// its body has the current `members` change version (one cheap query);
@@ -74,7 +76,17 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 /// The pool is asked for first: that call is ordered after any pending
 /// reconfiguration in the DbSupervisor's mailbox, and answers 503 whenever
 /// the database is not ready, exactly as without the cache.
-async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/members",
+    tag = "members",
+    responses(
+        (status = 200, description = "The members", body = Vec<Member>),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     let db = pool(&ctx).await?;
     let cache = &ctx.members_cache;
     let (all, ticket) = match cache.list(&db).await.map_err(|e| db_error(&ctx, e))? {
@@ -88,8 +100,21 @@ async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     Ok(json_bytes_response(StatusCode::OK, body))
 }
 
-/// `GET /api/v1/members/{id}`
-async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
+/// One member.
+#[utoipa::path(
+    get,
+    path = "/api/v1/members/{id}",
+    tag = "members",
+    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    responses(
+        (status = 200, description = "The member", body = Member),
+        (status = 400, description = "`id: must be a UUID`", body = Envelope),
+        (status = 404, description = "`Member not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let db = pool(&ctx).await?;
     match members::get(&db, id).await.map_err(|e| db_error(&ctx, e))? {
@@ -98,8 +123,21 @@ async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     }
 }
 
-/// `POST /api/v1/members`
-async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
+/// Adds a member.
+#[utoipa::path(
+    post,
+    path = "/api/v1/members",
+    tag = "members",
+    request_body = NewMemberBody,
+    responses(
+        (status = 201, description = "The new member", body = Member),
+        (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
+        (status = 409, description = "`Member with this email already exists`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewMember::from_json(&body)?;
     let db = pool(&ctx).await?;
     let created = members::create(&db, new).await;
@@ -110,8 +148,23 @@ async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     Ok(json_response(StatusCode::CREATED, &m))
 }
 
-/// `PATCH /api/v1/members/{id}`
-async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
+/// Changes the given fields of a member.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/members/{id}",
+    tag = "members",
+    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    request_body = MemberPatchBody,
+    responses(
+        (status = 200, description = "The whole member after the change", body = Member),
+        (status = 400, description = "Malformed id, invalid field or invalid JSON", body = Envelope),
+        (status = 404, description = "`Member not found`", body = Envelope),
+        (status = 409, description = "`Member with this email already exists`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let patch = MemberPatch::from_json(&body)?;
     let db = pool(&ctx).await?;
@@ -123,8 +176,22 @@ async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiErr
     }
 }
 
-/// `DELETE /api/v1/members/{id}`
-async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
+/// Deletes a member that nothing refers to.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/members/{id}",
+    tag = "members",
+    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`id: must be a UUID`", body = Envelope),
+        (status = 404, description = "`Member not found`", body = Envelope),
+        (status = 409, description = "Still referenced by tasks or daily updates", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let db = pool(&ctx).await?;
     let deleted = members::delete(&db, id).await;
@@ -148,22 +215,20 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ValidationError::new("id", "must be a UUID").into())
 }
 
-/// The 409 message when a member is still referenced. Tasks can be handed to
-/// someone else; daily updates are a member's own history, so the way out
-/// offered for them is deactivating the member (`active: false`).
+/// The 409 message when a member is still referenced (TASKS-API.md
+/// "Members, now that tasks exist"): assigned tasks are named first; the
+/// daily updates only when no task is left.
 fn still_referenced(refs: References) -> String {
-    match (refs.tasks, refs.daily_updates) {
-        (t, 0) => format!(
-            "Cannot delete member with {t} assigned task(s). Reassign or complete them first."
-        ),
-        (0, u) => {
-            format!("Cannot delete member with {u} daily update(s). Deactivate the member instead.")
-        }
-        (t, u) => format!(
-            "Cannot delete member with {t} assigned task(s) and {u} daily update(s). \
-             Reassign or complete the tasks first, or deactivate the member instead."
-        ),
+    if refs.tasks > 0 {
+        return format!(
+            "Cannot delete member with {} assigned task(s). Reassign or complete them first.",
+            refs.tasks
+        );
     }
+    format!(
+        "Cannot delete member with {} authored daily update(s). Delete those updates first.",
+        refs.daily_updates
+    )
 }
 
 #[cfg(test)]
@@ -182,12 +247,11 @@ mod tests {
         );
         assert_eq!(
             still_referenced(r(0, 1)),
-            "Cannot delete member with 1 daily update(s). Deactivate the member instead."
+            "Cannot delete member with 1 authored daily update(s). Delete those updates first."
         );
         assert_eq!(
             still_referenced(r(2, 1)),
-            "Cannot delete member with 2 assigned task(s) and 1 daily update(s). \
-             Reassign or complete the tasks first, or deactivate the member instead."
+            "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
         );
     }
 

@@ -10,6 +10,7 @@
 pub mod allow;
 pub mod cors;
 pub mod ctx;
+pub mod daily_updates;
 pub mod errors;
 pub mod filters;
 pub mod health;
@@ -17,6 +18,8 @@ pub mod members;
 pub mod openapi;
 pub mod panic_guard;
 pub mod settings;
+pub mod sub_tasks;
+pub mod tasks;
 #[cfg(debug_assertions)]
 pub mod test_hooks;
 
@@ -34,6 +37,12 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         .and(
             settings::routes(ctx.clone())
                 .or(members::routes(ctx.clone()))
+                .unify()
+                .or(tasks::routes(ctx.clone()))
+                .unify()
+                .or(sub_tasks::routes(ctx.clone()))
+                .unify()
+                .or(daily_updates::routes(ctx.clone()))
                 .unify(),
         );
     // `/health` first: the desktop shell polls it every 200 ms, so it should

@@ -1,13 +1,16 @@
 //! `GET /openapi.json`: the OpenAPI 3.1 description of every route, generated
 //! from the code with `utoipa` and served as a string serialised once.
 //!
-//! The `#[utoipa::path]` declarations live here, on documentation-only
-//! functions named after the real handlers (`settings::status`,
-//! `members::create`, …), so the resource files stay as they are. Response
-//! and request schemas come from the real types where they exist
-//! ([`ConnectionSummary`], the member entity `Model` as `Member`,
-//! [`ErrorBody`]); request bodies, parsed by hand from JSON in `domain`, get
-//! the schema-only structs below with exactly the validators' limits.
+//! The `#[utoipa::path]` of each members, tasks, sub-tasks and daily-updates
+//! operation sits on its real handler (`members::create`, `tasks::list`, …),
+//! and the response schemas are the types those handlers serialise (the
+//! entities `Member`, `Task`, `SubTask`, `DailyUpdate`, [`ErrorBody`]).
+//! Request bodies are parsed by hand from JSON in `domain` (for the exact
+//! messages and the absent/`null` distinction), so each parser has a
+//! schema-only `…Body` struct beside it with exactly the validators' limits.
+//! The settings and health operations are still declared here, on
+//! documentation-only functions named after their handlers, with the
+//! schema-only types below.
 //!
 //! Statuses every route shares are added by [`CommonResponses`] rather than
 //! repeated: 403 (the Host/Origin guard) and 500 everywhere; 400 and 401 plus
@@ -31,11 +34,19 @@ use warp::reply::{Reply, Response as WarpResponse};
 use warp::{Filter, Rejection};
 
 use super::errors::{ErrorBody, error_response};
+use super::{daily_updates, members, sub_tasks, tasks};
+use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
+use crate::db::entities::sub_task::SubTask;
+use crate::db::entities::task::Task;
 use crate::domain::credentials::{ConnectionSummary, ConnectionTarget, SslMode};
+use crate::domain::daily_update::{NewDailyUpdateBody, UpdateContentBody};
+use crate::domain::member::{MemberPatchBody, NewMemberBody};
+use crate::domain::sub_task::{ReorderBody, SubTaskTitleBody};
+use crate::domain::task::{NewTaskBody, Priority, Sort, Status, TaskPatchBody};
 
 /// The error envelope's schema (`ErrorBody` borrows its message).
-type Envelope = ErrorBody<'static>;
+pub(crate) type Envelope = ErrorBody<'static>;
 
 /// The route.
 pub fn routes() -> impl Filter<Extract = (WarpResponse,), Error = Rejection> + Clone {
@@ -88,11 +99,24 @@ pub fn document() -> utoipa::openapi::OpenApi {
         saved_connection,
         test_connection,
         save_connection,
-        list,
-        create,
-        get,
-        update,
-        delete
+        members::list,
+        members::create,
+        members::get,
+        members::update,
+        members::delete,
+        tasks::list,
+        tasks::create,
+        tasks::get,
+        tasks::update,
+        tasks::delete,
+        sub_tasks::create,
+        sub_tasks::reorder,
+        sub_tasks::toggle,
+        sub_tasks::rename,
+        sub_tasks::delete,
+        daily_updates::create,
+        daily_updates::edit,
+        daily_updates::delete
     ),
     components(schemas(
         Envelope,
@@ -105,15 +129,30 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ConnectionSettings,
         Outcome,
         Member,
-        NewMember,
-        MemberPatch
+        NewMemberBody,
+        MemberPatchBody,
+        Task,
+        SubTask,
+        DailyUpdate,
+        Status,
+        Priority,
+        Sort,
+        NewTaskBody,
+        TaskPatchBody,
+        SubTaskTitleBody,
+        ReorderBody,
+        NewDailyUpdateBody,
+        UpdateContentBody
     )),
     modifiers(&CommonResponses),
     tags(
         (name = "health", description = "Liveness of the daemon and its database"),
         (name = "meta", description = "This document"),
         (name = "settings", description = "The team database's connection settings"),
-        (name = "members", description = "Team members")
+        (name = "members", description = "Team members"),
+        (name = "tasks", description = "Tasks, each with its sub-tasks (and, alone, its daily updates)"),
+        (name = "sub-tasks", description = "A task's checklist"),
+        (name = "daily-updates", description = "A task's daily updates")
     )
 )]
 struct ApiDoc;
@@ -226,37 +265,6 @@ enum OutcomeStatus {
     Saved,
 }
 
-/// The body of `POST /api/v1/members`. Strings are trimmed; the name must not
-/// contain control characters. Unknown fields are ignored.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct NewMember {
-    #[schema(min_length = 1, max_length = 100)]
-    name: String,
-    #[schema(max_length = 320, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    email: String,
-    /// `true` when absent.
-    #[schema(nullable = false)]
-    active: Option<bool>,
-}
-
-/// The body of `PATCH /api/v1/members/{id}`: only the given fields change;
-/// `null` is refused (`<field>: field cannot be null`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct MemberPatch {
-    #[schema(nullable = false, min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[schema(
-        nullable = false,
-        max_length = 320,
-        pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    )]
-    email: Option<String>,
-    #[schema(nullable = false)]
-    active: Option<bool>,
-}
-
 // ---- operations (documentation only; named after the real handlers) -------
 
 /// Whether the daemon can serve: 200 only when credentials were loaded, the
@@ -361,91 +369,6 @@ fn test_connection() {}
 #[allow(dead_code)]
 fn save_connection() {}
 
-/// Every member, ordered by name.
-#[utoipa::path(
-    get,
-    path = "/api/v1/members",
-    tag = "members",
-    responses(
-        (status = 200, description = "The members", body = Vec<Member>),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn list() {}
-
-/// Adds a member.
-#[utoipa::path(
-    post,
-    path = "/api/v1/members",
-    tag = "members",
-    request_body = NewMember,
-    responses(
-        (status = 201, description = "The new member", body = Member),
-        (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
-        (status = 409, description = "`Member with this email already exists`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn create() {}
-
-/// One member.
-#[utoipa::path(
-    get,
-    path = "/api/v1/members/{id}",
-    tag = "members",
-    params(("id" = uuid::Uuid, Path, description = "The member's id")),
-    responses(
-        (status = 200, description = "The member", body = Member),
-        (status = 400, description = "`id: must be a UUID`", body = Envelope),
-        (status = 404, description = "`Member not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn get() {}
-
-/// Changes the given fields of a member.
-#[utoipa::path(
-    patch,
-    path = "/api/v1/members/{id}",
-    tag = "members",
-    params(("id" = uuid::Uuid, Path, description = "The member's id")),
-    request_body = MemberPatch,
-    responses(
-        (status = 200, description = "The whole member after the change", body = Member),
-        (status = 400, description = "Malformed id, invalid field or invalid JSON", body = Envelope),
-        (status = 404, description = "`Member not found`", body = Envelope),
-        (status = 409, description = "`Member with this email already exists`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn update() {}
-
-/// Deletes a member that nothing refers to.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/members/{id}",
-    tag = "members",
-    params(("id" = uuid::Uuid, Path, description = "The member's id")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 400, description = "`id: must be a UUID`", body = Envelope),
-        (status = 404, description = "`Member not found`", body = Envelope),
-        (status = 409, description = "Still referenced by tasks or daily updates", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn delete() {}
-
 // ---- what every route shares ----------------------------------------------
 
 /// Adds the statuses produced outside the handlers (filters and the
@@ -542,7 +465,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 9);
+        assert_eq!(paths.len(), 17);
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
                 let responses = op["responses"].as_object().unwrap();

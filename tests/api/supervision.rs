@@ -51,14 +51,36 @@ async fn wait_restart(daemon: &TestDaemon, actor: &str, n: usize) {
     }
 }
 
+async fn wait_ready_since_changed(daemon: &TestDaemon, before: &serde_json::Value) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = daemon.get("/api/v1/settings/status").await;
+        if r.body["state"] == "ready" && r.body["ready_since"] != *before {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new ready after the restart: {}",
+            r.text
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn each_panicking_actor_is_restarted_and_the_daemon_converges() {
     let (daemon, db) = healthy_daemon().await;
     let pid = daemon.pid();
 
     for actor in ["credential_store", "readiness", "db_supervisor"] {
+        let before = daemon.get("/api/v1/settings/status").await.body["ready_since"].clone();
         panic_actor(&daemon, actor).await;
         wait_restart(&daemon, actor, 1).await;
+        if actor == "db_supervisor" {
+            // The new instance connects anew: wait for *its* ready, not a
+            // glimpse of the previous one's.
+            wait_ready_since_changed(&daemon, &before).await;
+        }
         daemon.wait_until_healthy(Duration::from_secs(10)).await;
         // The restarted children answer.
         let r = daemon.get("/api/v1/settings/connection").await;

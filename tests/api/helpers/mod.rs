@@ -1,6 +1,8 @@
 //! Test fixtures: a private PostgreSQL cluster ([`pg`]) and a PgBouncer in
-//! front of one ([`pgbouncer`]), the daemon as a subprocess ([`daemon`]), TLS material ([`certs`]), network stand-ins for a
-//! misbehaving server ([`net`]) and config-folder inspection ([`files`]).
+//! front of one ([`pgbouncer`]), the daemon as a subprocess ([`daemon`]), TLS
+//! material ([`certs`]), network stand-ins for a misbehaving server ([`net`]),
+//! config-folder inspection ([`files`]) and the team API's members, tasks and
+//! direct SQL ([`team`]).
 
 pub mod certs;
 pub mod daemon;
@@ -8,6 +10,7 @@ pub mod files;
 pub mod net;
 pub mod pg;
 pub mod pgbouncer;
+pub mod team;
 
 use std::sync::LazyLock;
 

@@ -1,0 +1,104 @@
+//! Daily updates as the API accepts them (TASKS-API.md "Daily updates"):
+//! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]).
+
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ValidationError;
+use super::fields::{object, required, string, text, uuid};
+
+/// Longest content, in characters (`VARCHAR(1000)`).
+pub const MAX_CONTENT_CHARS: usize = 1000;
+
+/// The body `{author_id, content}` of `POST /tasks/{task_id}/updates`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDailyUpdate {
+    /// An existing member (checked by the query layer, before the task).
+    pub author_id: Uuid,
+    /// Trimmed, 1–1000 characters.
+    pub content: String,
+}
+
+impl NewDailyUpdate {
+    /// Parses the body, `author_id` first.
+    pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
+        let obj = object(body)?;
+        let author_id = uuid(required(obj, "author_id")?, "author_id")?;
+        let content = content(required(obj, "content")?)?;
+        Ok(Self { author_id, content })
+    }
+}
+
+/// The body `{content}` of `PATCH /tasks/{task_id}/updates/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateContent(pub String);
+
+impl UpdateContent {
+    /// Parses the body.
+    pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
+        let obj = object(body)?;
+        Ok(Self(content(required(obj, "content")?)?))
+    }
+}
+
+fn content(v: &Value) -> Result<String, ValidationError> {
+    text("content", string(v, "content")?, true, 1, MAX_CONTENT_CHARS)
+}
+
+/// `{author_id, content}`, for the OpenAPI document (parsed by [`NewDailyUpdate::from_json`]).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewDailyUpdateBody {
+    /// An existing member (inactive ones too).
+    author_id: Uuid,
+    /// Trimmed.
+    #[schema(min_length = 1, max_length = 1000)]
+    content: String,
+}
+
+/// `{content}`, for the OpenAPI document (parsed by [`UpdateContent::from_json`]).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UpdateContentBody {
+    /// Trimmed.
+    #[schema(min_length = 1, max_length = 1000)]
+    content: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(body: Value) -> String {
+        NewDailyUpdate::from_json(&body).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn messages_in_order() {
+        let a = Uuid::new_v4().to_string();
+        assert_eq!(err(json!({})), "author_id: Field required");
+        assert_eq!(
+            err(json!({"author_id": "x", "content": ""})),
+            "author_id: Input should be a valid UUID"
+        );
+        assert_eq!(err(json!({"author_id": a})), "content: Field required");
+        assert_eq!(
+            err(json!({"author_id": a, "content": " "})),
+            "content: String should have at least 1 character"
+        );
+        assert_eq!(
+            err(json!({"author_id": a, "content": "x".repeat(1001)})),
+            "content: String should have at most 1000 characters"
+        );
+        let u = NewDailyUpdate::from_json(&json!({"author_id": a, "content": " hi "})).unwrap();
+        assert_eq!(u.content, "hi");
+        assert_eq!(
+            UpdateContent::from_json(&json!({"content": 1}))
+                .unwrap_err()
+                .to_string(),
+            "content: Input should be a valid string"
+        );
+    }
+}

@@ -1,0 +1,698 @@
+//! Tasks as the API accepts them (TASKS-API.md "Tasks"): [`Status`],
+//! [`Priority`], the body of `POST /tasks` ([`NewTask`]), of `PATCH
+//! /tasks/{id}` ([`TaskPatch`], applied to the stored task by
+//! [`TaskPatch::apply`]) and the list's query string ([`TaskQuery`]).
+//!
+//! Checks run in the contract's order and the first problem is reported:
+//! the body field by field (declaration order), then the gear id, then the
+//! blocking-reason rule. What needs the database (404, the assignee) is the
+//! query layer's, in between or after, as the contract orders it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ValidationError;
+use super::fields::{Given, given, not_null, object, required, string, text, uuid};
+
+/// Longest title, in characters (`VARCHAR(200)`).
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest description, in characters (`VARCHAR(2000)`).
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+const STATUS_VALUES: &str = "Input should be 'To Do', 'In Progress', 'Blocked' or 'Done'";
+const PRIORITY_VALUES: &str = "Input should be 'High', 'Medium' or 'Low'";
+const GEAR_ID_RULE: &str = "GEAR ID must be exactly 4 digits";
+const BLOCKING_RULE: &str = "Blocking reason is required when status is Blocked";
+
+/// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Status {
+    /// Not started.
+    #[serde(rename = "To Do")]
+    ToDo,
+    /// Being worked on.
+    #[serde(rename = "In Progress")]
+    InProgress,
+    /// Waiting on something, named by `blocking_reason`.
+    Blocked,
+    /// Finished.
+    Done,
+}
+
+impl Status {
+    /// The enum label, as stored and as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ToDo => "To Do",
+            Self::InProgress => "In Progress",
+            Self::Blocked => "Blocked",
+            Self::Done => "Done",
+        }
+    }
+
+    /// The status with this exact label.
+    pub fn from_label(s: &str) -> Option<Self> {
+        [Self::ToDo, Self::InProgress, Self::Blocked, Self::Done]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    fn parse(v: &Value, field: &'static str) -> Result<Self, ValidationError> {
+        v.as_str()
+            .and_then(Self::from_label)
+            .ok_or_else(|| ValidationError::new(field, STATUS_VALUES))
+    }
+}
+
+/// A task's priority; the order is the `task_priority` enum's (and `sort=priority`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Priority {
+    /// First.
+    High,
+    /// Second.
+    Medium,
+    /// Last.
+    Low,
+}
+
+impl Priority {
+    /// The enum label, as stored and as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::High => "High",
+            Self::Medium => "Medium",
+            Self::Low => "Low",
+        }
+    }
+
+    /// The priority with this exact label.
+    pub fn from_label(s: &str) -> Option<Self> {
+        [Self::High, Self::Medium, Self::Low]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    fn parse(v: &Value, field: &'static str) -> Result<Self, ValidationError> {
+        v.as_str()
+            .and_then(Self::from_label)
+            .ok_or_else(|| ValidationError::new(field, PRIORITY_VALUES))
+    }
+}
+
+/// Every column of a task a client writes, valid together: what is inserted
+/// on create and what a patch leads to. `assignee_name` is not here: the
+/// server resolves it from `assignee_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFields {
+    /// Trimmed, 1–200 characters.
+    pub title: String,
+    /// At most 2000 characters, stored as sent.
+    pub description: Option<String>,
+    /// The status.
+    pub status: Status,
+    /// The priority.
+    pub priority: Priority,
+    /// An existing member (checked by the query layer), or unassigned.
+    pub assignee_id: Option<Uuid>,
+    /// Exactly 4 ASCII digits, or none.
+    pub gear_id: Option<String>,
+    /// Non-blank when `Blocked`, `""` otherwise.
+    pub blocking_reason: String,
+}
+
+/// The body of `POST /api/v1/tasks`: the fields to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask(pub TaskFields);
+
+impl NewTask {
+    /// Parses the body: field checks, then the gear id, then the blocking
+    /// reason (the assignee is checked afterwards, against the database).
+    pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
+        let obj = object(body)?;
+        let title = text(
+            "title",
+            string(required(obj, "title")?, "title")?,
+            true,
+            1,
+            MAX_TITLE_CHARS,
+        )?;
+        let description = match given(obj, "description") {
+            Given::Absent | Given::Null => None,
+            Given::Value(v) => Some(description(v)?),
+        };
+        let status = Status::parse(required(obj, "status")?, "status")?;
+        let priority = Priority::parse(required(obj, "priority")?, "priority")?;
+        let assignee_id = match given(obj, "assignee_id") {
+            Given::Absent | Given::Null => None,
+            Given::Value(v) => Some(uuid(v, "assignee_id")?),
+        };
+        let gear_id = match given(obj, "gear_id") {
+            Given::Absent | Given::Null => None,
+            Given::Value(v) => Some(string(v, "gear_id")?.to_owned()),
+        };
+        let reason = match obj.get("blocking_reason") {
+            None => String::new(),
+            Some(v) => blocking_reason(v)?,
+        };
+        check_gear_id(gear_id.as_deref())?;
+        let blocking_reason = blocking_rule(status, reason)?;
+        Ok(Self(TaskFields {
+            title,
+            description,
+            status,
+            priority,
+            assignee_id,
+            gear_id,
+            blocking_reason,
+        }))
+    }
+}
+
+/// The body of `PATCH /api/v1/tasks/{id}`: only the given fields change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPatch {
+    /// A new title (`null` is refused).
+    pub title: Option<String>,
+    /// A new description; `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+    /// A new status (`null` is refused).
+    pub status: Option<Status>,
+    /// A new priority (`null` is refused).
+    pub priority: Option<Priority>,
+    /// A new assignee; `Some(None)` unassigns.
+    pub assignee_id: Option<Option<Uuid>>,
+    /// A new gear id; `Some(None)` clears it.
+    pub gear_id: Option<Option<String>>,
+    /// A new reason, trimmed (`null` is `""`).
+    pub blocking_reason: Option<String>,
+}
+
+impl TaskPatch {
+    /// Parses the body: field checks, then the gear id. The blocking-reason
+    /// rule needs the stored task and runs in [`Self::apply`].
+    pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
+        let obj = object(body)?;
+        let title = match given(obj, "title") {
+            Given::Absent => None,
+            Given::Null => return Err(not_null("title")),
+            Given::Value(v) => Some(text(
+                "title",
+                string(v, "title")?,
+                true,
+                1,
+                MAX_TITLE_CHARS,
+            )?),
+        };
+        let description = match given(obj, "description") {
+            Given::Absent => None,
+            Given::Null => Some(None),
+            Given::Value(v) => Some(Some(description(v)?)),
+        };
+        let status = match given(obj, "status") {
+            Given::Absent => None,
+            Given::Null => return Err(not_null("status")),
+            Given::Value(v) => Some(Status::parse(v, "status")?),
+        };
+        let priority = match given(obj, "priority") {
+            Given::Absent => None,
+            Given::Null => return Err(not_null("priority")),
+            Given::Value(v) => Some(Priority::parse(v, "priority")?),
+        };
+        let assignee_id = match given(obj, "assignee_id") {
+            Given::Absent => None,
+            Given::Null => Some(None),
+            Given::Value(v) => Some(Some(uuid(v, "assignee_id")?)),
+        };
+        let gear_id = match given(obj, "gear_id") {
+            Given::Absent => None,
+            Given::Null => Some(None),
+            Given::Value(v) => Some(Some(string(v, "gear_id")?.to_owned())),
+        };
+        let blocking_reason = match given(obj, "blocking_reason") {
+            Given::Absent => None,
+            Given::Null => Some(String::new()),
+            Given::Value(v) => Some(blocking_reason(v)?),
+        };
+        if let Some(Some(g)) = &gear_id {
+            check_gear_id(Some(g))?;
+        }
+        Ok(Self {
+            title,
+            description,
+            status,
+            priority,
+            assignee_id,
+            gear_id,
+            blocking_reason,
+        })
+    }
+
+    /// The task after this patch, or the blocking-reason error: the rule is
+    /// checked against the resulting status and reason (the stored reason
+    /// when none is sent, kept exactly as stored).
+    pub fn apply(&self, stored: &TaskFields) -> Result<TaskFields, ValidationError> {
+        let status = self.status.unwrap_or(stored.status);
+        let reason = self
+            .blocking_reason
+            .clone()
+            .unwrap_or_else(|| stored.blocking_reason.clone());
+        let blocking_reason = if self.blocking_reason.is_none() && status == Status::Blocked {
+            // Kept as it is; only a blank one breaks the rule.
+            if reason.trim().is_empty() {
+                return Err(ValidationError::rule(BLOCKING_RULE));
+            }
+            reason
+        } else {
+            blocking_rule(status, reason)?
+        };
+        Ok(TaskFields {
+            title: self.title.clone().unwrap_or_else(|| stored.title.clone()),
+            description: self
+                .description
+                .clone()
+                .unwrap_or_else(|| stored.description.clone()),
+            status,
+            priority: self.priority.unwrap_or(stored.priority),
+            assignee_id: self.assignee_id.unwrap_or(stored.assignee_id),
+            gear_id: self
+                .gear_id
+                .clone()
+                .unwrap_or_else(|| stored.gear_id.clone()),
+            blocking_reason,
+        })
+    }
+}
+
+fn description(v: &Value) -> Result<String, ValidationError> {
+    text(
+        "description",
+        string(v, "description")?,
+        false,
+        0,
+        MAX_DESCRIPTION_CHARS,
+    )
+}
+
+fn blocking_reason(v: &Value) -> Result<String, ValidationError> {
+    // The column is unbounded (`VARCHAR`); the 64 KiB body limit bounds it.
+    text(
+        "blocking_reason",
+        string(v, "blocking_reason")?,
+        true,
+        0,
+        usize::MAX,
+    )
+}
+
+/// `null`, or exactly 4 ASCII digits (`""` and `" 1234"` are not).
+fn check_gear_id(gear_id: Option<&str>) -> Result<(), ValidationError> {
+    match gear_id {
+        Some(g) if !(g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit())) => {
+            Err(ValidationError::rule(GEAR_ID_RULE))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The reason to store: required (non-blank) when `Blocked`, `""` otherwise.
+fn blocking_rule(status: Status, reason: String) -> Result<String, ValidationError> {
+    match status {
+        Status::Blocked if reason.is_empty() => Err(ValidationError::rule(BLOCKING_RULE)),
+        Status::Blocked => Ok(reason),
+        _ => Ok(String::new()),
+    }
+}
+
+/// Who the list is filtered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Tasks of this member.
+    Member(Uuid),
+    /// Tasks without an assignee.
+    Unassigned,
+}
+
+/// The list's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// `updated_at`, newest first.
+    #[default]
+    Updated,
+    /// High, Medium, Low, then newest first.
+    Priority,
+    /// To Do, In Progress, Blocked, Done, then newest first.
+    Status,
+}
+
+/// The query string of `GET /api/v1/tasks`; unknown parameters are ignored
+/// and, as in the original backend, the last of repeated ones counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskQuery {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only this assignee (or the unassigned).
+    pub assignee: Option<AssigneeFilter>,
+    /// Trimmed, non-blank: a case-insensitive substring of title,
+    /// description or gear id, matched literally (`%`, `_`, `\` included).
+    pub search: Option<String>,
+    /// The order.
+    pub sort: Sort,
+}
+
+impl TaskQuery {
+    /// Parses the decoded `(name, value)` pairs of the query string.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ValidationError> {
+        let mut raw: [Option<&str>; 5] = [None; 5];
+        for (k, v) in pairs {
+            let slot = match k {
+                "status" => 0,
+                "priority" => 1,
+                "assignee" => 2,
+                "search" => 3,
+                "sort" => 4,
+                _ => continue,
+            };
+            raw[slot] = Some(v);
+        }
+        let [status, priority, assignee, search, sort] = raw;
+        let status = status
+            .map(|s| {
+                Status::from_label(s).ok_or_else(|| ValidationError::new("status", STATUS_VALUES))
+            })
+            .transpose()?;
+        let priority = priority
+            .map(|s| {
+                Priority::from_label(s)
+                    .ok_or_else(|| ValidationError::new("priority", PRIORITY_VALUES))
+            })
+            .transpose()?;
+        let assignee = assignee
+            .map(|s| match s {
+                "unassigned" => Ok(AssigneeFilter::Unassigned),
+                _ => Uuid::parse_str(s).map(AssigneeFilter::Member).map_err(|_| {
+                    ValidationError::rule("Assignee filter must be a UUID or 'unassigned'")
+                }),
+            })
+            .transpose()?;
+        let search = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let sort = match sort {
+            None | Some("updated") => Sort::Updated,
+            Some("priority") => Sort::Priority,
+            Some("status") => Sort::Status,
+            Some(_) => {
+                return Err(ValidationError::new(
+                    "sort",
+                    "Input should be 'updated', 'priority' or 'status'",
+                ));
+            }
+        };
+        Ok(Self {
+            status,
+            priority,
+            assignee,
+            search,
+            sort,
+        })
+    }
+}
+
+/// The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by
+/// [`NewTask::from_json`], which gives the messages). Unknown fields are ignored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewTaskBody {
+    /// Trimmed.
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    status: Status,
+    priority: Priority,
+    /// An existing member (inactive ones too).
+    assignee_id: Option<Uuid>,
+    /// Exactly 4 ASCII digits.
+    #[schema(pattern = "^[0-9]{4}$")]
+    gear_id: Option<String>,
+    /// Required (non-blank) when `status` is `Blocked`; stored as `""` otherwise.
+    #[schema(nullable = false)]
+    blocking_reason: Option<String>,
+}
+
+/// The body of `PATCH /api/v1/tasks/{id}`, for the OpenAPI document (parsed
+/// by [`TaskPatch::from_json`]): only the given fields change; `null` clears
+/// `description`, `gear_id`, `assignee_id` and `blocking_reason`, and is
+/// refused for the others.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TaskPatchBody {
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    title: Option<String>,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    #[schema(nullable = false)]
+    status: Option<Status>,
+    #[schema(nullable = false)]
+    priority: Option<Priority>,
+    assignee_id: Option<Uuid>,
+    #[schema(pattern = "^[0-9]{4}$")]
+    gear_id: Option<String>,
+    blocking_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn new_err(body: Value) -> String {
+        NewTask::from_json(&body).unwrap_err().to_string()
+    }
+
+    fn valid() -> Value {
+        json!({"title": "T", "status": "To Do", "priority": "High"})
+    }
+
+    fn with(mut base: Value, k: &str, v: Value) -> Value {
+        base[k] = v;
+        base
+    }
+
+    #[test]
+    fn new_task_defaults() {
+        let t = NewTask::from_json(&valid()).unwrap().0;
+        assert_eq!(t.title, "T");
+        assert_eq!(t.description, None);
+        assert_eq!(t.blocking_reason, "");
+        let t = NewTask::from_json(&with(valid(), "description", json!("")))
+            .unwrap()
+            .0;
+        assert_eq!(t.description.as_deref(), Some(""));
+        let t = NewTask::from_json(&with(valid(), "blocking_reason", json!("  x  ")))
+            .unwrap()
+            .0;
+        assert_eq!(t.blocking_reason, "", "not Blocked: always empty");
+    }
+
+    #[test]
+    fn new_task_messages_in_order() {
+        assert_eq!(new_err(json!({})), "title: Field required");
+        assert_eq!(
+            new_err(json!([])),
+            "body: Input should be a valid dictionary or object to extract fields from"
+        );
+        assert_eq!(
+            new_err(with(valid(), "title", json!(null))),
+            "title: Input should be a valid string"
+        );
+        assert_eq!(
+            new_err(with(valid(), "title", json!("   "))),
+            "title: String should have at least 1 character"
+        );
+        assert_eq!(
+            new_err(with(valid(), "title", json!("x".repeat(201)))),
+            "title: String should have at most 200 characters"
+        );
+        assert!(
+            NewTask::from_json(&with(
+                valid(),
+                "title",
+                json!(format!(" {} ", "é".repeat(200)))
+            ))
+            .is_ok()
+        );
+        assert_eq!(
+            new_err(with(valid(), "description", json!("x".repeat(2001)))),
+            "description: String should have at most 2000 characters"
+        );
+        assert_eq!(new_err(json!({"title": "T"})), "status: Field required");
+        assert_eq!(
+            new_err(with(valid(), "status", json!("done"))),
+            format!("status: {STATUS_VALUES}")
+        );
+        assert_eq!(
+            new_err(with(valid(), "priority", json!(null))),
+            format!("priority: {PRIORITY_VALUES}")
+        );
+        assert_eq!(
+            new_err(with(valid(), "assignee_id", json!("x"))),
+            "assignee_id: Input should be a valid UUID"
+        );
+        assert_eq!(
+            new_err(with(valid(), "gear_id", json!(1234))),
+            "gear_id: Input should be a valid string"
+        );
+        for bad in ["", "123", "12345", "12a4", " 123", "１２３４"] {
+            assert_eq!(
+                new_err(with(valid(), "gear_id", json!(bad))),
+                GEAR_ID_RULE,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            new_err(with(valid(), "blocking_reason", json!(null))),
+            "blocking_reason: Input should be a valid string"
+        );
+        let blocked = with(valid(), "status", json!("Blocked"));
+        assert_eq!(new_err(blocked.clone()), BLOCKING_RULE);
+        assert_eq!(
+            new_err(with(blocked.clone(), "blocking_reason", json!("  "))),
+            BLOCKING_RULE
+        );
+        // The gear id is checked before the blocking reason.
+        assert_eq!(
+            new_err(with(blocked.clone(), "gear_id", json!("1"))),
+            GEAR_ID_RULE
+        );
+        // Body validation before the gear id.
+        assert_eq!(
+            new_err(with(
+                with(valid(), "gear_id", json!("1")),
+                "blocking_reason",
+                json!(5)
+            )),
+            "blocking_reason: Input should be a valid string"
+        );
+        let t = NewTask::from_json(&with(blocked, "blocking_reason", json!(" waiting ")))
+            .unwrap()
+            .0;
+        assert_eq!(t.blocking_reason, "waiting");
+    }
+
+    fn stored() -> TaskFields {
+        TaskFields {
+            title: "T".into(),
+            description: Some("d".into()),
+            status: Status::Blocked,
+            priority: Priority::Low,
+            assignee_id: None,
+            gear_id: Some("1234".into()),
+            blocking_reason: " stored ".into(),
+        }
+    }
+
+    fn patch(body: Value) -> Result<TaskFields, String> {
+        TaskPatch::from_json(&body)
+            .and_then(|p| p.apply(&stored()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn patch_rules() {
+        assert_eq!(patch(json!({})).unwrap(), stored());
+        // A title-only patch of a blocked task keeps its reason as it is.
+        assert_eq!(
+            patch(json!({"title": "U"})).unwrap().blocking_reason,
+            " stored "
+        );
+        for f in ["title", "status", "priority"] {
+            assert_eq!(
+                patch(json!({f: null})).unwrap_err(),
+                format!("{f}: field cannot be null")
+            );
+        }
+        let t = patch(json!({"description": null, "gear_id": null, "assignee_id": null})).unwrap();
+        assert_eq!(
+            (t.description, t.gear_id, t.assignee_id),
+            (None, None, None)
+        );
+        assert_eq!(
+            patch(json!({"blocking_reason": null})).unwrap_err(),
+            BLOCKING_RULE
+        );
+        assert_eq!(
+            patch(json!({"blocking_reason": "  "})).unwrap_err(),
+            BLOCKING_RULE
+        );
+        assert_eq!(
+            patch(json!({"status": "Done"})).unwrap().blocking_reason,
+            ""
+        );
+        assert_eq!(patch(json!({"gear_id": "12"})).unwrap_err(), GEAR_ID_RULE);
+        assert_eq!(
+            patch(json!({"gear_id": "12", "title": ""})).unwrap_err(),
+            "title: String should have at least 1 character"
+        );
+        assert_eq!(
+            patch(json!({"blocking_reason": " new "}))
+                .unwrap()
+                .blocking_reason,
+            "new"
+        );
+    }
+
+    fn query(q: &[(&str, &str)]) -> Result<TaskQuery, String> {
+        TaskQuery::from_pairs(q.iter().copied()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn query_rules() {
+        assert_eq!(query(&[]).unwrap(), TaskQuery::default());
+        assert_eq!(
+            query(&[("x", "y"), ("search", "  ")]).unwrap(),
+            TaskQuery::default()
+        );
+        assert_eq!(
+            query(&[("status", "")]).unwrap_err(),
+            format!("status: {STATUS_VALUES}")
+        );
+        assert_eq!(
+            query(&[("priority", "high")]).unwrap_err(),
+            format!("priority: {PRIORITY_VALUES}")
+        );
+        for bad in ["", "none", "1234"] {
+            assert_eq!(
+                query(&[("assignee", bad)]).unwrap_err(),
+                "Assignee filter must be a UUID or 'unassigned'"
+            );
+        }
+        assert_eq!(
+            query(&[("sort", "title")]).unwrap_err(),
+            "sort: Input should be 'updated', 'priority' or 'status'"
+        );
+        let q = query(&[
+            ("sort", "status"),
+            ("assignee", "unassigned"),
+            ("search", " a%b "),
+        ])
+        .unwrap();
+        assert_eq!(q.sort, Sort::Status);
+        assert_eq!(q.assignee, Some(AssigneeFilter::Unassigned));
+        assert_eq!(q.search.as_deref(), Some("a%b"));
+        assert_eq!(
+            query(&[("sort", "priority"), ("sort", "updated")])
+                .unwrap()
+                .sort,
+            Sort::Updated
+        );
+    }
+}

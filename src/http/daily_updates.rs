@@ -1,0 +1,132 @@
+//! `/api/v1/tasks/{task_id}/updates`: a task's daily updates (TASKS-API.md
+//! "Daily updates"); they are read with the task (`GET /tasks/{id}`). Thin
+//! handlers over [`crate::db::daily_updates`].
+
+use serde_json::Value;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
+
+use super::ctx::{AppCtx, with_ctx};
+use super::errors::{ApiError, json_response, query_error};
+use super::filters::json_body;
+use super::openapi::Envelope;
+use super::panic_guard::guarded;
+use super::tasks::pool;
+use crate::db::daily_updates;
+use crate::db::entities::daily_update::DailyUpdate;
+use crate::domain::daily_update::{
+    NewDailyUpdate, NewDailyUpdateBody, UpdateContent, UpdateContentBody,
+};
+use crate::domain::fields::path_id;
+
+/// The daily-update routes, below `/api/v1`.
+pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let create = warp::path!("tasks" / String / "updates")
+        .and(warp::post())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|task, ctx, body| guarded(create(ctx, task, body)));
+    let item = warp::path!("tasks" / String / "updates" / String);
+    let edit = item
+        .and(warp::patch())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|task, id, ctx, body| guarded(edit(ctx, task, id, body)));
+    let delete = item
+        .and(warp::delete())
+        .and(with_ctx(ctx))
+        .then(|task, id, ctx| guarded(delete(ctx, task, id)));
+    create.or(edit).unify().or(delete).unify()
+}
+
+fn ids(task: &str, id: &str) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
+    Ok((path_id(task, "task_id")?, path_id(id, "update_id")?))
+}
+
+/// Adds an update by a member (inactive ones too).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tasks/{task_id}/updates",
+    tag = "daily-updates",
+    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    request_body = NewDailyUpdateBody,
+    responses(
+        (status = 201, description = "The new update", body = DailyUpdate),
+        (status = 400, description = "Invalid field or `Author not found` (checked before the task)", body = Envelope),
+        (status = 404, description = "`Task not found`", body = Envelope),
+        (status = 409, description = "`Author no longer exists`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
+    let task = path_id(&task, "task_id")?;
+    let new = NewDailyUpdate::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let u = daily_updates::create(&db, task, new)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::CREATED, &u))
+}
+
+/// Edits the content, within 24 hours of writing it.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/tasks/{task_id}/updates/{update_id}",
+    tag = "daily-updates",
+    params(
+        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
+        ("update_id" = uuid::Uuid, Path, description = "The update's id"),
+    ),
+    request_body = UpdateContentBody,
+    responses(
+        (status = 200, description = "The update, `edited: true`", body = DailyUpdate),
+        (status = 400, description = "A malformed id or an invalid field", body = Envelope),
+        (status = 403, description = "`Updates can only be edited within 24 hours.`", body = Envelope),
+        (status = 404, description = "`Task not found` or `Daily update not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn edit(
+    ctx: AppCtx,
+    task: String,
+    id: String,
+    body: Value,
+) -> Result<Response, ApiError> {
+    let (task, id) = ids(&task, &id)?;
+    let content = UpdateContent::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let u = daily_updates::edit(&db, task, id, content)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &u))
+}
+
+/// Deletes an update, within 24 hours of writing it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tasks/{task_id}/updates/{update_id}",
+    tag = "daily-updates",
+    params(
+        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
+        ("update_id" = uuid::Uuid, Path, description = "The update's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A malformed id", body = Envelope),
+        (status = 403, description = "`Updates can only be deleted within 24 hours.`", body = Envelope),
+        (status = 404, description = "`Task not found` or `Daily update not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
+    let (task, id) = ids(&task, &id)?;
+    let db = pool(&ctx).await?;
+    daily_updates::delete(&db, task, id)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,195 @@
+//! `/api/v1/tasks/{task_id}/subtasks`: a task's checklist (TASKS-API.md
+//! "Sub-tasks"). Thin handlers over [`crate::db::sub_tasks`], whose
+//! transactions keep the positions `0..n-1` under concurrent requests.
+
+use serde_json::Value;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
+
+use super::ctx::{AppCtx, with_ctx};
+use super::errors::{ApiError, json_response, query_error};
+use super::filters::json_body;
+use super::openapi::Envelope;
+use super::panic_guard::guarded;
+use super::tasks::pool;
+use crate::db::entities::sub_task::SubTask;
+use crate::db::sub_tasks;
+use crate::domain::fields::path_id;
+use crate::domain::sub_task::{Reorder, ReorderBody, SubTaskTitle, SubTaskTitleBody};
+
+/// The sub-task routes, below `/api/v1`.
+pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let create = warp::path!("tasks" / String / "subtasks")
+        .and(warp::post())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|task, ctx, body| guarded(create(ctx, task, body)));
+    let reorder = warp::path!("tasks" / String / "subtasks" / "reorder")
+        .and(warp::put())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|task, ctx, body| guarded(reorder(ctx, task, body)));
+    let toggle = warp::path!("tasks" / String / "subtasks" / String / "toggle")
+        .and(warp::patch())
+        .and(with_ctx(ctx.clone()))
+        .then(|task, id, ctx| guarded(toggle(ctx, task, id)));
+    let item = warp::path!("tasks" / String / "subtasks" / String);
+    let rename = item
+        .and(warp::patch())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|task, id, ctx, body| guarded(rename(ctx, task, id, body)));
+    let delete = item
+        .and(warp::delete())
+        .and(with_ctx(ctx))
+        .then(|task, id, ctx| guarded(delete(ctx, task, id)));
+    create
+        .or(reorder)
+        .unify()
+        .or(toggle)
+        .unify()
+        .or(rename)
+        .unify()
+        .or(delete)
+        .unify()
+}
+
+fn ids(task: &str, id: &str) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
+    Ok((path_id(task, "task_id")?, path_id(id, "sub_task_id")?))
+}
+
+/// Appends a sub-task (at most 20 per task).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tasks/{task_id}/subtasks",
+    tag = "sub-tasks",
+    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    request_body = SubTaskTitleBody,
+    responses(
+        (status = 201, description = "The new sub-task, last", body = SubTask),
+        (status = 400, description = "Invalid field or `Maximum of 20 sub-tasks per task`", body = Envelope),
+        (status = 404, description = "`Task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
+    let task = path_id(&task, "task_id")?;
+    let title = SubTaskTitle::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let s = sub_tasks::create(&db, task, title.0)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::CREATED, &s))
+}
+
+/// Puts the task's sub-tasks in a new order.
+#[utoipa::path(
+    put,
+    path = "/api/v1/tasks/{task_id}/subtasks/reorder",
+    tag = "sub-tasks",
+    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    request_body = ReorderBody,
+    responses(
+        (status = 200, description = "The sub-tasks in the new order, positions 0..n-1", body = Vec<SubTask>),
+        (status = 400, description = "Invalid list, duplicates, or not each existing sub-task exactly once", body = Envelope),
+        (status = 404, description = "`Task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
+    let task = path_id(&task, "task_id")?;
+    let order = Reorder::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let all = sub_tasks::reorder(&db, task, order)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &all))
+}
+
+/// Flips `completed`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/tasks/{task_id}/subtasks/{sub_task_id}/toggle",
+    tag = "sub-tasks",
+    params(
+        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
+        ("sub_task_id" = uuid::Uuid, Path, description = "The sub-task's id"),
+    ),
+    responses(
+        (status = 200, description = "The sub-task", body = SubTask),
+        (status = 400, description = "A malformed id", body = Envelope),
+        (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
+    let (task, id) = ids(&task, &id)?;
+    let db = pool(&ctx).await?;
+    let s = sub_tasks::toggle(&db, task, id)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &s))
+}
+
+/// Changes the title.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/tasks/{task_id}/subtasks/{sub_task_id}",
+    tag = "sub-tasks",
+    params(
+        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
+        ("sub_task_id" = uuid::Uuid, Path, description = "The sub-task's id"),
+    ),
+    request_body = SubTaskTitleBody,
+    responses(
+        (status = 200, description = "The sub-task", body = SubTask),
+        (status = 400, description = "A malformed id or an invalid field", body = Envelope),
+        (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn rename(
+    ctx: AppCtx,
+    task: String,
+    id: String,
+    body: Value,
+) -> Result<Response, ApiError> {
+    let (task, id) = ids(&task, &id)?;
+    let title = SubTaskTitle::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let s = sub_tasks::rename(&db, task, id, title.0)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &s))
+}
+
+/// Deletes a sub-task; the ones after it move up.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tasks/{task_id}/subtasks/{sub_task_id}",
+    tag = "sub-tasks",
+    params(
+        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
+        ("sub_task_id" = uuid::Uuid, Path, description = "The sub-task's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A malformed id", body = Envelope),
+        (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
+    let (task, id) = ids(&task, &id)?;
+    let db = pool(&ctx).await?;
+    sub_tasks::delete(&db, task, id)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,204 @@
+//! `/api/v1/tasks`: the dashboard's list, a task page, and creating,
+//! changing and deleting tasks (TASKS-API.md "Tasks").
+//!
+//! Thin, as the member handlers are: parse the path, query and body into
+//! domain types (so a bad request gets its 400 whether or not the database
+//! is up), take the pool, run one function of [`crate::db::tasks`], answer.
+//! The `#[utoipa::path]` on each handler is its entry in `/openapi.json`.
+
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
+
+use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
+use super::errors::{ApiError, db_error, json_response, query_error};
+use super::filters::json_body;
+use super::openapi::Envelope;
+use super::panic_guard::guarded;
+use crate::actors::db_supervisor;
+use crate::db::entities::task::Task;
+use crate::db::tasks;
+use crate::domain::fields::path_id;
+use crate::domain::task::{
+    NewTask, NewTaskBody, Priority, Sort, Status, TaskPatch, TaskPatchBody, TaskQuery,
+};
+
+/// The task routes, below `/api/v1`.
+pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let collection = warp::path("tasks").and(warp::path::end());
+    let item = warp::path("tasks")
+        .and(warp::path::param::<String>())
+        .and(warp::path::end());
+    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    let list = collection
+        .and(warp::get())
+        .and(with_ctx(ctx.clone()))
+        .and(query)
+        .then(|ctx, q| guarded(list(ctx, q)));
+    let create = collection
+        .and(warp::post())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|ctx, body| guarded(create(ctx, body)));
+    let get = item
+        .and(warp::get())
+        .and(with_ctx(ctx.clone()))
+        .then(|id, ctx| guarded(get(ctx, id)));
+    let patch = item
+        .and(warp::patch())
+        .and(with_ctx(ctx.clone()))
+        .and(json_body())
+        .then(|id, ctx, body| guarded(update(ctx, id, body)));
+    let delete = item
+        .and(warp::delete())
+        .and(with_ctx(ctx))
+        .then(|id, ctx| guarded(delete(ctx, id)));
+    list.or(create)
+        .unify()
+        .or(get)
+        .unify()
+        .or(patch)
+        .unify()
+        .or(delete)
+        .unify()
+}
+
+/// Every task (or those matching the filters), each with its sub-tasks;
+/// `daily_updates` is always `[]` here. No pagination.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks",
+    tag = "tasks",
+    params(
+        ("status" = Option<Status>, Query, description = "Only this status"),
+        ("priority" = Option<Priority>, Query, description = "Only this priority"),
+        ("assignee" = Option<String>, Query, description = "A member id, or `unassigned`"),
+        ("search" = Option<String>, Query,
+            description = "Trimmed; a case-insensitive substring of title, description or gear id (blank: ignored)"),
+        ("sort" = Option<Sort>, Query, description = "`updated` (default), `priority` or `status`"),
+    ),
+    responses(
+        (status = 200, description = "The tasks", body = Vec<Task>),
+        (status = 400, description = "A filter or sort that is not one of the values", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw_query.as_bytes())
+        .into_owned()
+        .collect();
+    let q = TaskQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let db = pool(&ctx).await?;
+    let all = tasks::list(&db, &q).await.map_err(|e| db_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &all))
+}
+
+/// One task with its sub-tasks and daily updates (newest first).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks/{task_id}",
+    tag = "tasks",
+    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 400, description = "`task_id: Input should be a valid UUID`", body = Envelope),
+        (status = 404, description = "`Task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
+    let id = path_id(&id, "task_id")?;
+    let db = pool(&ctx).await?;
+    match tasks::find(&db, id).await.map_err(|e| db_error(&ctx, e))? {
+        Some(t) => Ok(json_response(StatusCode::OK, &t)),
+        None => Err(ApiError::NotFound("Task not found")),
+    }
+}
+
+/// Creates a task. Checks: the body, the gear id, the blocking reason, then
+/// the assignee.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tasks",
+    tag = "tasks",
+    request_body = NewTaskBody,
+    responses(
+        (status = 201, description = "The new task", body = Task),
+        (status = 400, description = "Invalid field, `GEAR ID must be exactly 4 digits`, \
+            `Blocking reason is required when status is Blocked` or `Assignee not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
+    let new = NewTask::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let t = tasks::create(&db, new)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::CREATED, &t))
+}
+
+/// Changes the given fields. Checks: the body, the gear id, 404, the
+/// blocking reason against the result, then the assignee.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/tasks/{task_id}",
+    tag = "tasks",
+    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    request_body = TaskPatchBody,
+    responses(
+        (status = 200, description = "The whole task after the change", body = Task),
+        (status = 400, description = "Malformed id, invalid field, gear id, blocking reason or \
+            `Assignee not found`", body = Envelope),
+        (status = 404, description = "`Task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
+    let id = path_id(&id, "task_id")?;
+    let patch = TaskPatch::from_json(&body)?;
+    let db = pool(&ctx).await?;
+    let t = tasks::update(&db, id, patch)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &t))
+}
+
+/// Deletes a task with its sub-tasks and daily updates.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tasks/{task_id}",
+    tag = "tasks",
+    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`task_id: Input should be a valid UUID`", body = Envelope),
+        (status = 404, description = "`Task not found`", body = Envelope),
+        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
+    let id = path_id(&id, "task_id")?;
+    let db = pool(&ctx).await?;
+    if tasks::delete(&db, id)
+        .await
+        .map_err(|e| db_error(&ctx, e))?
+    {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::NotFound("Task not found"))
+    }
+}
+
+/// The pool, or 503 `Database not ready: <reason>`.
+pub(crate) async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
+    let actor = ctx.actors.db_supervisor()?;
+    Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
+}
