@@ -202,7 +202,8 @@ async fn tls_system_trusts_the_store_that_ssl_cert_file_or_dir_names() {
     assert_eq!(
         probe_with_env(&b, &[("SSL_CERT_FILE", TLS.other_ca.as_path())]).await,
         failed(
-            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in ssl_root_cert"
+            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in \
+             the operating system's store (ssl_root_cert \"system\")"
         )
     );
     // The name is checked.
@@ -221,6 +222,21 @@ async fn tls_system_trusts_the_store_that_ssl_cert_file_or_dir_names() {
             .unwrap()
             .starts_with("ssl_root_cert: \"system\" is only used with ssl_mode verify-full"),
         "{reply}"
+    );
+}
+
+/// Through the relay, a server that is down is worded as before.
+#[tokio::test]
+async fn tls_verify_full_to_a_closed_port_says_connection_refused() {
+    let db = TLS.cluster.create_database().await;
+    let mut b = body(&db, "127.0.0.1", Some("verify-ca"), Some(&TLS.ca));
+    let port = crate::helpers::free_port();
+    b["port"] = json!(port);
+    assert_eq!(
+        probe(&b).await,
+        failed(&format!(
+            "connection refused. Is PostgreSQL running at 127.0.0.1:{port}?"
+        ))
     );
 }
 
