@@ -15,13 +15,13 @@
 //! - sqlx's own TLS (`verify-full`, `ssl_root_cert` plus webpki's roots),
 //! - the relay, as a pool uses it (one relay, many connections),
 //! - the relay, as a probe uses it (a new relay per connection:
-//!   `db::connect::connect_single`).
+//!   `db::connect::probe`: connect, `SELECT 1`, close).
 
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sea_orm::sqlx::{self, Connection};
-use taskflowd::db::connect::{ConnectionSource, connect_single};
+use taskflowd::db::connect::probe;
 use taskflowd::domain::credentials::{ConnectionTarget, DbCredentials, SslMode};
 use taskflowd::domain::password::Password;
 
@@ -82,7 +82,6 @@ async fn bench(port: u16, password: &str, ca: &str) -> Res<()> {
     );
     creds.ssl_mode = Some(SslMode::VerifyFull);
     creds.ssl_root_cert = Some(ca.to_owned());
-    let probe_source = ConnectionSource::Saved(Box::new(creds));
 
     // Rounds interleave the paths, so load from other processes on a shared
     // machine hits them alike; medians of all samples resist preemption spikes.
@@ -112,11 +111,9 @@ async fn bench(port: u16, password: &str, ca: &str) -> Res<()> {
         }
         for _ in 0..CONNECTS {
             let start = Instant::now();
-            connect_single(&probe_source, TIMEOUT)
+            probe(&creds, TIMEOUT)
                 .await
-                .map_err(sqlx::Error::Protocol)?
-                .close()
-                .await?;
+                .map_err(sqlx::Error::Protocol)?;
             samples[paths.len()][0].push(ms(start));
         }
     }
@@ -134,7 +131,7 @@ async fn bench(port: u16, password: &str, ca: &str) -> Res<()> {
         );
     }
     println!(
-        "| relay, new per connection (probe) | {:.2} | (as shared) | (as shared) |",
+        "| relay, new per connection (probe: connect, SELECT 1, close) | {:.2} | (as shared) | (as shared) |",
         median(&mut samples[paths.len()][0])
     );
     Ok(())

@@ -14,7 +14,21 @@ then measures, each next to a baseline taken in the same run:
   5. recovery: PostgreSQL stopped for 10 s, then started -> first 200;
   6. isolation: /health p99 while 4 test-connection probes hang on a host
      that never answers, next to the idle p99;
-  7. the release binary's size.
+  7. the release binary's size;
+  8. the UI's task calls at 10 connections, next to /health at 10 connections:
+     the dashboard `GET /api/v1/tasks` on 500 tasks of 4 sub-tasks each, the
+     same list filtered, sorted and searched, and a task page
+     `GET /api/v1/tasks/{id}` with 20 sub-tasks and 30 daily updates.
+
+`--scenario team` (issue #14) instead measures a team on one small server
+(`--slots`, default 40): N daemons directly (`--direct`, default 30) and
+through PgBouncer in transaction mode (`--pooled`, default 200), each with
+`TASKFLOW_DB_POOL_MAX=--pool-max` (default 1): how many become healthy, the
+errors in a burst of concurrent reads and writes from every daemon, and the
+server sessions per idle daemon after `--idle-wait` seconds (default 35; the
+daemon trims its pool after 30 s without a request). PgBouncer runs with its
+stock settings except listen port, auth file, pool mode and `max_client_conn`
+(its default 100 is below 200 daemons).
 
 Nothing here is a test and nothing fails because the machine is slow: it
 prints figures (and writes them as Markdown with --markdown FILE).
@@ -70,7 +84,7 @@ def pg_bin(name: str) -> str:
 class Cluster:
     """A private PostgreSQL cluster on a free loopback port."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = 200) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="taskflowd-bench-pg-"))
         os.chmod(self.root, 0o755)
         self.data = self.root / "data"
@@ -85,7 +99,7 @@ class Cluster:
                   "--auth-local=trust", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C")
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
-                       f"unix_socket_directories = '{self.root}'\nmax_connections = 200\n")
+                       f"unix_socket_directories = '{self.root}'\nmax_connections = {max_connections}\n")
         self.start()
 
     def _run(self, *cmd: str) -> None:
@@ -129,7 +143,7 @@ class Daemon:
                     "TASKFLOW_CONFIG_DIR": str(config_dir), "TASKFLOW_LOG": "warn"}
         full_env.update(env)
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([str(RELEASE / "taskflowd")], env=full_env,
+        self.proc = subprocess.Popen([str(BIN or RELEASE / "taskflowd")], env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def url(self, path: str) -> str:
@@ -220,13 +234,196 @@ def hanging_listener() -> tuple[socket.socket, int]:
     return srv, srv.getsockname()[1]
 
 
+BIN: Path | None = None
+
+
+class PgBouncer:
+    """Debian's pgbouncer in front of `cluster`, run as `postgres` when we are root."""
+
+    def __init__(self, cluster: Cluster, mode: str, users: dict[str, str], max_client_conn: int) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="taskflowd-bench-pgb-"))
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        auth = self.dir / "userlist.txt"
+        auth.write_text("".join(f'"{u}" "{p}"\n' for u, p in users.items()))
+        ini = self.dir / "pgbouncer.ini"
+        ini.write_text(f"[databases]\n* = host=127.0.0.1 port={cluster.port}\n[pgbouncer]\n"
+                       f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nauth_file = {auth}\n"
+                       f"pool_mode = {mode}\nmax_client_conn = {max_client_conn}\n")
+        if IS_ROOT:
+            for f in (self.dir, auth, ini):
+                shutil.chown(f, "postgres", "postgres")
+        exe = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        cmd = (["runuser", "-u", "postgres", "--"] if IS_ROOT else []) + [exe, str(ini)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("pgbouncer did not start")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def team(args: argparse.Namespace, report) -> None:
+    """N daemons on one small server, directly and through PgBouncer (transaction mode)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cluster = Cluster(max_connections=args.slots)
+    work = Path(tempfile.mkdtemp(prefix="taskflowd-bench-team-"))
+    role, pw, db = "team", "teampw" + os.urandom(4).hex(), "bench_team"
+    bouncer = None
+    try:
+        cluster.new_database(db, role, pw)
+
+        def sessions() -> int:
+            return int(cluster.sql(f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' "
+                                   f"AND usename = '{role}'"))
+
+        def run(label: str, n: int, port: int) -> None:
+            url = f"postgres://{role}:{pw}@127.0.0.1:{port}/{db}?sslmode=disable"
+            slug = label.replace(" ", "-")
+            t0 = time.perf_counter()
+            daemons = [Daemon(work / f"{slug}-{i}", TASKFLOW_DATABASE_URL=url,
+                              TASKFLOW_DB_POOL_MAX=str(args.pool_max)) for i in range(n)]
+            try:
+                with ThreadPoolExecutor(max_workers=32) as ex:
+                    def healthy(d: Daemon) -> bool:
+                        try:
+                            d.wait_healthy_since(t0, timeout=180)
+                            return True
+                        except RuntimeError:
+                            return False
+                    ok = sum(ex.map(healthy, daemons))
+                took = time.perf_counter() - t0
+                report(f"{label}: healthy daemons of {n} on {args.slots} slots", str(ok), f"{n} started",
+                       f"{took:.1f} s to all")
+                cluster.sql("DELETE FROM members", db=db)
+
+                def one(job: tuple[int, int]) -> bool:
+                    i, j = job
+                    d = daemons[i]
+                    try:
+                        if j % 2:
+                            st, _ = d.request("POST", "/api/v1/members",
+                                              {"name": f"M{i}-{j}", "email": f"{slug}-{i}-{j}@example.org"})
+                            return st == 201
+                        return d.request("GET", "/api/v1/members")[0] == 200
+                    except OSError:
+                        return False
+                jobs = [(i, j) for j in range(args.burst) for i in range(n)]
+                t1 = time.perf_counter()
+                with ThreadPoolExecutor(max_workers=min(256, len(jobs))) as ex:
+                    results = list(ex.map(one, jobs))
+                burst_s = time.perf_counter() - t1
+                errors = results.count(False)
+                report(f"{label}: burst errors ({len(jobs)} requests, every daemon)", str(errors), "0",
+                       f"{len(jobs) / burst_s:.0f} req/s")
+                peak = sessions()
+                if args.idle_wait > 0:
+                    time.sleep(args.idle_wait)
+                idle = sessions()
+                report(f"{label}: server sessions, after burst / idle {args.idle_wait} s", f"{peak} / {idle}",
+                       f"{n} daemons", f"{idle / n:.2f} per idle daemon")
+            finally:
+                for d in daemons:
+                    d.proc.send_signal(signal.SIGTERM)
+                for d in daemons:
+                    try:
+                        d.proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        d.proc.kill()
+
+        if args.direct > 0:
+            run("direct", args.direct, cluster.port)
+        if args.pooled > 0:
+            bouncer = PgBouncer(cluster, "transaction", {role: pw}, max_client_conn=args.pooled * args.pool_max + 50)
+            run("pgbouncer transaction", args.pooled, bouncer.port)
+    finally:
+        if bouncer:
+            bouncer.close()
+        cluster.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# The UI's calls on the task pages (TASKS-API.md), each at 10 connections.
+TASK_LISTS = [
+    ("GET /api/v1/tasks (dashboard, 500 tasks x 4 sub-tasks)", "/api/v1/tasks"),
+    ("GET /api/v1/tasks?status=In%20Progress", "/api/v1/tasks?status=In%20Progress"),
+    ("GET /api/v1/tasks?sort=priority", "/api/v1/tasks?sort=priority"),
+    ("GET /api/v1/tasks?search=gear%2042", "/api/v1/tasks?search=gear%2042"),
+]
+
+
+def seed_tasks(cluster: Cluster, db: str) -> str:
+    """500 tasks of 4 sub-tasks each over 10 members, plus one task page of
+    20 sub-tasks and 30 daily updates; returns that task's id. Written with
+    SQL (the schema of TASKS-API.md) so seeding takes a second, not minutes."""
+    cluster.sql("""
+        INSERT INTO members (id, name, email, active)
+          SELECT gen_random_uuid(), 'Bench member ' || i, 'bench' || i || '@tasks.example', true
+          FROM generate_series(1, 10) i;
+        INSERT INTO tasks (id, title, description, status, priority, assignee_id, assignee_name,
+                           gear_id, blocking_reason, updated_at)
+          SELECT gen_random_uuid(), 'Task ' || i || ' gear ' || (i % 97),
+                 'Description of task ' || i, s.status::task_status, p.priority::task_priority,
+                 m.id, m.name, lpad((i % 10000)::text, 4, '0'),
+                 CASE WHEN s.status = 'Blocked' THEN 'waiting for parts' ELSE '' END,
+                 now() - i * interval '1 minute'
+          FROM generate_series(1, 500) i
+          CROSS JOIN LATERAL (SELECT (ARRAY['To Do','In Progress','Blocked','Done'])[1 + i % 4] AS status) s
+          CROSS JOIN LATERAL (SELECT (ARRAY['High','Medium','Low'])[1 + i % 3] AS priority) p
+          CROSS JOIN LATERAL (SELECT id, name FROM members ORDER BY email OFFSET i % 10 LIMIT 1) m;
+        INSERT INTO sub_tasks (id, task_id, title, completed, position)
+          SELECT gen_random_uuid(), t.id, 'Step ' || k, k % 2 = 0, k FROM tasks t, generate_series(0, 3) k;
+    """, db=db)
+    page = cluster.sql("""
+        WITH t AS (
+          INSERT INTO tasks (id, title, description, status, priority, blocking_reason)
+          VALUES (gen_random_uuid(), 'Task page', 'The page the bench opens', 'In Progress', 'High', '')
+          RETURNING id),
+        s AS (INSERT INTO sub_tasks (id, task_id, title, completed, position)
+              SELECT gen_random_uuid(), t.id, 'Page step ' || k, false, k FROM t, generate_series(0, 19) k),
+        u AS (INSERT INTO daily_updates (id, task_id, author_id, author_name, content)
+              SELECT gen_random_uuid(), t.id, m.id, m.name, 'Update ' || k
+              FROM t, generate_series(1, 30) k, (SELECT id, name FROM members LIMIT 1) m)
+        SELECT id FROM t
+    """, db=db)
+    return page.splitlines()[-1]
+
+
 def main() -> None:
+    global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenario", choices=["all", "team"], default="all", help="what to measure (default all)")
+    ap.add_argument("--bin", type=Path, help="taskflowd binary to run (default: the release build)")
+    ap.add_argument("--slots", type=int, default=40, help="team: the server's max_connections (default 40)")
+    ap.add_argument("--direct", type=int, default=30, help="team: daemons connecting directly (default 30)")
+    ap.add_argument("--pooled", type=int, default=200, help="team: daemons through PgBouncer (default 200)")
+    ap.add_argument("--pool-max", type=int, default=1, help="team: TASKFLOW_DB_POOL_MAX per daemon (default 1)")
+    ap.add_argument("--burst", type=int, default=10, help="team: requests per daemon in the burst (default 10)")
+    ap.add_argument("--idle-wait", type=int, default=35, help="team: seconds idle before counting sessions")
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     ap.add_argument("--runs", type=int, default=10, help="start-up runs per case (default 10)")
     ap.add_argument("--markdown", type=Path, help="also write the results as Markdown here")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     args = ap.parse_args()
+    BIN = args.bin
+    if args.scenario == "team":
+        if not args.no_build and not BIN:
+            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
+        team(args, lambda what, value, baseline, ratio: print(
+            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
+        return
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     if not args.no_build:
@@ -288,6 +485,25 @@ def main() -> None:
                 print(f"  warning: {members['non2xx']} non-2xx answers", flush=True)
         else:
             report("GET /api/v1/members", f"unavailable ({status})", "-", "-")
+
+        # 8. the task calls vs /health, all at 10 connections.
+        status, _ = d.request("GET", "/api/v1/tasks")
+        if status == 200:
+            page = seed_tasks(cluster, "bench_main")
+            health10 = wrk(d.url("/health"), args.duration, connections=10)
+            report("/health req/s, p50 / p99 ms (10 conns)",
+                   f"{health10['rps']:.0f}, {health10['p50']:.3f} / {health10['p99']:.3f}", "-", "-")
+            for what, path in TASK_LISTS + [("GET /api/v1/tasks/{id} (20 sub-tasks, 30 updates)",
+                                               f"/api/v1/tasks/{page}")]:
+                r = wrk(d.url(path), args.duration, connections=10)
+                report(f"{what} req/s", f"{r['rps']:.0f}", f"{health10['rps']:.0f} /health",
+                       f"{r['rps'] / health10['rps']:.2f}x")
+                report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
+                       f"{health10['p50']:.3f} / {health10['p99']:.3f}", f"p99 {r['p99'] / health10['p99']:.2f}x")
+                if r["non2xx"]:
+                    print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
+        else:
+            report("GET /api/v1/tasks", f"unavailable ({status})", "-", "-")
         rss_loaded = d.rss_mib()
 
         # 6. isolation: /health p99 while 4 probes hang.

@@ -167,6 +167,10 @@ settings! {
     /// Deadline for applying migrations (including the wait for another
     /// daemon's migration lock); past it the attempt fails and is retried.
     db_migration_timeout_secs: u64 = 60, Typed;
+    /// Most server sessions the daemon's pool opens under a burst; idle ones
+    /// close after 30 s, so an idle daemon holds at most one (the team shares
+    /// the server's `max_connections`).
+    db_pool_max: u32 = 4, Typed;
     /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
     log: Option<String> = None, Text;
     /// `text` or `json`.
@@ -423,6 +427,9 @@ impl Settings {
         if self.db_migration_timeout_secs == 0 {
             return Err(bad("db_migration_timeout_secs", "must be at least 1"));
         }
+        if self.db_pool_max == 0 {
+            return Err(bad("db_pool_max", "must be at least 1"));
+        }
         if self.db_ping_interval_ms < 10 {
             return Err(bad("db_ping_interval_ms", "must be at least 10"));
         }
@@ -656,6 +663,30 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("TASKFLOW_LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn pool_max_defaults_to_four_and_must_be_at_least_one() {
+        let s = load(None, &[], FlagOverrides::default()).unwrap();
+        assert_eq!(s.db_pool_max, 4);
+        let s = load(
+            None,
+            &[("TASKFLOW_DB_POOL_MAX", "1")],
+            FlagOverrides::default(),
+        )
+        .unwrap();
+        assert_eq!(s.db_pool_max, 1);
+        let err = load(
+            None,
+            &[("TASKFLOW_DB_POOL_MAX", "0")],
+            FlagOverrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("db_pool_max") && err.contains("at least 1"),
+            "{err}"
+        );
     }
 
     #[test]

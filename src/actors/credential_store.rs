@@ -27,6 +27,14 @@ pub use crate::security::credential_folder::{LoadError, SaveError};
 /// This actor's one name: logs, supervision, "unavailable" messages.
 pub const NAME: &str = "credential_store";
 
+// How handlers and peers find the current instance (see `directory.rs`).
+super::directory::directory_slot!(
+    credential_store,
+    set_credential_store,
+    CredentialStoreMsg,
+    NAME
+);
+
 /// The CredentialStore actor (stateless itself; see [`CredentialStoreState`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CredentialStore;

@@ -1,37 +1,39 @@
-//! DbSupervisor actor: owns the database lifecycle as a state machine
-//! (see [`DbState`]) and hands the current pool to request handlers.
+//! DbSupervisor actor: carries out the database lifecycle that
+//! [`crate::domain::db_lifecycle`] decides, and hands the current pool to
+//! request handlers.
 //!
-//! Nothing in this mailbox waits on the network: connecting, migrating and
-//! pinging run in spawned tasks that report back with a message carrying the
-//! *generation* they were started for. `Reconfigure` bumps the generation, so
-//! a late result from an abandoned attempt is recognised and discarded (its
-//! pool closed) instead of overwriting the new configuration.
+//! The lifecycle is a pure transition function; this actor only turns its
+//! [`Effect`]s into work: a spawned task for every load, connect, migration
+//! and ping (so nothing in this mailbox waits on disk or network), a timer
+//! for every wake-up, a message to Readiness for every state change. Each
+//! task and timer reports back with the [`Ticket`] it was started with; the
+//! lifecycle recognises a stale one (from an abandoned configuration, a lost
+//! connection or a superseded ping) and ignores it, closing any pool it
+//! carries. The pool exists only inside the lifecycle's `Migrating` and
+//! `Ready` phases.
 //!
-//! While `Ready` it also runs the members-change listener (a dedicated
-//! `LISTEN taskflow_members_changed` session) that keeps the
-//! [`MembersCache`] coherent; leaving `Ready` aborts it and disables the
-//! cache. See `db/members_cache.rs` for why that is enough.
+//! Leaving `Ready`, or changing database, resets the [`MembersCache`] (whose
+//! coherence itself needs no task here: see `db/coherence.rs`). The liveness
+//! ping goes through the request pool, so an idle daemon holds one session.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use sea_orm::sqlx::{
-    self,
-    postgres::{PgListener, PgPool},
-};
+use sea_orm::sqlx::{self, postgres::PgPool};
 use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
 use time::OffsetDateTime;
-use tokio::task::JoinHandle;
 
 use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
 use crate::config::{SecretValue, Settings};
-use crate::db::connect::{ConnectionSource, connect_pool, listener_pool};
-use crate::db::members_cache::{Lease, MEMBERS_CHANNEL, MembersCache};
+use crate::db::connect::{
+    ConnectionSource, POOL_IDLE_TIMEOUT, close_surplus, connect_pool, session_error,
+};
+use crate::db::members_cache::MembersCache;
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
+use crate::domain::db_lifecycle::{Effect, Event, Lifecycle, Limits, Loaded, Ticket, Wake};
 use crate::domain::db_state::DbState;
 
 /// Timings and fallbacks, taken from [`Settings`].
@@ -49,6 +51,8 @@ pub struct DbSettings {
     pub ping_interval: Duration,
     /// Deadline for one migration run (including the advisory-lock wait).
     pub migration_timeout: Duration,
+    /// Most pool connections under a burst.
+    pub pool_max: u32,
     /// Development fallback when nothing is saved.
     pub database_url: Option<SecretValue>,
 }
@@ -63,18 +67,19 @@ impl DbSettings {
             connect_timeout: s.connect_timeout(),
             ping_interval: Duration::from_millis(s.db_ping_interval_ms),
             migration_timeout: Duration::from_secs(s.db_migration_timeout_secs),
+            pool_max: s.db_pool_max.max(1),
             database_url: s.database_url.clone(),
         }
     }
 
-    fn backoff(&self) -> ExponentialBackoff {
-        ExponentialBuilder::default()
-            .with_min_delay(self.backoff_base)
-            .with_max_delay(self.backoff_cap)
-            .with_factor(2.0)
-            .with_jitter()
-            .without_max_times()
-            .build()
+    fn limits(&self) -> Limits {
+        Limits {
+            startup_attempts: self.startup_attempts,
+            backoff_base: self.backoff_base,
+            backoff_cap: self.backoff_cap,
+            ping_interval: self.ping_interval,
+            store_retry: STORE_RETRY,
+        }
     }
 }
 
@@ -86,11 +91,27 @@ pub struct DbUnavailable {
     pub reason: String,
 }
 
+/// The pool as the lifecycle holds it: sqlx's (to ping and close) and
+/// sea-orm's view of the same pool (for handlers).
+#[derive(Debug, Clone)]
+pub struct DbPool {
+    sqlx: PgPool,
+    orm: DatabaseConnection,
+}
+
+impl DbPool {
+    fn new(sqlx: PgPool) -> Self {
+        let orm = SqlxPostgresConnector::from_sqlx_postgres_pool(sqlx.clone());
+        Self { sqlx, orm }
+    }
+}
+
+/// The lifecycle's events with this actor's source and pool types.
+pub type DbEvent = Event<ConnectionSource, DbPool>;
+
 /// Messages to the DbSupervisor.
 #[derive(Debug)]
 pub enum DbSupervisorMsg {
-    /// Sent to itself after start: load the saved credentials and begin.
-    Init,
     /// After a successful save-connection: drop the old pool and start over
     /// with these credentials. Legal in every state; always wins.
     Reconfigure(Box<DbCredentials>),
@@ -100,34 +121,8 @@ pub enum DbSupervisorMsg {
     ConnectionSuspect,
     /// From the supervisor after Readiness restarted: publish the state again.
     Republish,
-    /// Internal: time for the next connect attempt of `generation`.
-    Attempt {
-        /// Configuration generation the attempt belongs to.
-        generation: u64,
-    },
-    /// Internal: a connect attempt finished.
-    Connected {
-        /// Generation it was started for.
-        generation: u64,
-        /// The pool, or the sanitised reason.
-        result: Result<PgPool, String>,
-    },
-    /// Internal: the migrations finished.
-    Migrated {
-        /// Generation it was started for.
-        generation: u64,
-        /// Success, or the sanitised reason.
-        result: Result<(), String>,
-    },
-    /// Internal: the ping timer fired.
-    PingTick,
-    /// Internal: a ping finished.
-    PingResult {
-        /// Generation it was started for.
-        generation: u64,
-        /// Success, or the sanitised reason.
-        result: Result<(), String>,
-    },
+    /// Internal: a task's result or a timer, for the lifecycle.
+    Lifecycle(DbEvent),
     /// Test builds only: panic, to prove the supervisor restarts this actor.
     #[cfg(debug_assertions)]
     Panic,
@@ -140,7 +135,7 @@ pub struct DbSupervisorArgs {
     pub settings: DbSettings,
     /// To reach the CredentialStore and Readiness.
     pub directory: Directory,
-    /// The member-list cache this actor's listener keeps coherent.
+    /// The member-list cache, reset whenever the database changes or is lost.
     pub members_cache: MembersCache,
 }
 
@@ -148,38 +143,22 @@ pub struct DbSupervisorArgs {
 #[derive(Debug)]
 pub struct DbSupervisor;
 
-/// Mutable state; see the module docs for the generation rule.
+/// The lifecycle plus what carrying out its effects needs.
 pub struct DbSupervisorState {
     settings: DbSettings,
     directory: Directory,
-    /// Bumped on every (re)configuration; results of older tasks are stale.
-    generation: u64,
-    /// Where to connect; `None` while unconfigured or unreadable.
-    source: Option<ConnectionSource>,
-    /// Shown by the status endpoint; never the password.
-    summary: Option<ConnectionSummary>,
-    state: DbState,
-    /// Present only in `Ready`.
-    pool: Option<(PgPool, DatabaseConnection)>,
-    /// Attempts since the last success or (re)configuration.
-    attempt: u32,
-    /// Whether this generation has been ready: losing it then is "lost", not "startup failed".
-    was_ready: bool,
-    backoff: ExponentialBackoff,
-    retry_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<DbSupervisorMsg>>>>,
-    ping_timer: Option<JoinHandle<()>>,
-    ping_in_flight: bool,
+    lifecycle: Lifecycle<ConnectionSource, DbPool>,
+    /// When a handler last asked for the pool: "idle" is measured from here.
+    last_request: Instant,
     members_cache: MembersCache,
-    /// The members-change listener; present only in `Ready`.
-    listener: Option<AbortOnDrop>,
+    /// The state last published, to log transitions once.
+    published: DbState,
 }
 
 impl std::fmt::Debug for DbSupervisorState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DbSupervisorState")
-            .field("generation", &self.generation)
-            .field("state", &self.state)
-            .field("attempt", &self.attempt)
+            .field("state", &self.lifecycle.state())
             .finish_non_exhaustive()
     }
 }
@@ -194,31 +173,20 @@ impl Actor for DbSupervisor {
         myself: ActorRef<Self::Msg>,
         args: DbSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        myself.cast(DbSupervisorMsg::Init)?;
-        // After a restart: revoke the lease of the previous incarnation's
-        // listener (aborted when its state was dropped, perhaps mid-poll).
-        args.members_cache.disable();
-        let backoff = args.settings.backoff();
-        Ok(DbSupervisorState {
+        // After a restart: the previous incarnation's database may not be
+        // the one this one connects to.
+        args.members_cache.reset();
+        let lifecycle = Lifecycle::new(args.settings.limits());
+        let mut state = DbSupervisorState {
+            published: lifecycle.state(),
+            lifecycle,
             settings: args.settings,
             directory: args.directory,
-            generation: 0,
-            source: None,
-            summary: None,
-            state: DbState::Connecting {
-                attempt: 0,
-                last_error: None,
-            },
-            pool: None,
-            attempt: 0,
-            was_ready: false,
-            backoff,
-            retry_timer: None,
-            ping_timer: None,
-            ping_in_flight: false,
+            last_request: Instant::now(),
             members_cache: args.members_cache,
-            listener: None,
-        })
+        };
+        state.on(&myself, Event::Start);
+        Ok(state)
     }
 
     async fn post_stop(
@@ -226,9 +194,10 @@ impl Actor for DbSupervisor {
         _myself: ActorRef<Self::Msg>,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        state.stop_timers();
-        if let Some((pool, _)) = state.pool.take() {
-            pool.close().await;
+        // Pending tasks and timers find no actor and drop their results
+        // (a task holding a new pool closes it: see `report`).
+        if let Some(pool) = state.lifecycle.pool() {
+            pool.sqlx.close().await;
         }
         Ok(())
     }
@@ -240,52 +209,17 @@ impl Actor for DbSupervisor {
         st: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            DbSupervisorMsg::Init => st.init(&myself).await,
             DbSupervisorMsg::Reconfigure(creds) => {
                 tracing::info!(host = %creds.host, port = creds.port, database = %creds.database, "reconfiguring database connection");
-                st.summary = Some(creds.summary());
-                st.restart_with(&myself, Some(ConnectionSource::Saved(creds)));
+                st.on(&myself, Event::Reconfigure(ConnectionSource::Saved(creds)));
             }
-            DbSupervisorMsg::GetPool(port) => reply(port, st.pool()),
-            DbSupervisorMsg::ConnectionSuspect => {
-                if st.pool.is_some() {
-                    st.ping(&myself);
-                }
+            DbSupervisorMsg::GetPool(port) => {
+                st.last_request = Instant::now();
+                reply(port, st.pool());
             }
-            DbSupervisorMsg::Republish => st.publish(),
-            DbSupervisorMsg::Attempt { generation } if generation == st.generation => {
-                st.attempt(&myself);
-            }
-            DbSupervisorMsg::Connected { generation, result } => {
-                if generation != st.generation {
-                    close_stale(result.ok());
-                } else {
-                    match result {
-                        Ok(pool) => st.migrate(&myself, pool),
-                        Err(reason) => st.failed_attempt(&myself, reason),
-                    }
-                }
-            }
-            DbSupervisorMsg::Migrated { generation, result } if generation == st.generation => {
-                match result {
-                    Ok(()) => st.ready(&myself),
-                    Err(reason) => {
-                        st.drop_pool();
-                        st.failed_attempt(&myself, reason);
-                    }
-                }
-            }
-            DbSupervisorMsg::PingTick => st.ping(&myself),
-            DbSupervisorMsg::PingResult { generation, result } if generation == st.generation => {
-                st.ping_in_flight = false;
-                if let Err(reason) = result {
-                    st.lost(&myself, reason);
-                }
-            }
-            // Stale timer or task results for an older generation.
-            DbSupervisorMsg::Attempt { .. }
-            | DbSupervisorMsg::Migrated { .. }
-            | DbSupervisorMsg::PingResult { .. } => {}
+            DbSupervisorMsg::ConnectionSuspect => st.on(&myself, Event::Suspect),
+            DbSupervisorMsg::Republish => st.publish(st.lifecycle.state()),
+            DbSupervisorMsg::Lifecycle(event) => st.on(&myself, event),
             #[cfg(debug_assertions)]
             DbSupervisorMsg::Panic => panic!("test hook: db supervisor asked to panic"),
         }
@@ -293,309 +227,162 @@ impl Actor for DbSupervisor {
     }
 }
 
-/// How long to wait for the CredentialStore at start-up before trying again.
 /// This actor's one name: logs, supervision, "unavailable" messages.
 pub const NAME: &str = "db_supervisor";
 
+// How handlers and peers find the current instance (see `directory.rs`).
+super::directory::directory_slot!(db_supervisor, set_db_supervisor, DbSupervisorMsg, NAME);
+
+/// How long to wait for the CredentialStore at start-up before asking again.
 const STORE_RETRY: Duration = Duration::from_millis(200);
 
 impl DbSupervisorState {
-    /// Loads the saved credentials (else the URL fallback) and starts connecting.
-    async fn init(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
-        let loaded = match self.directory.credential_store() {
-            Ok(store) => credential_store::load(&store, self.settings.connect_timeout).await,
-            Err(e) => Err(CallError::Unavailable(e)),
-        };
-        match loaded {
-            Ok(Some(creds)) => {
-                self.summary = Some(creds.summary());
-                self.restart_with(myself, Some(ConnectionSource::Saved(Box::new(creds))));
-            }
-            Ok(None) => {
-                let url = self
-                    .settings
-                    .database_url
-                    .clone()
-                    .map(ConnectionSource::Url);
-                if url.is_some() {
-                    tracing::info!("no saved credentials; using TASKFLOW_DATABASE_URL");
-                }
-                self.restart_with(myself, url);
-            }
-            Err(CallError::Failed(e)) => {
-                tracing::warn!(reason = %e, "stored connection settings cannot be read");
-                self.source = None;
-                self.set_state(DbState::Unreadable {
-                    reason: e.to_string(),
-                });
-            }
-            Err(CallError::Unavailable(e)) => {
-                tracing::debug!(error = %e, "credential store not answering yet; retrying");
-                // Detached timer; it is harmless if the actor is gone when it fires.
-                drop(myself.send_after(STORE_RETRY, || DbSupervisorMsg::Init));
-            }
+    /// Applies `event` to the lifecycle and carries out its effects in order.
+    fn on(&mut self, myself: &ActorRef<DbSupervisorMsg>, event: DbEvent) {
+        for effect in self.lifecycle.on(event) {
+            self.execute(myself, effect);
         }
     }
 
-    /// Forgets everything about the previous configuration and starts over.
-    fn restart_with(
+    fn execute(
         &mut self,
         myself: &ActorRef<DbSupervisorMsg>,
-        source: Option<ConnectionSource>,
+        effect: Effect<ConnectionSource, DbPool>,
     ) {
-        self.generation += 1;
-        self.stop_timers();
-        self.drop_pool();
-        self.ping_in_flight = false;
-        self.attempt = 0;
-        self.was_ready = false;
-        self.backoff = self.settings.backoff();
-        self.source = source;
-        if self.source.is_none() {
-            self.summary = None;
-            self.set_state(DbState::Unconfigured);
-            return;
-        }
-        // The old configuration's failure or loss is history: `attempt` derives
-        // the next state from the current one, so start from a clean slate.
-        self.state = DbState::Connecting {
-            attempt: 0,
-            last_error: None,
-        };
-        let generation = self.generation;
-        if myself
-            .cast(DbSupervisorMsg::Attempt { generation })
-            .is_err()
-        {
-            tracing::debug!("db supervisor stopping; no attempt scheduled");
-        }
-    }
-
-    fn attempt(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
-        let Some(source) = self.source.clone() else {
-            return;
-        };
-        self.attempt += 1;
-        let next = match &self.state {
-            DbState::Failed { reason, .. } => DbState::Failed {
-                attempt: self.attempt,
-                reason: reason.clone(),
-            },
-            DbState::Reconnecting { reason, .. } => DbState::Reconnecting {
-                attempt: self.attempt,
-                reason: reason.clone(),
-            },
-            DbState::Connecting { last_error, .. } => DbState::Connecting {
-                attempt: self.attempt,
-                last_error: last_error.clone(),
-            },
-            _ => DbState::Connecting {
-                attempt: self.attempt,
-                last_error: None,
-            },
-        };
-        self.set_state(next);
-        let generation = self.generation;
-        let timeout = self.settings.connect_timeout;
-        let me = myself.clone();
-        tokio::spawn(async move {
-            let result = connect_pool(&source, timeout).await;
-            if let Err(ractor::MessagingErr::SendErr(DbSupervisorMsg::Connected {
-                result: Ok(pool),
-                ..
-            })) = me.cast(DbSupervisorMsg::Connected { generation, result })
-            {
-                // The actor is gone; don't leave the connections open.
-                pool.close().await;
-            }
-        });
-    }
-
-    fn migrate(&mut self, myself: &ActorRef<DbSupervisorMsg>, pool: PgPool) {
-        let Some(source) = self.source.clone() else {
-            close_stale(Some(pool));
-            return;
-        };
-        self.set_state(DbState::Migrating);
-        let generation = self.generation;
-        let timeout = self.settings.connect_timeout;
-        let deadline = self.settings.migration_timeout;
-        let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
-        self.pool = Some((pool.clone(), conn));
-        let me = myself.clone();
-        tokio::spawn(async move {
-            // Bounded: a migration lock held by a session that never ends (a
-            // daemon whose network died silently) must not leave us in
-            // Migrating forever. Dropping the future closes our lock session.
-            let result = tokio::time::timeout(deadline, run_migrations(&source, &pool, timeout))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(format!(
-                        "migrations did not finish within {} s (is another taskflowd migrating this database?)",
-                        deadline.as_secs()
-                    ))
+        match effect {
+            Effect::LoadCredentials { ticket } => self.load(myself, ticket),
+            Effect::Connect { ticket, source } => {
+                let timeout = self.settings.connect_timeout;
+                let max = self.settings.pool_max;
+                let me = myself.clone();
+                tokio::spawn(async move {
+                    let result = connect_pool(&source, timeout, max).await.map(DbPool::new);
+                    report(&me, Event::Connected { ticket, result });
                 });
-            let _ = me.cast(DbSupervisorMsg::Migrated { generation, result });
-        });
+            }
+            Effect::Migrate { ticket, pool, .. } => {
+                let deadline = self.settings.migration_timeout;
+                let me = myself.clone();
+                tokio::spawn(async move {
+                    // Bounded: a migration lock held by a session that never
+                    // ends (a daemon whose network died silently) must not
+                    // leave us in Migrating forever. A failed attempt closes
+                    // the pool, and with it the waiting transaction.
+                    let result = tokio::time::timeout(deadline, run_migrations(&pool.sqlx))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(format!(
+                                "migrations did not finish within {} s (is another taskflowd migrating this database?)",
+                                deadline.as_secs()
+                            ))
+                        });
+                    let at = OffsetDateTime::now_utc();
+                    report(&me, Event::Migrated { ticket, result, at });
+                });
+            }
+            Effect::Ping { ticket, pool } => {
+                let timeout = self.settings.connect_timeout;
+                let idle = self.last_request.elapsed() >= POOL_IDLE_TIMEOUT;
+                let me = myself.clone();
+                tokio::spawn(async move {
+                    let result = match tokio::time::timeout(timeout, ping_pool(&pool.sqlx)).await {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(session_error(&e)),
+                        Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
+                    };
+                    if result.is_ok() && idle {
+                        // The pool's idle queue is FIFO, so the pings alone would
+                        // keep every connection fresh: trim to the one they use.
+                        close_surplus(&pool.sqlx, 1).await;
+                    }
+                    report(&me, Event::Pinged { ticket, result });
+                });
+            }
+            Effect::WakeAfter {
+                ticket,
+                wake,
+                delay,
+            } => {
+                let delay = match wake {
+                    Wake::Retry => jittered(delay),
+                    Wake::Ping | Wake::Load => delay,
+                };
+                let event = move || {
+                    DbSupervisorMsg::Lifecycle(match wake {
+                        Wake::Retry => Event::RetryDue { ticket },
+                        Wake::Ping => Event::PingDue { ticket },
+                        Wake::Load => Event::LoadDue { ticket },
+                    })
+                };
+                // Detached: a timer that fires after a newer one was armed,
+                // or after the actor stopped, is stale and harmless.
+                drop(myself.send_after(delay, event));
+            }
+            Effect::ClosePool(pool) => {
+                tokio::spawn(async move { pool.sqlx.close().await });
+            }
+            Effect::Publish(state) => {
+                log_transition(&self.published, &state);
+                self.published = state.clone();
+                if !matches!(state, DbState::Ready { .. }) {
+                    self.members_cache.reset();
+                }
+                self.publish(state);
+            }
+        }
     }
 
-    fn ready(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
-        tracing::info!(attempt = self.attempt, "database ready");
-        self.attempt = 0;
-        self.was_ready = true;
-        self.backoff = self.settings.backoff();
-        self.set_state(DbState::Ready {
-            since: OffsetDateTime::now_utc(),
-        });
-        if let Some(timer) = self.ping_timer.take() {
-            timer.abort();
-        }
-        self.ping_timer =
-            Some(myself.send_interval(self.settings.ping_interval, || DbSupervisorMsg::PingTick));
-        self.start_listener(myself);
-    }
-
-    fn failed_attempt(&mut self, myself: &ActorRef<DbSupervisorMsg>, reason: String) {
-        tracing::debug!(attempt = self.attempt, reason = %reason, "database attempt failed");
-        let exhausted = self.attempt >= self.settings.startup_attempts;
-        let next = if self.was_ready {
-            DbState::Reconnecting {
-                attempt: self.attempt,
-                reason,
-            }
-        } else if exhausted {
-            DbState::Failed {
-                attempt: self.attempt,
-                reason,
-            }
-        } else {
-            DbState::Connecting {
-                attempt: self.attempt,
-                last_error: Some(reason),
-            }
-        };
-        if matches!(next, DbState::Failed { .. }) && !matches!(self.state, DbState::Failed { .. }) {
-            tracing::warn!(
-                attempt = self.attempt,
-                reason = next.last_error().unwrap_or(""),
-                "database startup failed; retrying in the background"
-            );
-        }
-        self.set_state(next);
-        // Never give up: past the startup attempts, keep retrying at the cap.
-        let cap = self.settings.backoff_cap;
-        let delay = if exhausted && !self.was_ready {
-            cap
-        } else {
-            self.backoff.next().unwrap_or(cap).min(cap)
-        };
-        let generation = self.generation;
-        self.retry_timer =
-            Some(myself.send_after(delay, move || DbSupervisorMsg::Attempt { generation }));
-    }
-
-    fn ping(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
-        let Some((pool, _)) = &self.pool else {
-            return;
-        };
-        if self.ping_in_flight || !matches!(self.state, DbState::Ready { .. }) {
-            return;
-        }
-        self.ping_in_flight = true;
-        let pool = pool.clone();
-        let generation = self.generation;
+    /// Asks the CredentialStore in a task (a slow disk must not block this
+    /// mailbox); nothing saved falls back to `TASKFLOW_DATABASE_URL`.
+    fn load(&self, myself: &ActorRef<DbSupervisorMsg>, ticket: Ticket) {
+        let store = self.directory.credential_store();
         let timeout = self.settings.connect_timeout;
+        let url = self.settings.database_url.clone();
         let me = myself.clone();
         tokio::spawn(async move {
-            let result =
-                match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&pool)).await {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) => Err(ping_reason(&e)),
-                    Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
-                };
-            let _ = me.cast(DbSupervisorMsg::PingResult { generation, result });
+            let loaded = match store {
+                Ok(store) => credential_store::load(&store, timeout).await,
+                Err(e) => Err(CallError::Unavailable(e)),
+            };
+            let outcome = match loaded {
+                Ok(Some(creds)) => Loaded::Found(ConnectionSource::Saved(Box::new(creds))),
+                Ok(None) => match url {
+                    Some(url) => {
+                        tracing::info!("no saved credentials; using TASKFLOW_DATABASE_URL");
+                        Loaded::Found(ConnectionSource::Url(url))
+                    }
+                    None => Loaded::NotConfigured,
+                },
+                Err(CallError::Failed(e)) => {
+                    tracing::warn!(reason = %e, "stored connection settings cannot be read");
+                    Loaded::Unreadable(e.to_string())
+                }
+                Err(CallError::Unavailable(e)) => {
+                    tracing::debug!(error = %e, "credential store not answering yet; asking again");
+                    Loaded::StoreUnavailable
+                }
+            };
+            report(&me, Event::Loaded { ticket, outcome });
         });
-    }
-
-    /// Ready → Reconnecting: drop the pool and reconnect with backoff.
-    fn lost(&mut self, myself: &ActorRef<DbSupervisorMsg>, reason: String) {
-        tracing::warn!(reason = %reason, "database connection lost; reconnecting");
-        if let Some(timer) = self.ping_timer.take() {
-            timer.abort();
-        }
-        self.stop_listener();
-        self.drop_pool();
-        self.attempt = 0;
-        self.backoff = self.settings.backoff();
-        self.set_state(DbState::Reconnecting { attempt: 0, reason });
-        let generation = self.generation;
-        let _ = myself.cast(DbSupervisorMsg::Attempt { generation });
     }
 
     fn pool(&self) -> Result<DatabaseConnection, DbUnavailable> {
-        match (&self.pool, &self.state) {
-            (Some((_, conn)), DbState::Ready { .. }) => Ok(conn.clone()),
-            _ => Err(DbUnavailable {
+        match self.lifecycle.pool() {
+            Some(pool) => Ok(pool.orm.clone()),
+            None => Err(DbUnavailable {
                 reason: self
-                    .state
+                    .lifecycle
+                    .state()
                     .not_ready_reason()
                     .unwrap_or_else(|| "the database is not ready".to_owned()),
             }),
         }
     }
 
-    fn drop_pool(&mut self) {
-        if let Some((pool, _)) = self.pool.take() {
-            tokio::spawn(async move { pool.close().await });
-        }
-    }
-
-    fn stop_timers(&mut self) {
-        if let Some(t) = self.retry_timer.take() {
-            t.abort();
-        }
-        if let Some(t) = self.ping_timer.take() {
-            t.abort();
-        }
-        self.stop_listener();
-    }
-
-    /// Leaving `Ready` (or stopping): no listener, so no cache.
-    fn stop_listener(&mut self) {
-        // Dropping the guard aborts the task.
-        self.listener = None;
-        // Also revokes the aborted task's lease, in case it is between two
-        // awaits right now and about to enable the cache.
-        self.members_cache.disable();
-    }
-
-    /// Entering `Ready`: start the listener that enables the cache once its
-    /// `LISTEN` is active.
-    fn start_listener(&mut self, myself: &ActorRef<DbSupervisorMsg>) {
-        self.stop_listener();
-        let Some(source) = self.source.clone() else {
-            return;
-        };
-        let lease = self.members_cache.new_lease();
-        self.listener = Some(AbortOnDrop(tokio::spawn(listen_for_member_changes(
-            source,
-            self.settings.connect_timeout,
-            self.settings.ping_interval,
-            self.members_cache.clone(),
-            lease,
-            myself.clone(),
-        ))));
-    }
-
-    fn set_state(&mut self, next: DbState) {
-        self.state = next;
-        self.publish();
-    }
-
-    fn publish(&self) {
+    fn publish(&self, state: DbState) {
         let snapshot = Snapshot {
-            state: self.state.clone(),
-            connection: self.summary.clone(),
+            state,
+            connection: self.lifecycle.source().and_then(summary),
         };
         match self.directory.readiness() {
             Ok(r) => {
@@ -606,147 +393,66 @@ impl DbSupervisorState {
     }
 }
 
-fn ping_reason(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Io(io) => format!("the connection failed: {}", io.kind()),
-        sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
-        // The server's own words (e.g. "terminating connection due to
-        // administrator command"), without sqlx's source-line decoration.
-        sqlx::Error::Database(db) => format!("the server ended the session: {}", db.message()),
-        other => other.to_string(),
+/// What the status endpoint shows of the source: saved settings only (the
+/// development URL is not shown).
+fn summary(source: &ConnectionSource) -> Option<ConnectionSummary> {
+    match source {
+        ConnectionSource::Saved(creds) => Some(creds.summary()),
+        ConnectionSource::Url(_) => None,
     }
 }
 
-/// Aborts the task when dropped. The listener holds its own session, so it
-/// must not outlive this actor's state even when the actor panics (ractor
-/// then skips `post_stop`, but still drops the state).
-#[derive(Debug)]
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+/// Sends a task's result to the actor. When the actor is gone, a pool the
+/// result carries is closed rather than left open.
+fn report(me: &ActorRef<DbSupervisorMsg>, event: DbEvent) {
+    if let Err(ractor::MessagingErr::SendErr(DbSupervisorMsg::Lifecycle(Event::Connected {
+        result: Ok(pool),
+        ..
+    }))) = me.cast(DbSupervisorMsg::Lifecycle(event))
+    {
+        tokio::spawn(async move { pool.sqlx.close().await });
     }
 }
 
-/// Pause before the listener opens a new session after losing one.
-const LISTENER_RETRY: Duration = Duration::from_secs(1);
+/// "Equal jitter": a retry waits between half and all of its backoff delay,
+/// so a team's daemons that lost the server together do not all come back
+/// in the same instant.
+fn jittered(delay: Duration) -> Duration {
+    delay.mul_f64(0.5 + fastrand::f64() / 2.0)
+}
 
-/// The members-change listener task: runs until aborted by the DbSupervisor.
-/// The cache is enabled only while its `LISTEN` session is up; whenever the
-/// session fails it suspends the cache, tells the DbSupervisor to check the
-/// connection, and tries again.
-async fn listen_for_member_changes(
-    source: ConnectionSource,
-    timeout: Duration,
-    ping_interval: Duration,
-    cache: MembersCache,
-    lease: Lease,
-    supervisor: ActorRef<DbSupervisorMsg>,
-) {
-    let mut failures: u32 = 0;
-    loop {
-        let reason = listen_session(&source, timeout, ping_interval, &cache, lease).await;
-        cache.suspend(lease);
-        failures = failures.saturating_add(1);
-        if failures == 1 {
-            tracing::warn!(reason = %reason, "member change listener failed; list cache disabled until it is back");
-        } else {
-            tracing::debug!(reason = %reason, failures, "member change listener still failing");
+/// The log lines an operator wants, once per change of kind: becoming
+/// ready, startup failing, losing the server.
+fn log_transition(before: &DbState, state: &DbState) {
+    let entered = before.name() != state.name();
+    match state {
+        DbState::Ready { .. } => tracing::info!("database ready"),
+        DbState::Failed { attempt, reason } if entered => tracing::warn!(
+            attempt,
+            reason = %reason,
+            "database startup failed; retrying in the background"
+        ),
+        DbState::Reconnecting { reason, .. } if entered => {
+            tracing::warn!(reason = %reason, "database connection lost; reconnecting");
         }
-        connection_suspect(&supervisor);
-        tokio::time::sleep(LISTENER_RETRY).await;
+        // Readiness logs every transition at debug.
+        _ => {}
     }
 }
 
-/// Whether the NOTIFY trigger (migration m20261129_000002) exists and fires
-/// for ordinary sessions. Checked after every `LISTEN`: without it no change
-/// would ever be signalled, so the cache must stay off (e.g. someone dropped
-/// or disabled the trigger).
-const TRIGGER_ACTIVE: &str = "SELECT EXISTS (SELECT 1 FROM pg_trigger \
-     WHERE tgname = 'taskflow_members_changed' \
-     AND tgrelid = to_regclass('members') AND tgenabled IN ('O', 'A'))";
-
-/// One listener session; returns only when it fails, with the reason.
-///
-/// sqlx's `PgListener` would reconnect by itself and re-LISTEN, but the
-/// notifications sent meanwhile are lost and the cache would keep serving
-/// during the reconnect. So reconnection is made explicit
-/// (`eager_reconnect(false)`): a lost session (`try_recv` → `Ok(None)`) ends
-/// this session, the caller suspends the cache, and a new session enables it
-/// only after its own `LISTEN` succeeded. A session that died silently (a
-/// dropped idle TCP connection: no notification would ever arrive) is caught
-/// by a query on the listener's own connection after every quiet
-/// `ping_interval` (`try_recv` is cancel-safe since sqlx 0.8.1, PR #3467);
-/// that query also re-checks the trigger.
-async fn listen_session(
-    source: &ConnectionSource,
-    timeout: Duration,
-    ping_interval: Duration,
-    cache: &MembersCache,
-    lease: Lease,
-) -> String {
-    let pool = match listener_pool(source, timeout) {
-        Ok(pool) => pool,
-        Err(reason) => return reason,
-    };
-    let subscribe = async {
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(MEMBERS_CHANNEL).await?;
-        let trigger: bool = sqlx::query_scalar(TRIGGER_ACTIVE)
-            .fetch_one(&mut listener)
-            .await?;
-        Ok::<_, sqlx::Error>((listener, trigger))
-    };
-    let mut listener = match tokio::time::timeout(timeout, subscribe).await {
-        Ok(Ok((listener, true))) => listener,
-        Ok(Ok((_, false))) => {
-            return "the members change trigger is missing or disabled".to_owned();
-        }
-        Ok(Err(e)) => return format!("cannot listen: {}", ping_reason(&e)),
-        Err(_) => {
-            return format!(
-                "cannot listen: no answer within {} s",
-                timeout.as_secs().max(1)
-            );
-        }
-    };
-    listener.eager_reconnect(false);
-    if !cache.enable(lease) {
-        // Revoked: the DbSupervisor left Ready and is aborting this task.
-        return "listener superseded".to_owned();
-    }
-    tracing::debug!("member change listener active; list cache enabled");
-    let reason = loop {
-        match tokio::time::timeout(ping_interval, listener.try_recv()).await {
-            Ok(Ok(Some(_))) => cache.invalidate(),
-            Ok(Ok(None)) => break "the listener's connection was lost".to_owned(),
-            Ok(Err(e)) => break ping_reason(&e),
-            Err(_quiet) => {
-                // Proves the session alive and, while at it, that the trigger
-                // was not dropped or disabled since.
-                let ping = sqlx::query_scalar::<_, bool>(TRIGGER_ACTIVE).fetch_one(&mut listener);
-                match tokio::time::timeout(timeout, ping).await {
-                    Ok(Ok(true)) => {}
-                    Ok(Ok(false)) => {
-                        break "the members change trigger is missing or disabled".to_owned();
-                    }
-                    Ok(Err(e)) => break ping_reason(&e),
-                    Err(_) => {
-                        break format!("no answer within {} s", timeout.as_secs().max(1));
-                    }
-                }
-            }
-        }
-    };
-    drop(listener);
-    tokio::spawn(async move { pool.close().await });
-    reason
-}
-
-fn close_stale(pool: Option<PgPool>) {
-    if let Some(pool) = pool {
-        tokio::spawn(async move { pool.close().await });
+/// The liveness check, on an idle pool connection (simple protocol: no
+/// prepared statement, safe behind any pooler). It never opens a second
+/// session: when every open connection is busy serving requests, those
+/// requests are the proof of life (and report a failure themselves), so the
+/// check is skipped; only an empty pool makes it connect.
+async fn ping_pool(pool: &PgPool) -> Result<(), sqlx::Error> {
+    match pool.try_acquire() {
+        Some(mut conn) => sqlx::raw_sql("SELECT 1")
+            .execute(&mut *conn)
+            .await
+            .map(drop),
+        None if pool.size() > 0 => Ok(()),
+        None => sqlx::raw_sql("SELECT 1").execute(pool).await.map(drop),
     }
 }
 

@@ -25,6 +25,9 @@ use crate::domain::db_state::DbState;
 /// This actor's one name: logs, supervision, "unavailable" messages.
 pub const NAME: &str = "readiness";
 
+// How handlers and peers find the current instance (see `directory.rs`).
+super::directory::directory_slot!(readiness, set_readiness, ReadinessMsg, NAME);
+
 /// What Readiness knows: the lifecycle state and the connection it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {

@@ -172,34 +172,6 @@ fn error_text(body: &Value) -> String {
         .to_owned()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_renders_one_fact_per_line() {
-        let body = json!({"state": "ready", "attempt": 0, "last_error": null, "ready_since": "2026-11-29T10:00:00Z",
-            "connection": {"host": "h", "port": 5432, "database": "d", "username": "u", "has_password": true},
-            "configured": true, "version": "0.1.0"});
-        let text = render_status(&body);
-        assert!(text.contains("state:       ready\n"), "{text}");
-        assert!(text.contains("connection:  u@h:5432/d\n"), "{text}");
-        assert!(text.contains("last error:  -\n"), "{text}");
-    }
-
-    #[test]
-    fn paths_report_missing_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
-            config_dir: Some(dir.path().join("nope")),
-            ..Settings::default()
-        };
-        let text = paths(&settings);
-        assert!(text.contains("does not exist yet"), "{text}");
-        assert!(text.contains("fernet.key"), "{text}");
-    }
-}
-
 /// `taskflowd rotate-key`: a new Fernet key and the saved credentials
 /// re-encrypted under it (see [`crate::security::key_rotation`]). Works on
 /// the folder directly, whether or not a daemon runs on it: the folder's
@@ -226,5 +198,33 @@ pub fn rotate_key(settings: &Settings) -> u8 {
             eprintln!("taskflowd: rotate-key: {e}");
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_renders_one_fact_per_line() {
+        let body = json!({"state": "ready", "attempt": 0, "last_error": null, "ready_since": "2026-11-29T10:00:00Z",
+            "connection": {"host": "h", "port": 5432, "database": "d", "username": "u", "has_password": true},
+            "configured": true, "version": "0.1.0"});
+        let text = render_status(&body);
+        assert!(text.contains("state:       ready\n"), "{text}");
+        assert!(text.contains("connection:  u@h:5432/d\n"), "{text}");
+        assert!(text.contains("last error:  -\n"), "{text}");
+    }
+
+    #[test]
+    fn paths_report_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            config_dir: Some(dir.path().join("nope")),
+            ..Settings::default()
+        };
+        let text = paths(&settings);
+        assert!(text.contains("does not exist yet"), "{text}");
+        assert!(text.contains("fernet.key"), "{text}");
     }
 }

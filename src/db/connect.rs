@@ -23,9 +23,28 @@ use crate::db::tls;
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
 
-/// Connections the daemon's pool may open: a desktop daemon serves one user,
-/// so a handful is plenty and leaves the shared server's slots to the team.
-const POOL_MAX_CONNECTIONS: u32 = 8;
+/// How long an unused pool connection stays open, and how long without a
+/// request makes a daemon idle. The DbSupervisor's ping goes through the
+/// pool every `db_ping_interval_ms` and keeps one connection warm, so an
+/// idle daemon settles at one server session (DESIGN.md, "The team's
+/// database"); see [`close_surplus`].
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Closes idle pool connections until at most `keep` are open. sqlx hands
+/// out idle connections oldest first, so a periodic ping alone touches each
+/// of them in turn and the pool's own idle timeout never fires; the
+/// DbSupervisor calls this after a ping once no request came for
+/// [`POOL_IDLE_TIMEOUT`].
+pub async fn close_surplus(pool: &PgPool, keep: u32) {
+    while pool.size() > keep {
+        match pool.try_acquire() {
+            Some(conn) => {
+                let _ = conn.close().await;
+            }
+            None => break,
+        }
+    }
+}
 
 /// Where the daemon's credentials came from.
 #[derive(Debug, Clone)]
@@ -52,8 +71,12 @@ struct Target {
 }
 
 impl ConnectionSource {
-    /// Driver options for this source.
+    /// Driver options for this source, made [`pooler_safe`].
     pub fn options(&self) -> Result<PgConnectOptions, String> {
+        self.driver_options().map(pooler_safe)
+    }
+
+    fn driver_options(&self) -> Result<PgConnectOptions, String> {
         match self {
             Self::Saved(c) => Ok(options_for(c)),
             Self::Url(url) => {
@@ -124,6 +147,22 @@ impl ConnectionSource {
             Self::Url(_) => Ok(()),
         }
     }
+}
+
+/// What makes a connection work through PgBouncer (session and transaction
+/// mode, stock configuration), applied to every source:
+/// - no `extra_float_digits` startup parameter: sqlx sends `2` by default,
+///   and PgBouncer refuses any startup parameter outside its short list
+///   (`unsupported startup parameter`) unless told to ignore it. taskflowd
+///   reads no floating-point columns, and sqlx decodes binary results anyway.
+///   The other parameters sqlx sends (`DateStyle`, `client_encoding`,
+///   `TimeZone`, `application_name`) are ones PgBouncer tracks.
+/// - no statement cache: a cached statement is named on the server session
+///   it was prepared on, which a transaction pooler hands to other clients.
+///   See `unit.rs` for the names sqlx still gives uncached statements, and
+///   the README for what this costs on a direct connection.
+fn pooler_safe(opts: PgConnectOptions) -> PgConnectOptions {
+    opts.extra_float_digits(None).statement_cache_capacity(0)
 }
 
 /// Whether a database URL sets a root certificate, under any of the query
@@ -227,8 +266,13 @@ pub async fn probe(creds: &DbCredentials, timeout: Duration) -> Result<(), Strin
     }
 }
 
-/// Opens the daemon's pool and proves it works, under one deadline.
-pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Result<PgPool, String> {
+/// Opens the daemon's pool (at most `max` connections, none kept open when
+/// unused for [`POOL_IDLE_TIMEOUT`]) and proves it works, under one deadline.
+pub async fn connect_pool(
+    source: &ConnectionSource,
+    timeout: Duration,
+    max: u32,
+) -> Result<PgPool, String> {
     let (opts, relay) = source.relayed_options(timeout)?;
     let target = source.target(&opts);
     let attempt = async {
@@ -243,55 +287,14 @@ pub async fn connect_pool(source: &ConnectionSource, timeout: Duration) -> Resul
         let _ = first.close().await;
         PgPoolOptions::new()
             .after_connect(tls::keep_alive(relay))
-            .max_connections(POOL_MAX_CONNECTIONS)
+            .max_connections(max.max(1))
             .min_connections(0)
+            .idle_timeout(POOL_IDLE_TIMEOUT)
             .acquire_timeout(timeout)
             // The DbSupervisor pings on its own schedule and rebuilds the pool
             // after a loss; a ping before every acquire would double each request's round trips.
             .test_before_acquire(false)
             .connect_with(opts.clone())
-            .await
-            .map_err(|e| describe(&e, &target))
-    };
-    match tokio::time::timeout(timeout, attempt).await {
-        Ok(result) => result,
-        Err(_) => Err(timed_out(&target, timeout)),
-    }
-}
-
-/// `application_name` of the members-change listener's session.
-pub const LISTENER_APPLICATION_NAME: &str = "taskflowd-listener";
-
-/// A lazy pool of at most one connection for the members-change listener
-/// (`PgListener` reconnects through a pool). Separate from the request pool so
-/// the long-lived LISTEN session never takes a request connection; no idle or
-/// lifetime limit, since the session must stay open. Named
-/// [`LISTENER_APPLICATION_NAME`] so operators can tell it apart in
-/// `pg_stat_activity`.
-pub fn listener_pool(source: &ConnectionSource, timeout: Duration) -> Result<PgPool, String> {
-    let (opts, relay) = source.relayed_options(timeout)?;
-    let opts = opts.application_name(LISTENER_APPLICATION_NAME);
-    Ok(PgPoolOptions::new()
-        .after_connect(tls::keep_alive(relay))
-        .max_connections(1)
-        .min_connections(0)
-        .acquire_timeout(timeout)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_lazy_with(opts))
-}
-
-/// A dedicated (non-pooled) session, used to hold the migration advisory lock:
-/// closing it, or losing it, always releases the lock.
-pub async fn connect_single(
-    source: &ConnectionSource,
-    timeout: Duration,
-) -> Result<PgConnection, String> {
-    let (opts, _relay) = source.relayed_options(timeout)?;
-    let target = source.target(&opts);
-    let attempt = async {
-        source.check_files().await?;
-        PgConnection::connect_with(&opts)
             .await
             .map_err(|e| describe(&e, &target))
     };
@@ -361,7 +364,7 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
                         t.host, t.port
                     )
                 }
-                sqlstate::TOO_MANY_CONNECTIONS => "the server has too many connections".to_owned(),
+                sqlstate::TOO_MANY_CONNECTIONS => no_free_slots(&format!("{}:{}", t.host, t.port)),
                 sqlstate::CANNOT_CONNECT_NOW => {
                     "the server is starting up or shutting down".to_owned()
                 }
@@ -391,6 +394,63 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
         other => format!("{other}"),
     };
     scrub(text, t)
+}
+
+/// A server out of connection slots, in words a team lead can act on.
+fn no_free_slots(server: &str) -> String {
+    format!(
+        "the server at {server} has no free connection slots (max_connections): \
+         run fewer taskflowd daemons against it, raise max_connections, \
+         or connect through a pooler such as PgBouncer"
+    )
+}
+
+/// Whether a driver error is the server refusing a session for lack of slots.
+fn is_out_of_slots(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some(sqlstate::TOO_MANY_CONNECTIONS))
+}
+
+/// Why a query on an open pool failed, for the liveness check's reason
+/// ("connection lost: …"). Server text is the server's own words (e.g.
+/// "terminating connection due to administrator command"), without sqlx's
+/// source-line decoration; the pool opens sessions as it needs them, so an
+/// out-of-slots refusal can surface here too.
+pub fn session_error(e: &sqlx::Error) -> String {
+    match e {
+        _ if is_out_of_slots(e) => no_free_slots("the database server"),
+        sqlx::Error::Io(io) => format!("the connection failed: {}", io.kind()),
+        sqlx::Error::PoolTimedOut => "no connection could be opened".to_owned(),
+        sqlx::Error::Database(db) => format!("the server ended the session: {}", db.message()),
+        other => other.to_string(),
+    }
+}
+
+/// Why a driver error seen by a request handler means the database is not
+/// usable right now (the handler answers 503 with it), in words safe to show
+/// (no server text); `None` when it is an ordinary query error.
+pub fn request_failure(e: &sqlx::Error) -> Option<String> {
+    use sqlx::Error;
+    if is_out_of_slots(e) {
+        return Some(no_free_slots("the database server"));
+    }
+    if let Error::Database(db) = e {
+        // Class 08 (connection exception) and 57P (the server is shutting
+        // down or restarting) end the session just like a dropped socket.
+        let code = db.code();
+        let code = code.as_deref().unwrap_or("");
+        return (code.starts_with("08") || code.starts_with("57P"))
+            .then(|| "the server closed the connection".to_owned());
+    }
+    if !is_connection_error(e) {
+        return None;
+    }
+    Some(match e {
+        Error::Io(io) => format!("the connection failed: {}", io.kind()),
+        Error::Tls(_) => "the TLS session failed".to_owned(),
+        Error::PoolTimedOut => "no connection could be opened".to_owned(),
+        Error::PoolClosed => "the connection pool was closed".to_owned(),
+        _ => "the connection failed".to_owned(),
+    })
 }
 
 /// sqlx's `Error::Tls` text when the server answers `N` to the SSLRequest in

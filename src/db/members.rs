@@ -1,19 +1,23 @@
 //! Queries on `members`. Handlers call exactly one of these per request; each
-//! is a single statement or one transaction, so every mutation is atomic.
+//! is one pooler-safe transaction ([`unit`]), so every mutation is atomic.
 //!
 //! All values travel as bind parameters (the query builder, or
 //! `Statement::from_sql_and_values` for the reference counts); the only SQL
 //! text written here is constant (no SQL is assembled at run time).
 
+use std::sync::Arc;
+
 use sea_orm::sea_query::Expr;
+use sea_orm::sqlx::{self, postgres::PgConnection};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait,
+    DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, RuntimeErr, Statement,
 };
 use uuid::Uuid;
 
 use super::entities::member::{self, Column, Entity as Members, Model as Member};
+use super::unit;
 use crate::domain::member::{MemberPatch, NewMember};
 
 /// What [`delete`] did, so the handler can answer 204, 404 or 409.
@@ -45,32 +49,41 @@ impl References {
 }
 
 /// Every member, ordered by name (then id, so equal names keep a stable order
-/// between calls).
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<Member>, DbErr> {
-    Members::find()
+/// between calls), on `conn` (the connection the list cache checked the
+/// change counter on: one pool checkout per list). The statement has no
+/// parameters, so it goes by the simple protocol: no prepared statement,
+/// safe behind any pooler without a [`unit`].
+pub async fn list_on(conn: &mut PgConnection) -> Result<Vec<Member>, DbErr> {
+    let sql = Members::find()
         .order_by_asc(Column::Name)
         .order_by_asc(Column::Id)
-        .all(db)
+        .build(DbBackend::Postgres)
+        .to_string();
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
         .await
+        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+    rows.into_iter()
+        .map(|row| Member::from_query_result(&QueryResult::from(row), ""))
+        .collect()
 }
 
 /// One member, or `None`.
 pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Member>, DbErr> {
-    Members::find_by_id(id).one(db).await
+    unit::run(db, |txn| Box::pin(Members::find_by_id(id).one(txn))).await
 }
 
 /// Inserts a member with a fresh UUID v4 and returns the stored row.
 /// A duplicate e-mail fails with the database's `uq_members_email` violation
 /// (also when a concurrent insert wins the race), mapped to 409 by the caller.
 pub async fn create(db: &DatabaseConnection, new: NewMember) -> Result<Member, DbErr> {
-    member::ActiveModel {
+    let row = member::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(new.name.into_inner()),
         email: Set(new.email.into_inner()),
         active: Set(new.active),
-    }
-    .insert(db)
-    .await
+    };
+    unit::run(db, |txn| Box::pin(row.insert(txn))).await
 }
 
 /// Changes only the given fields in one `UPDATE … RETURNING` statement and
@@ -94,7 +107,8 @@ pub async fn update(
     if let Some(active) = patch.active {
         update = update.col_expr(Column::Active, Expr::value(active));
     }
-    Ok(update.exec_with_returning(db).await?.into_iter().next())
+    let rows = unit::run(db, |txn| Box::pin(update.exec_with_returning(txn))).await?;
+    Ok(rows.into_iter().next())
 }
 
 /// Deletes a member unless rows of `tasks` or `daily_updates` still point at
@@ -102,7 +116,7 @@ pub async fn update(
 /// concurrent insert that references it through a foreign key waits for us
 /// and then fails, instead of slipping in between the count and the delete.
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<DeleteOutcome, DbErr> {
-    let txn = db.begin().await?;
+    let txn = unit::begin(db).await?;
     if Members::find_by_id(id)
         .lock_exclusive()
         .one(&txn)

@@ -1,48 +1,46 @@
 //! [`MembersCache`]: the serialized `GET /api/v1/members` body, kept in the
-//! daemon and invalidated by PostgreSQL `NOTIFY` so that writes made by any
-//! daemon (or the original Python backend) on the shared database are seen.
+//! daemon and checked against the `members` change counter on every read
+//! (see [`coherence`](super::coherence)), so that writes made by any daemon,
+//! the original Python backend or direct SQL are seen at the next read,
+//! through any pooler.
 //!
 //! # Why this is correct
 //!
-//! A trigger on `members` runs `pg_notify('taskflow_members_changed', '')`
-//! for every writing statement; the notification is delivered only after the
-//! writing transaction commits. A dedicated listener session (spawned by the
-//! DbSupervisor while it is `Ready`) calls [`MembersCache::invalidate`] for
-//! each notification. The cache is used only while that `LISTEN` is active
-//! and the trigger exists and is enabled (checked after `LISTEN` and again on
-//! every liveness check of the session).
+//! A read first asks the database for the current [`Version`] of `members`
+//! ([`MembersCache::list`], one query). If the cache holds a body stored
+//! under that same version, no write has committed since that body's version
+//! was read, so the body is current: it is served. Otherwise the reader gets
+//! a [`Ticket`] carrying the version just read and this cache's local
+//! *generation*, queries the list, and [`MembersCache::store`]s the body
+//! under the ticket's version. The version was read *before* the list, so
+//! the body is at least as new as its version: a write it misses, or one
+//! racing it, moves the version and the next lookup reloads.
 //!
-//! A reader that misses the cache takes a [`Ticket`] ([`MembersCache::begin`],
-//! which records the current *generation*), then queries, then
-//! [`MembersCache::store`]s its body, which is kept only if the generation is
-//! still the one recorded. Consider any commit `C` on `members`:
+//! A body confirmed less than [`RECHECK_AFTER`] ago is served without the
+//! query: under load the database sees a few checks a second, and another
+//! daemon's write is seen at most that much later (the 1 s rule).
 //!
-//! - if `C` committed before the reader's query snapshot, the reader saw it,
-//!   so its body already reflects `C`;
-//! - if `C` committed after the snapshot, its notification arrives after the
-//!   commit, hence after `begin`: either before `store` (the generation moved,
-//!   the stale body is discarded) or after it (the stored body is dropped).
-//!
-//! Either way no body that misses a committed write outlives that write's
-//! notification. The notification is lost only when the listener's session
-//! is; that is why the listener holds a [`Lease`]: losing the session
-//! [`suspends`](MembersCache::suspend) the cache (disabled + invalidated) and
-//! it is [`enabled`](MembersCache::enable) again only after `LISTEN` is
-//! re-established. `enable` also bumps the generation, so a ticket taken
-//! while the cache was disabled (whose snapshot may predate the `LISTEN`)
-//! can never store. The DbSupervisor [`disables`](MembersCache::disable) the
-//! cache when it leaves `Ready`, which also revokes every lease, so a
-//! listener task that is being aborted cannot re-enable it.
+//! The generation guards the daemon's own writes: a handler that wrote
+//! calls [`MembersCache::invalidate`] (even when the write's outcome is
+//! unknown), which drops the body and makes every older ticket unable to
+//! store. When the trigger is missing or disabled the lookup finds no
+//! version and nothing is stored: every list is read from the database.
+//! The DbSupervisor [`resets`](MembersCache::reset) the cache whenever it
+//! leaves `Ready` or changes database, so a version from one database is
+//! never compared with another's.
 //!
 //! The lock is a `std::sync::Mutex` held only for a few field updates, never
 //! across an `.await`.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 
-/// The `NOTIFY` channel the `members` trigger signals on.
-pub const MEMBERS_CHANNEL: &str = "taskflow_members_changed";
+use super::coherence::{self, Version};
+use super::entities::member::Model as Member;
+use super::members;
 
 /// Shared handle; clones refer to the same cache.
 #[derive(Clone, Debug, Default)]
@@ -52,35 +50,69 @@ pub struct MembersCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// The exact JSON body of the last successful list, if still valid.
-    value: Option<Bytes>,
-    /// Bumped by every invalidation (and by enable/disable).
+    /// The exact JSON body of the last successful list and the version it
+    /// was stored under.
+    value: Option<(Version, Bytes)>,
+    /// Bumped by every local invalidation and reset.
     generation: u64,
-    /// True only while a listener holding the current lease has `LISTEN` active.
+    /// Whether the last lookup found the change trigger active.
     enabled: bool,
-    /// Identifies the listener allowed to enable the cache.
-    lease: u64,
+    /// When `value`'s version was last confirmed current: the instant
+    /// *before* the confirming query was sent.
+    confirmed: Option<Instant>,
 }
 
 impl Inner {
     fn invalidate(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         self.value = None;
+        self.confirmed = None;
     }
 }
 
-/// Recorded by [`MembersCache::begin`] before the query; see the module docs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
-pub struct Ticket(u64);
+/// How long a confirmed body is served without asking the database again.
+/// Bounds the coherence queries to a few per second however busy the list
+/// is, and keeps other daemons' writes visible within TASKS-API.md's 1 s
+/// (a write committed after a confirmation shows at most this much later;
+/// this daemon's own writes drop the body at once).
+pub const RECHECK_AFTER: Duration = Duration::from_millis(250);
 
-/// The right of one listener task to enable the cache; revoked by
-/// [`MembersCache::disable`] and by the next [`MembersCache::new_lease`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lease(u64);
+/// What [`MembersCache::list`] answers.
+#[derive(Debug)]
+pub enum Listed {
+    /// The cached body, current.
+    Cached(Bytes),
+    /// Read from the database: serialize, then store with the ticket.
+    Fresh {
+        /// The rows, ordered.
+        members: Vec<Member>,
+        /// For [`MembersCache::store`].
+        ticket: Ticket,
+    },
+}
+
+/// What a version check decided.
+#[derive(Debug)]
+enum Lookup {
+    /// The cached body is current.
+    Hit(Bytes),
+    /// Query the list, then [`store`](MembersCache::store) with this ticket.
+    Miss(Ticket),
+}
+
+/// Taken by a lookup before the list query; see the module docs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Ticket {
+    generation: u64,
+    /// When the version was asked for.
+    asked: Instant,
+    /// `None`: the trigger is off, the body must not be kept.
+    version: Option<Version>,
+}
 
 impl MembersCache {
-    /// A new, disabled, empty cache.
+    /// A new, empty cache.
     pub fn new() -> Self {
         Self::default()
     }
@@ -91,80 +123,99 @@ impl MembersCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The cached body, only while enabled.
-    pub fn get(&self) -> Option<Bytes> {
-        let inner = self.lock();
-        if inner.enabled {
-            inner.value.clone()
-        } else {
-            None
+    /// The member list: the cached body if its version is current, else the
+    /// rows (to serialize and [`store`](Self::store) with the ticket). One
+    /// pool checkout for both queries: sqlx returns a connection to the pool
+    /// in a spawned task, so a second checkout right after the first could
+    /// open a second server session, which a full server refuses.
+    pub async fn list(&self, db: &DatabaseConnection) -> Result<Listed, DbErr> {
+        if let Some(body) = self.recent(RECHECK_AFTER) {
+            return Ok(Listed::Cached(body));
+        }
+        let mut conn = db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+        let generation = self.lock().generation;
+        let asked = Instant::now();
+        let version = coherence::version(&mut conn, coherence::MEMBERS).await?;
+        match self.decide(generation, asked, version) {
+            Lookup::Hit(body) => Ok(Listed::Cached(body)),
+            Lookup::Miss(ticket) => Ok(Listed::Fresh {
+                members: members::list_on(&mut conn).await?,
+                ticket,
+            }),
         }
     }
 
-    /// Call before querying; pass the ticket to [`store`](Self::store).
-    pub fn begin(&self) -> Ticket {
-        Ticket(self.lock().generation)
+    /// The body, if it was confirmed current less than `window` ago.
+    fn recent(&self, window: Duration) -> Option<Bytes> {
+        let inner = self.lock();
+        match (&inner.value, inner.confirmed) {
+            (Some((_, body)), Some(at)) if at.elapsed() < window => Some(body.clone()),
+            _ => None,
+        }
     }
 
-    /// Keeps `body` only if enabled and nothing was invalidated since `ticket`
-    /// was taken. Returns whether it was kept.
+    fn decide(&self, generation: u64, asked: Instant, version: Option<Version>) -> Lookup {
+        let mut inner = self.lock();
+        inner.enabled = version.is_some();
+        if version.is_none() {
+            // Nothing counts the writes now: the body can no longer be checked.
+            inner.value = None;
+        }
+        match (&inner.value, &version) {
+            (Some((stored, body)), Some(current))
+                if stored == current && inner.generation == generation =>
+            {
+                let body = body.clone();
+                inner.confirmed = inner.confirmed.max(Some(asked));
+                Lookup::Hit(body)
+            }
+            _ => Lookup::Miss(Ticket {
+                generation,
+                asked,
+                version,
+            }),
+        }
+    }
+
+    /// Keeps `body` under the ticket's version, unless the trigger was off
+    /// or this daemon wrote since the ticket was taken. Returns whether it
+    /// was kept.
     pub fn store(&self, ticket: Ticket, body: Bytes) -> bool {
         let mut inner = self.lock();
-        if inner.enabled && inner.generation == ticket.0 {
-            inner.value = Some(body);
-            true
-        } else {
-            false
+        match ticket.version {
+            Some(version) if inner.generation == ticket.generation => {
+                inner.value = Some((version, body));
+                inner.confirmed = Some(ticket.asked);
+                true
+            }
+            _ => false,
         }
     }
 
-    /// `members` changed (a notification, or a local write committed).
+    /// This daemon wrote to `members` (or may have): drop the body at once.
     pub fn invalidate(&self) {
         self.lock().invalidate();
     }
 
-    /// For a new listener task: revokes earlier leases, disables and
-    /// invalidates, and returns the lease the new task will enable with.
-    pub fn new_lease(&self) -> Lease {
+    /// The database is no longer `Ready`, or is another one: forget all.
+    pub fn reset(&self) {
         let mut inner = self.lock();
-        inner.lease = inner.lease.wrapping_add(1);
-        inner.enabled = false;
-        inner.invalidate();
-        Lease(inner.lease)
-    }
-
-    /// `LISTEN` is active for `lease`: start caching (from an empty value and
-    /// a new generation). Ignored, returning false, if the lease was revoked.
-    pub fn enable(&self, lease: Lease) -> bool {
-        let mut inner = self.lock();
-        if inner.lease != lease.0 {
-            return false;
-        }
-        inner.enabled = true;
-        inner.invalidate();
-        true
-    }
-
-    /// The listener of `lease` lost its session (notifications may be
-    /// missed): stop caching until it calls [`enable`](Self::enable) again.
-    /// Ignored if the lease was revoked (a newer listener owns the cache).
-    pub fn suspend(&self, lease: Lease) {
-        let mut inner = self.lock();
-        if inner.lease == lease.0 {
-            inner.enabled = false;
-            inner.invalidate();
-        }
-    }
-
-    /// The database is no longer `Ready`: stop caching and revoke every lease.
-    pub fn disable(&self) {
-        let mut inner = self.lock();
-        inner.lease = inner.lease.wrapping_add(1);
         inner.enabled = false;
         inner.invalidate();
     }
 
-    /// Whether the cache is in use (for tests and diagnostics).
+    /// The stored body, unchecked (for the test hook and diagnostics only:
+    /// serving goes through [`list`](Self::list)).
+    pub fn get(&self) -> Option<Bytes> {
+        self.lock().value.as_ref().map(|(_, body)| body.clone())
+    }
+
+    /// Whether the last lookup found the change trigger active (for tests
+    /// and diagnostics).
     pub fn is_enabled(&self) -> bool {
         self.lock().enabled
     }
@@ -174,86 +225,94 @@ impl MembersCache {
 mod tests {
     use super::*;
 
-    fn enabled() -> MembersCache {
-        let c = MembersCache::new();
-        let lease = c.new_lease();
-        assert!(c.enable(lease));
-        c
+    fn v(s: &str) -> Option<Version> {
+        Some(Version::from_test(s))
+    }
+
+    fn miss(l: Lookup) -> Ticket {
+        match l {
+            Lookup::Miss(t) => t,
+            Lookup::Hit(b) => panic!("unexpected hit: {b:?}"),
+        }
+    }
+
+    fn lookup(c: &MembersCache, version: Option<Version>) -> Lookup {
+        let generation = c.lock().generation;
+        c.decide(generation, Instant::now(), version)
     }
 
     #[test]
-    fn disabled_cache_never_stores_or_serves() {
+    fn a_recently_confirmed_body_is_served_without_asking_until_the_window_ends() {
         let c = MembersCache::new();
-        let t = c.begin();
-        assert!(!c.store(t, Bytes::from_static(b"[]")));
-        assert_eq!(c.get(), None);
-    }
-
-    #[test]
-    fn store_then_get() {
-        let c = enabled();
-        let t = c.begin();
+        assert_eq!(c.recent(Duration::from_secs(3600)), None);
+        let t = miss(lookup(&c, v("1")));
         assert!(c.store(t, Bytes::from_static(b"[1]")));
-        assert_eq!(c.get(), Some(Bytes::from_static(b"[1]")));
+        assert_eq!(
+            c.recent(Duration::from_secs(3600)),
+            Some(Bytes::from_static(b"[1]"))
+        );
+        assert_eq!(c.recent(Duration::ZERO), None, "past the window: ask again");
+        c.invalidate();
+        assert_eq!(
+            c.recent(Duration::from_secs(3600)),
+            None,
+            "own write: ask again"
+        );
     }
 
     #[test]
-    fn store_after_an_invalidation_since_begin_is_discarded() {
-        let c = enabled();
-        let t = c.begin();
+    fn same_version_hits_and_a_moved_version_misses() {
+        let c = MembersCache::new();
+        let t = miss(lookup(&c, v("1")));
+        assert!(c.store(t, Bytes::from_static(b"[1]")));
+        assert!(matches!(lookup(&c, v("1")), Lookup::Hit(b) if b == "[1]"));
+        let t = miss(lookup(&c, v("2")));
+        assert!(c.store(t, Bytes::from_static(b"[2]")));
+        assert!(matches!(lookup(&c, v("2")), Lookup::Hit(b) if b == "[2]"));
+        assert!(c.is_enabled());
+    }
+
+    #[test]
+    fn without_the_trigger_nothing_is_stored_or_served() {
+        let c = MembersCache::new();
+        let t = miss(lookup(&c, None));
+        assert!(!c.store(t, Bytes::from_static(b"[]")));
+        assert!(!c.is_enabled());
+        let t = miss(lookup(&c, v("1")));
+        assert!(c.store(t, Bytes::from_static(b"[1]")));
+        assert!(matches!(lookup(&c, None), Lookup::Miss(_)));
+    }
+
+    #[test]
+    fn an_own_write_since_the_ticket_discards_the_store() {
+        let c = MembersCache::new();
+        let t = miss(lookup(&c, v("1")));
         c.invalidate();
         assert!(!c.store(t, Bytes::from_static(b"[stale]")));
         assert_eq!(c.get(), None);
-        // A fresh reader stores.
-        let t = c.begin();
-        assert!(c.store(t, Bytes::from_static(b"[fresh]")));
-        assert_eq!(c.get(), Some(Bytes::from_static(b"[fresh]")));
     }
 
     #[test]
-    fn invalidation_after_store_drops_the_value() {
-        let c = enabled();
-        let t = c.begin();
+    fn an_own_write_between_lookup_start_and_decision_is_a_miss() {
+        let c = MembersCache::new();
+        let t = miss(lookup(&c, v("1")));
         assert!(c.store(t, Bytes::from_static(b"[1]")));
+        let generation = c.lock().generation;
         c.invalidate();
-        assert_eq!(c.get(), None);
+        assert!(matches!(
+            c.decide(generation, Instant::now(), v("1")),
+            Lookup::Miss(_)
+        ));
     }
 
     #[test]
-    fn ticket_taken_while_disabled_cannot_store_after_enable() {
+    fn reset_forgets_the_body() {
         let c = MembersCache::new();
-        let lease = c.new_lease();
-        let t = c.begin();
-        assert!(c.enable(lease));
-        assert!(!c.store(t, Bytes::from_static(b"[old snapshot]")));
-    }
-
-    #[test]
-    fn suspend_and_disable_stop_serving() {
-        let c = MembersCache::new();
-        let lease = c.new_lease();
-        assert!(c.enable(lease));
-        let t = c.begin();
+        let t = miss(lookup(&c, v("1")));
         assert!(c.store(t, Bytes::from_static(b"[1]")));
-        c.suspend(lease);
-        assert_eq!(c.get(), None);
-        assert!(c.enable(lease));
-        let t = c.begin();
-        assert!(c.store(t, Bytes::from_static(b"[1]")));
-        c.disable();
+        c.reset();
         assert_eq!(c.get(), None);
         assert!(!c.is_enabled());
-    }
-
-    #[test]
-    fn revoked_lease_cannot_enable_or_suspend() {
-        let c = MembersCache::new();
-        let old = c.new_lease();
-        c.disable();
-        assert!(!c.enable(old));
-        let new = c.new_lease();
-        assert!(c.enable(new));
-        c.suspend(old);
-        assert!(c.is_enabled());
+        assert!(matches!(lookup(&c, v("1")), Lookup::Miss(_)));
     }
 }

@@ -6,13 +6,12 @@
 //! the `members` table accepts (a value PostgreSQL would refuse, such as a NUL
 //! character, would otherwise surface as a 500).
 
-use std::fmt;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::{ValidationError, has_control, no_control, trimmed_bounded};
+use super::{ValidationError, has_control, no_control, trimmed_bounded, validated_text};
 
 /// Longest accepted name, in characters (the column is `VARCHAR(100)`).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -35,24 +34,9 @@ impl MemberName {
         no_control("name", value)?;
         Ok(Self(value.to_owned()))
     }
-
-    /// The validated name, to store.
-    pub fn into_inner(self) -> String {
-        self.0
-    }
 }
 
-impl AsRef<str> for MemberName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for MemberName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_text!(MemberName);
 
 /// A member's e-mail address: trimmed, at most 320 characters, matching the
 /// contract's pattern. Kept as typed (not lower-cased): uniqueness is the
@@ -75,24 +59,9 @@ impl Email {
         }
         Ok(Self(value.to_owned()))
     }
-
-    /// The validated address, to store.
-    pub fn into_inner(self) -> String {
-        self.0
-    }
 }
 
-impl AsRef<str> for Email {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_text!(Email);
 
 /// The body of `POST /api/v1/members`.
 #[derive(Debug, Clone, PartialEq, Eq)]

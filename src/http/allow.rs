@@ -20,7 +20,8 @@
 
 use std::sync::LazyLock;
 
-use warp::http::{HeaderValue, Method};
+use warp::http::{HeaderValue, Method, StatusCode, header};
+use warp::reply::Response;
 
 /// One documented path: its segments (`None` for a `{param}`) and methods.
 struct Template {
@@ -138,6 +139,21 @@ fn header(methods: &[Method]) -> Option<HeaderValue> {
     }
     let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
     HeaderValue::from_str(&list.join(", ")).ok()
+}
+
+/// Adds `Allow` to a 405, listing the methods of the request's path (RFC
+/// 9110 requires it), as [`allow_header`] reads them off the OpenAPI
+/// document. Applied once, after [`super::errors::handle_rejection`], because the rejection
+/// itself does not carry the path. A 405 on a path the document does not
+/// know (the debug-only `/__test/*` hooks) keeps no `Allow` rather than a
+/// guessed one.
+pub fn with_allow(path: warp::path::FullPath, mut res: Response) -> Response {
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = allow_header(path.as_str())
+    {
+        res.headers_mut().insert(header::ALLOW, allow);
+    }
+    res
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub struct AppCtx {
     pub port: u16,
     /// The access token for `/api/v1/*`, when one is configured.
     pub api_token: Option<SecretValue>,
-    /// The serialized member list, kept coherent by the DbSupervisor's listener.
+    /// The serialized member list, kept coherent by the change counter (db/coherence.rs).
     pub members_cache: MembersCache,
     /// Readiness's published snapshot, read by `/health` without a mailbox
     /// round trip (see `actors::readiness`).

@@ -20,7 +20,7 @@ use sea_orm::{DbErr, RuntimeErr};
 use super::ctx::AppCtx;
 use crate::actors::db_supervisor::{self, DbUnavailable};
 use crate::actors::{ActorUnavailable, CallError};
-use crate::db::connect::is_connection_error;
+use crate::db::connect::request_failure;
 use crate::domain::ValidationError;
 
 /// The body of every error response.
@@ -119,9 +119,9 @@ pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
         // Opening a connection failed (refused, auth changed, …): whatever
         // the cause, the database is not usable right now.
         (DbErr::Conn(_), Some(e)) => {
-            connection_lost(e).or_else(|| Some("a new connection could not be opened".to_owned()))
+            request_failure(e).or_else(|| Some("a new connection could not be opened".to_owned()))
         }
-        (_, Some(e)) => connection_lost(e),
+        (_, Some(e)) => request_failure(e),
         _ => None,
     };
     if let Some(detail) = lost {
@@ -133,30 +133,6 @@ pub fn db_error(ctx: &AppCtx, err: DbErr) -> ApiError {
         return ApiError::DbNotReady(format!("connection lost: {detail}"));
     }
     ApiError::Unexpected(format!("database error: {err}"))
-}
-
-/// Why a driver error means the connection is gone, in words safe to show
-/// (no server text), or `None` when it is an ordinary query error.
-fn connection_lost(e: &sea_orm::sqlx::Error) -> Option<String> {
-    use sea_orm::sqlx::Error;
-    if let Error::Database(db) = e {
-        // Class 08 (connection exception) and 57P (the server is shutting
-        // down or restarting) end the session just like a dropped socket.
-        let code = db.code();
-        let code = code.as_deref().unwrap_or("");
-        return (code.starts_with("08") || code.starts_with("57P"))
-            .then(|| "the server closed the connection".to_owned());
-    }
-    if !is_connection_error(e) {
-        return None;
-    }
-    Some(match e {
-        Error::Io(io) => format!("the connection failed: {}", io.kind()),
-        Error::Tls(_) => "the TLS session failed".to_owned(),
-        Error::PoolTimedOut => "no connection could be opened".to_owned(),
-        Error::PoolClosed => "the connection pool was closed".to_owned(),
-        _ => "the connection failed".to_owned(),
-    })
 }
 
 impl Reply for ApiError {
@@ -221,21 +197,6 @@ impl Reject for NotJson {}
 #[derive(Debug)]
 pub struct BadJson(pub String);
 impl Reject for BadJson {}
-
-/// Adds `Allow` to a 405, listing the methods of the request's path (RFC
-/// 9110 requires it), as [`super::allow`] reads them off the OpenAPI
-/// document. Applied once, after [`handle_rejection`], because the rejection
-/// itself does not carry the path. A 405 on a path the document does not
-/// know (the debug-only `/__test/*` hooks) keeps no `Allow` rather than a
-/// guessed one.
-pub fn with_allow(path: warp::path::FullPath, mut res: Response) -> Response {
-    if res.status() == StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allow) = super::allow::allow_header(path.as_str())
-    {
-        res.headers_mut().insert(header::ALLOW, allow);
-    }
-    res
-}
 
 /// Turns every rejection into the JSON envelope with the right status.
 pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
@@ -340,9 +301,9 @@ mod tests {
     fn io_errors_are_connection_losses() {
         let e = sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert_eq!(
-            connection_lost(&e).unwrap(),
+            request_failure(&e).unwrap(),
             "the connection failed: broken pipe"
         );
-        assert_eq!(connection_lost(&sea_orm::sqlx::Error::RowNotFound), None);
+        assert_eq!(request_failure(&sea_orm::sqlx::Error::RowNotFound), None);
     }
 }

@@ -21,6 +21,7 @@ use super::filters::json_body;
 use super::panic_guard::guarded;
 use crate::actors::db_supervisor;
 use crate::db::members::{self, DeleteOutcome, References};
+use crate::db::members_cache::Listed;
 use crate::domain::ValidationError;
 use crate::domain::member::{MemberPatch, NewMember};
 
@@ -68,19 +69,18 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 /// `GET /api/v1/members`
 ///
 /// Served from [`MembersCache`](crate::db::members_cache::MembersCache) when
-/// it holds a body; otherwise queried, serialized once, offered to the cache
-/// (kept only if no change was signalled since `begin`) and answered. The
-/// pool is asked for first even on a hit: that call is ordered after any
-/// pending reconfiguration in the DbSupervisor's mailbox, and answers 503
-/// whenever the database is not ready, exactly as without the cache.
+/// its body has the current `members` change version (one cheap query);
+/// otherwise queried, serialized once, offered to the cache and answered.
+/// The pool is asked for first: that call is ordered after any pending
+/// reconfiguration in the DbSupervisor's mailbox, and answers 503 whenever
+/// the database is not ready, exactly as without the cache.
 async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     let db = pool(&ctx).await?;
     let cache = &ctx.members_cache;
-    if let Some(body) = cache.get() {
-        return Ok(json_bytes_response(StatusCode::OK, body));
-    }
-    let ticket = cache.begin();
-    let all = members::list(&db).await.map_err(|e| db_error(&ctx, e))?;
+    let (all, ticket) = match cache.list(&db).await.map_err(|e| db_error(&ctx, e))? {
+        Listed::Cached(body) => return Ok(json_bytes_response(StatusCode::OK, body)),
+        Listed::Fresh { members, ticket } => (members, ticket),
+    };
     let body = Bytes::from(
         serde_json::to_vec(&all).map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?,
     );
@@ -104,7 +104,7 @@ async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let db = pool(&ctx).await?;
     let created = members::create(&db, new).await;
     // Whatever the outcome (a lost connection may still have committed): this
-    // daemon's next list must see its own write without waiting for NOTIFY.
+    // daemon's next list must not be served from before it.
     ctx.members_cache.invalidate();
     let m = created.map_err(|e| db_error(&ctx, e))?;
     Ok(json_response(StatusCode::CREATED, &m))

@@ -64,7 +64,7 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
     // 405 can name the path's methods in `Allow`.
     warp::path::full()
         .and(answered)
-        .map(errors::with_allow)
+        .map(allow::with_allow)
         .with(warp::log::custom(|info| {
             // One debug line per request; warp's own trace filter logs every
             // /health poll at info and every 503 at error, which is noise.

@@ -10,6 +10,7 @@ compile_error!(
 );
 
 mod browser;
+mod budget;
 mod cli;
 mod config;
 mod crash;
@@ -23,6 +24,7 @@ mod lifecycle;
 mod members;
 mod methods;
 mod openapi;
+mod pooler;
 mod process;
 mod security;
 mod settings;

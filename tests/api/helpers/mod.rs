@@ -1,5 +1,5 @@
-//! Test fixtures: a private PostgreSQL cluster ([`pg`]), the daemon as a
-//! subprocess ([`daemon`]), TLS material ([`certs`]), network stand-ins for a
+//! Test fixtures: a private PostgreSQL cluster ([`pg`]) and a PgBouncer in
+//! front of one ([`pgbouncer`]), the daemon as a subprocess ([`daemon`]), TLS material ([`certs`]), network stand-ins for a
 //! misbehaving server ([`net`]) and config-folder inspection ([`files`]).
 
 pub mod certs;
@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod files;
 pub mod net;
 pub mod pg;
+pub mod pgbouncer;
 
 use std::sync::LazyLock;
 

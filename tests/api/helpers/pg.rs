@@ -133,6 +133,17 @@ impl PgCluster {
 
     /// Like [`Self::start`], with TLS and `pg_hba.conf` set up as `options` say.
     pub fn start_with(options: PgOptions) -> PgCluster {
+        Self::start_configured(options, 200)
+    }
+
+    /// Like [`Self::start`], with `max_connections` slots (a small managed
+    /// server). PostgreSQL keeps 3 of them for superusers
+    /// (`superuser_reserved_connections`), so ordinary roles get 3 fewer.
+    pub fn start_sized(max_connections: u32) -> PgCluster {
+        Self::start_configured(PgOptions::default(), max_connections)
+    }
+
+    fn start_configured(options: PgOptions, max_connections: u32) -> PgCluster {
         assert!(
             options.tls.is_some() || !options.hostssl_only,
             "hostssl_only needs a server certificate (PgOptions::tls)"
@@ -222,7 +233,7 @@ impl PgCluster {
              listen_addresses = '127.0.0.1'\n\
              unix_socket_directories = '{socket_dir}'\n\
              password_encryption = 'scram-sha-256'\n\
-             max_connections = 200\n\
+             max_connections = {max_connections}\n\
              shared_buffers = '32MB'\n\
              fsync = off\n\
              synchronous_commit = off\n\
