@@ -9,8 +9,8 @@
 //!
 //! `bench` connects as `postgres` to database `postgres` on `localhost:PORT`
 //! (a `host` line, so plaintext is allowed too) and prints a Markdown table:
-//! median connect + close time, and mean round trip of `SELECT 1` and of a
-//! 1 MiB result, for
+//! median connect + close time, and median round trip of `SELECT 1` and of
+//! a 1 MiB result (3 rounds, the paths interleaved), for
 //! - plaintext (`sslmode=disable`),
 //! - sqlx's own TLS (`verify-full`, `ssl_root_cert` plus webpki's roots),
 //! - the relay, as a pool uses it (one relay, many connections),
@@ -25,9 +25,10 @@ use taskflowd::db::connect::probe;
 use taskflowd::domain::credentials::{ConnectionTarget, DbCredentials, SslMode};
 use taskflowd::domain::password::Password;
 
-const CONNECTS: usize = 200;
-const SMALL_QUERIES: usize = 5_000;
-const LARGE_QUERIES: usize = 200;
+const ROUNDS: usize = 3;
+const CONNECTS: usize = 100;
+const SMALL_QUERIES: usize = 2_000;
+const LARGE_QUERIES: usize = 100;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -82,58 +83,81 @@ async fn bench(port: u16, password: &str, ca: &str) -> Res<()> {
     creds.ssl_mode = Some(SslMode::VerifyFull);
     creds.ssl_root_cert = Some(ca.to_owned());
 
-    println!("| path | connect + close, median ms | SELECT 1, mean µs | 1 MiB result, mean ms |");
-    println!("|---|---|---|---|");
-    for (name, opts) in [
+    // Rounds interleave the paths, so load from other processes on a shared
+    // machine hits them alike; medians of all samples resist preemption spikes.
+    let paths = [
         ("plaintext (disable)", &plain),
         ("sqlx's own TLS (verify-full)", &sqlx_tls),
         ("relay, shared (pool)", &relayed),
-    ] {
-        let connect = median_ms(CONNECTS, || async {
-            PgConnection::connect_with(opts).await?.close().await
-        })
-        .await?;
-        let mut conn = PgConnection::connect_with(opts).await?;
-        let small = mean(SMALL_QUERIES, &mut conn, "SELECT 1").await?;
-        let large = mean(LARGE_QUERIES, &mut conn, "SELECT repeat('x', 1048576)").await?;
-        conn.close().await?;
+    ];
+    let mut samples: Vec<[Vec<f64>; 3]> = vec![Default::default(); paths.len() + 1];
+    for _round in 0..ROUNDS {
+        for (i, (_, opts)) in paths.iter().enumerate() {
+            for _ in 0..CONNECTS {
+                let start = Instant::now();
+                PgConnection::connect_with(opts).await?.close().await?;
+                samples[i][0].push(ms(start));
+            }
+            let mut conn = PgConnection::connect_with(opts).await?;
+            timed(&mut samples[i][1], SMALL_QUERIES, &mut conn, "SELECT 1").await?;
+            timed(
+                &mut samples[i][2],
+                LARGE_QUERIES,
+                &mut conn,
+                "SELECT repeat('x', 1048576)",
+            )
+            .await?;
+            conn.close().await?;
+        }
+        for _ in 0..CONNECTS {
+            let start = Instant::now();
+            probe(&creds, TIMEOUT)
+                .await
+                .map_err(sqlx::Error::Protocol)?;
+            samples[paths.len()][0].push(ms(start));
+        }
+    }
+    println!(
+        "| path | connect + close, median ms | SELECT 1, median µs | 1 MiB result, median ms |"
+    );
+    println!("|---|---|---|---|");
+    for (i, (name, _)) in paths.iter().enumerate() {
+        let [connect, small, large] = &mut samples[i];
         println!(
-            "| {name} | {connect:.2} | {:.1} | {:.2} |",
-            small.as_secs_f64() * 1e6,
-            large.as_secs_f64() * 1e3
+            "| {name} | {:.2} | {:.1} | {:.2} |",
+            median(connect),
+            median(small) * 1e3,
+            median(large)
         );
     }
-    let connect = median_ms(CONNECTS, || async {
-        probe(&creds, TIMEOUT).await.map_err(sqlx::Error::Protocol)
-    })
-    .await?;
     println!(
-        "| relay, new per connection (probe: connect, SELECT 1, close) | {connect:.2} | (as shared) | (as shared) |"
+        "| relay, new per connection (probe: connect, SELECT 1, close) | {:.2} | (as shared) | (as shared) |",
+        median(&mut samples[paths.len()][0])
     );
     Ok(())
 }
 
-async fn median_ms<F, Fut>(n: usize, mut f: F) -> Res<f64>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), sqlx::Error>>,
-{
-    f().await?; // warm-up
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let start = Instant::now();
-        f().await?;
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(times[n / 2])
+fn ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
 }
 
-async fn mean(n: usize, conn: &mut PgConnection, sql: &'static str) -> Res<Duration> {
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs `sql` `n` times on `conn`, pushing each round trip (ms).
+async fn timed(
+    out: &mut Vec<f64>,
+    n: usize,
+    conn: &mut PgConnection,
+    sql: &'static str,
+) -> Res<()> {
     sqlx::query(sql).execute(&mut *conn).await?; // warm-up, prepares the statement
-    let start = Instant::now();
     for _ in 0..n {
+        let start = Instant::now();
         sqlx::query(sql).fetch_one(&mut *conn).await?;
+        out.push(ms(start));
     }
-    Ok(start.elapsed() / n as u32)
+    Ok(())
 }

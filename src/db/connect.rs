@@ -66,6 +66,8 @@ struct Target {
     password: Option<crate::domain::password::Password>,
     /// Whether `ssl_root_cert` was given (words the "not trusted" hint).
     has_root_cert: bool,
+    /// Whether that is `system`, the operating system's store.
+    system_roots: bool,
 }
 
 impl ConnectionSource {
@@ -124,6 +126,10 @@ impl ConnectionSource {
             has_root_cert: match self {
                 Self::Saved(c) => c.ssl_root_cert.is_some(),
                 Self::Url(url) => url_has_root_cert(url.expose()),
+            },
+            system_roots: match self {
+                Self::Saved(c) => c.ssl_root_cert.as_deref() == Some(root_cert::SYSTEM),
+                Self::Url(url) => url_root_cert(url.expose()).as_deref() == Some(root_cert::SYSTEM),
             },
         }
     }
@@ -484,6 +490,9 @@ fn describe_tls(err: &rustls::Error, t: &Target) -> String {
         rustls::Error::InvalidCertificate(cert) => {
             let reason = certificate_problem(cert);
             let hint = match (cert, t.has_root_cert) {
+                (CertificateError::UnknownIssuer, true) if t.system_roots => {
+                    ": it is not signed by a CA in the operating system's store (ssl_root_cert \"system\")"
+                }
                 (CertificateError::UnknownIssuer, true) => {
                     ": it is not signed by a CA in ssl_root_cert"
                 }
@@ -587,6 +596,7 @@ mod tests {
             database: "d".into(),
             password: Some(Password::new(pw.into())),
             has_root_cert: false,
+            system_roots: false,
         }
     }
 

@@ -202,7 +202,8 @@ async fn tls_system_trusts_the_store_that_ssl_cert_file_or_dir_names() {
     assert_eq!(
         probe_with_env(&b, &[("SSL_CERT_FILE", TLS.other_ca.as_path())]).await,
         failed(
-            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in ssl_root_cert"
+            "the server's certificate is not trusted (UnknownIssuer): it is not signed by a CA in \
+             the operating system's store (ssl_root_cert \"system\")"
         )
     );
     // The name is checked.
@@ -221,6 +222,21 @@ async fn tls_system_trusts_the_store_that_ssl_cert_file_or_dir_names() {
             .unwrap()
             .starts_with("ssl_root_cert: \"system\" is only used with ssl_mode verify-full"),
         "{reply}"
+    );
+}
+
+/// Through the relay, a server that is down is worded as before.
+#[tokio::test]
+async fn tls_verify_full_to_a_closed_port_says_connection_refused() {
+    let db = TLS.cluster.create_database().await;
+    let mut b = body(&db, "127.0.0.1", Some("verify-ca"), Some(&TLS.ca));
+    let port = crate::helpers::free_port();
+    b["port"] = json!(port);
+    assert_eq!(
+        probe(&b).await,
+        failed(&format!(
+            "connection refused. Is PostgreSQL running at 127.0.0.1:{port}?"
+        ))
     );
 }
 
@@ -479,4 +495,67 @@ async fn tls_daemon_becomes_healthy_over_tls_and_reconnects_after_a_restart() {
         !daemon.logs().contains(&db.password),
         "the daemon's log contains the password"
     );
+}
+
+/// The `TASKFLOW_DATABASE_URL` fallback's verify modes go through the relay
+/// too: its `sslrootcert` is the only CA trusted, `system` works, and a
+/// verify mode without one does not connect.
+#[tokio::test]
+async fn tls_database_url_verify_full_trusts_only_its_sslrootcert() {
+    let db = TLS.cluster.create_database().await;
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_host(Some("localhost")).unwrap();
+    let with = |query: &str| {
+        let mut u = url.clone();
+        u.set_query(Some(query));
+        u.to_string()
+    };
+    let ca = TLS.ca.to_str().unwrap();
+    let other = TLS.other_ca.to_str().unwrap();
+    let cases = [
+        (format!("sslmode=verify-full&sslrootcert={ca}"), None, None),
+        (
+            format!("sslmode=verify-full&sslrootcert={other}"),
+            Some(TLS.ca.as_path()),
+            Some("the server's certificate is not trusted (UnknownIssuer)"),
+        ),
+        (
+            "sslmode=verify-full&sslrootcert=system".to_owned(),
+            Some(TLS.ca.as_path()),
+            None,
+        ),
+        (
+            "sslmode=verify-full".to_owned(),
+            Some(TLS.ca.as_path()),
+            Some("ssl_root_cert: is required with ssl_mode verify-full"),
+        ),
+    ];
+    for (query, os_store, refused) in cases {
+        let mut builder = TestDaemon::builder()
+            .env("TASKFLOW_DATABASE_URL", with(&query))
+            .secret(&db.password);
+        if let Some(file) = os_store {
+            builder = builder.env("SSL_CERT_FILE", file.as_os_str());
+        }
+        let daemon = builder.start().await;
+        let r = daemon
+            .wait_for_health(
+                |r| {
+                    r.status == StatusCode::OK
+                        || r.body["error"]
+                            .as_str()
+                            .is_some_and(|e| e.starts_with("Database startup failed"))
+                },
+                Duration::from_secs(30),
+            )
+            .await;
+        match refused {
+            None => assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body),
+            Some(why) => assert!(
+                r.body["error"].as_str().is_some_and(|e| e.contains(why)),
+                "{query}: {}",
+                r.body
+            ),
+        }
+    }
 }

@@ -44,6 +44,9 @@ use crate::domain::root_cert;
 /// modes that need TLS; `db::connect` words exactly this text.
 const NO_TLS: &str = "server does not support TLS";
 
+/// Copy buffer per direction of a relayed connection.
+const COPY_BUF: usize = 64 * 1024;
+
 /// A running relay. Dropping it stops new connections and removes its folder.
 #[derive(Debug)]
 pub struct RelayGuard {
@@ -251,7 +254,10 @@ async fn serve(
     if server.write_all(&startup).await.is_err() || server.flush().await.is_err() {
         return;
     }
-    let _ = tokio::io::copy_bidirectional(&mut driver, &mut server).await;
+    // 64 KiB a direction rather than tokio's 8 KiB default: a TLS record
+    // carries up to 16 KiB, and large results then move in few syscalls.
+    let _ = tokio::io::copy_bidirectional_with_sizes(&mut driver, &mut server, COPY_BUF, COPY_BUF)
+        .await;
 }
 
 /// TCP, `SSLRequest`, then the handshake with this relay's roots.
