@@ -23,7 +23,7 @@ use crate::actors::db_supervisor::DbSettings;
 use crate::actors::directory::Directory;
 use crate::actors::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
 use crate::config::{SecretValue, Settings};
-use crate::db::members_cache::MembersCache;
+use crate::db::caches::Caches;
 use crate::http::{self, ctx::AppCtx};
 
 /// Why the daemon could not start.
@@ -88,7 +88,7 @@ impl Daemon {
         let api_token = api_token(&settings)?;
 
         let directory = Directory::default();
-        let members_cache = MembersCache::new();
+        let caches = Caches::default();
         let health = crate::actors::readiness::health_watch();
         let settings = Arc::new(settings);
         let ctx = AppCtx {
@@ -97,14 +97,14 @@ impl Daemon {
             port: local.port(),
             api_token,
             settings: settings.clone(),
-            members_cache: members_cache.clone(),
+            caches: caches.clone(),
             health: health.subscribe(),
         };
         let args = SupervisorArgs {
             config_dir: settings.config_dir.clone(),
             db: DbSettings::from_settings(&settings),
             directory: directory.clone(),
-            members_cache,
+            caches,
             health,
         };
         let (supervisor, supervisor_done) = match Actor::spawn(None, Supervisor, args).await {

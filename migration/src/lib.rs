@@ -12,6 +12,7 @@ mod m20261202_000103_create_sub_tasks;
 mod m20261202_000104_create_daily_updates;
 mod m20261202_000105_member_id_default;
 mod m20261202_000106_alembic_stamp;
+mod m20261202_000107_count_task_changes;
 
 pub use m20261129_000001_create_members::UQ_MEMBERS_EMAIL;
 pub use m20261202_000001_change_counter::{change_trigger_name, count_changes_on};
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000104_create_daily_updates::Migration),
             Box::new(m20261202_000105_member_id_default::Migration),
             Box::new(m20261202_000106_alembic_stamp::Migration),
+            Box::new(m20261202_000107_count_task_changes::Migration),
         ]
     }
 }

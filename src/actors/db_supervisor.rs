@@ -12,8 +12,8 @@
 //! carries. The pool exists only inside the lifecycle's `Migrating` and
 //! `Ready` phases.
 //!
-//! Leaving `Ready`, or changing database, resets the [`MembersCache`] (whose
-//! coherence itself needs no task here: see `db/coherence.rs`). The liveness
+//! Leaving `Ready`, or changing database, resets the list [`Caches`] (whose
+//! coherence itself needs no task here: see `db/list_cache.rs`). The liveness
 //! ping goes through the request pool, so an idle daemon holds one session.
 
 use std::time::{Duration, Instant};
@@ -27,10 +27,10 @@ use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
 use crate::config::{SecretValue, Settings};
+use crate::db::caches::Caches;
 use crate::db::connect::{
     ConnectionSource, POOL_IDLE_TIMEOUT, close_surplus, connect_pool, session_error,
 };
-use crate::db::members_cache::MembersCache;
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_lifecycle::{Effect, Event, Lifecycle, Limits, Loaded, Ticket, Wake};
@@ -135,8 +135,8 @@ pub struct DbSupervisorArgs {
     pub settings: DbSettings,
     /// To reach the CredentialStore and Readiness.
     pub directory: Directory,
-    /// The member-list cache, reset whenever the database changes or is lost.
-    pub members_cache: MembersCache,
+    /// The list caches, reset whenever the database changes or is lost.
+    pub caches: Caches,
 }
 
 /// The DbSupervisor actor.
@@ -150,7 +150,7 @@ pub struct DbSupervisorState {
     lifecycle: Lifecycle<ConnectionSource, DbPool>,
     /// When a handler last asked for the pool: "idle" is measured from here.
     last_request: Instant,
-    members_cache: MembersCache,
+    caches: Caches,
     /// The state last published, to log transitions once.
     published: DbState,
 }
@@ -175,7 +175,7 @@ impl Actor for DbSupervisor {
     ) -> Result<Self::State, ActorProcessingErr> {
         // After a restart: the previous incarnation's database may not be
         // the one this one connects to.
-        args.members_cache.reset();
+        args.caches.reset();
         let lifecycle = Lifecycle::new(args.settings.limits());
         let mut state = DbSupervisorState {
             published: lifecycle.state(),
@@ -183,7 +183,7 @@ impl Actor for DbSupervisor {
             settings: args.settings,
             directory: args.directory,
             last_request: Instant::now(),
-            members_cache: args.members_cache,
+            caches: args.caches,
         };
         // Publish at once: after a restart Readiness still holds the previous
         // incarnation's state (perhaps "ready"), and this one has no pool yet.
@@ -328,7 +328,7 @@ impl DbSupervisorState {
                 log_transition(&self.published, &state);
                 self.published = state.clone();
                 if !matches!(state, DbState::Ready { .. }) {
-                    self.members_cache.reset();
+                    self.caches.reset();
                 }
                 self.publish(state);
             }

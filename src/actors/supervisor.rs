@@ -18,7 +18,7 @@ use super::credential_store::{CredentialStore, CredentialStoreArgs};
 use super::db_supervisor::{DbSettings, DbSupervisor, DbSupervisorArgs, DbSupervisorMsg};
 use super::directory::Directory;
 use super::readiness::{HealthWatch, Readiness};
-use crate::db::members_cache::MembersCache;
+use crate::db::caches::Caches;
 
 /// Restarts tolerated within [`RESTART_WINDOW`] before giving up.
 pub const MAX_RESTARTS: usize = 5;
@@ -42,8 +42,8 @@ pub struct SupervisorArgs {
     pub directory: Directory,
     /// Readiness's snapshot channel for `/health` (kept here so it survives restarts).
     pub health: HealthWatch,
-    /// Shared with the HTTP handlers; kept coherent by the DbSupervisor.
-    pub members_cache: MembersCache,
+    /// The list caches, shared with the HTTP handlers; reset by the DbSupervisor.
+    pub caches: Caches,
 }
 
 /// Which child a cell is.
@@ -215,7 +215,7 @@ impl SupervisorState {
                 let args = DbSupervisorArgs {
                     settings: self.args.db.clone(),
                     directory: dir.clone(),
-                    members_cache: self.args.members_cache.clone(),
+                    caches: self.args.caches.clone(),
                 };
                 let (r, _) = Actor::spawn_linked(None, DbSupervisor, args, sup).await?;
                 dir.set_db_supervisor(Some(r.clone()));

@@ -19,7 +19,7 @@
 //! still reads as a change.
 
 use sea_orm::sqlx::{self, Row, postgres::PgConnection};
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, RuntimeErr, Statement};
 use std::sync::Arc;
 
 /// A watched table: its name and the statement that reads its version.
@@ -31,22 +31,31 @@ pub struct Watched {
     sql: &'static str,
 }
 
-/// Declares a [`Watched`] table: the trigger name must be the one
-/// `migration::change_trigger_name` gives (`taskflow_<table>_count`; a unit
-/// test checks).
+/// Declares a [`Watched`] list over one or more tables: its version is each
+/// table's counter (`-` while a table was never written), and it counts only
+/// while every table's trigger exists and is enabled. The trigger names must
+/// be the ones `migration::change_trigger_name` gives
+/// (`taskflow_<table>_count`; a unit test checks).
 macro_rules! watched {
-    ($table:literal) => {
+    ($($table:literal),+) => {
         Watched {
-            table: $table,
+            table: concat!($($table, " "),+),
             sql: concat!(
-                "SELECT (SELECT version::text || '.' || xmin::text FROM taskflow_changes \
-                 WHERE table_name = '",
-                $table,
-                "'), EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'taskflow_",
-                $table,
-                "_count' AND tgrelid = to_regclass('",
-                $table,
-                "') AND tgenabled IN ('O', 'A'))"
+                "SELECT concat_ws(','",
+                $(
+                    ", coalesce((SELECT version::text || '.' || xmin::text FROM taskflow_changes \
+                     WHERE table_name = '",
+                    $table,
+                    "'), '-')",
+                )+
+                "), true",
+                $(
+                    " AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'taskflow_",
+                    $table,
+                    "_count' AND tgrelid = to_regclass('",
+                    $table,
+                    "') AND tgenabled IN ('O', 'A'))",
+                )+
             ),
         }
     };
@@ -54,6 +63,11 @@ macro_rules! watched {
 
 /// `members`, whose list the daemon caches.
 pub const MEMBERS: Watched = watched!("members");
+
+/// What the task list shows: `tasks` and their `sub_tasks`. (A daily
+/// update's write touches its task, and a member's rename rewrites the
+/// tasks' `assignee_name`, so those move this version too.)
+pub const TASK_LIST: Watched = watched!("tasks", "sub_tasks");
 
 /// A watched table's change version. Equal versions mean no write committed
 /// in between.
@@ -76,6 +90,23 @@ pub async fn version(conn: &mut PgConnection, table: Watched) -> Result<Option<V
         .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
 }
 
+/// [`version`] on a sea-orm connection or transaction: the task list reads
+/// it first in its snapshot, so the rows it then reads are exactly that
+/// version's.
+pub async fn version_in<C: ConnectionTrait>(
+    db: &C,
+    table: Watched,
+) -> Result<Option<Version>, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, table.sql))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("the {} change version", table.table)))?;
+    let counted: bool = row.try_get_by_index(1)?;
+    counted
+        .then(|| row.try_get_by_index::<Option<String>>(0).map(Version))
+        .transpose()
+}
+
 async fn read(conn: &mut PgConnection, table: Watched) -> Result<Option<Version>, sqlx::Error> {
     let row = sqlx::raw_sql(sqlx::AssertSqlSafe(table.sql))
         .fetch_one(conn)
@@ -91,12 +122,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_trigger_checked_is_the_one_the_migration_creates() {
-        let trigger = migration::change_trigger_name(MEMBERS.table);
-        assert!(
-            MEMBERS.sql.contains(&format!("tgname = '{trigger}'")),
-            "{}",
-            MEMBERS.sql
-        );
+    fn the_triggers_checked_are_the_ones_the_migrations_create() {
+        for (watched, tables) in [
+            (MEMBERS, &["members"][..]),
+            (TASK_LIST, &["tasks", "sub_tasks"]),
+        ] {
+            for table in tables {
+                let trigger = migration::change_trigger_name(table);
+                assert!(
+                    watched.sql.contains(&format!(
+                        "tgname = '{trigger}' AND tgrelid = to_regclass('{table}')"
+                    )),
+                    "{}",
+                    watched.sql
+                );
+            }
+        }
     }
 }

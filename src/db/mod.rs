@@ -1,7 +1,8 @@
 //! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
 //! sea-orm [`entities`], the queries per resource ([`members`], [`tasks`],
 //! [`sub_tasks`], [`daily_updates`]) with their [`outcome`], the in-daemon
-//! list cache ([`members_cache`]) kept coherent by change counters
+//! list caches ([`caches`]: [`members_cache`], [`tasks_cache`], both a
+//! [`list_cache`]) kept coherent by change counters
 //! ([`coherence`]), pooler-safe units of work ([`unit`]), and [`tls`]: the
 //! TLS relay that makes the verify modes trust exactly `ssl_root_cert`.
 
@@ -17,15 +18,18 @@ macro_rules! utc_text {
     };
 }
 
+pub mod caches;
 pub mod coherence;
 pub mod connect;
 pub mod daily_updates;
 pub mod entities;
+pub mod list_cache;
 pub mod members;
 pub mod members_cache;
 pub mod migrate;
 pub mod outcome;
 pub mod sub_tasks;
 pub mod tasks;
+pub mod tasks_cache;
 pub mod tls;
 pub mod unit;

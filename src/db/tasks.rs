@@ -133,10 +133,22 @@ fn stmt(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Tasks matching `q`, in its order, each with its sub-tasks: two
-/// statements in one read-only `REPEATABLE READ` transaction, so both see
-/// the same snapshot (no sub-task of a task created in between).
+/// Tasks matching `q`, in its order, each with its sub-tasks, read in one
+/// read-only `REPEATABLE READ` transaction ([`unit::begin_snapshot`]) so
+/// both statements see the same snapshot (no sub-task of a task created in
+/// between). The cached path is [`super::tasks_cache::list`].
 pub async fn list(db: &DatabaseConnection, q: &TaskQuery) -> Result<Vec<Task>, DbErr> {
+    let txn = unit::begin_snapshot(db).await?;
+    let tasks = list_in(&txn, q).await?;
+    txn.commit().await?;
+    Ok(tasks)
+}
+
+/// [`list`]'s two statements inside the caller's snapshot transaction.
+pub(crate) async fn list_in<C: ConnectionTrait>(
+    txn: &C,
+    q: &TaskQuery,
+) -> Result<Vec<Task>, DbErr> {
     let sql = match q.sort {
         Sort::Updated => LIST_BY_UPDATED,
         Sort::Priority => LIST_BY_PRIORITY,
@@ -154,14 +166,12 @@ pub async fn list(db: &DatabaseConnection, q: &TaskQuery) -> Result<Vec<Task>, D
         member.into(),
         q.search.clone().into(),
     ];
-    let txn = unit::begin_snapshot(db).await?;
     let rows = TaskRow::find_by_statement(stmt(sql, values.clone()))
-        .all(&txn)
+        .all(txn)
         .await?;
     let sub_tasks = SubTask::find_by_statement(stmt(LIST_SUB_TASKS_SQL, values))
-        .all(&txn)
+        .all(txn)
         .await?;
-    txn.commit().await?;
     let mut by_task: HashMap<Uuid, Vec<SubTask>> = HashMap::new();
     for s in sub_tasks {
         by_task.entry(s.task_id).or_default().push(s);

@@ -27,7 +27,7 @@ const GEAR_ID_RULE: &str = "GEAR ID must be exactly 4 digits";
 const BLOCKING_RULE: &str = "Blocking reason is required when status is Blocked";
 
 /// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum Status {
     /// Not started.
     #[serde(rename = "To Do")]
@@ -67,7 +67,7 @@ impl Status {
 }
 
 /// A task's priority; the order is the `task_priority` enum's (and `sort=priority`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum Priority {
     /// First.
     High,
@@ -326,7 +326,7 @@ fn blocking_rule(status: Status, reason: String) -> Result<String, ValidationErr
 }
 
 /// Who the list is filtered to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssigneeFilter {
     /// Tasks of this member.
     Member(Uuid),
@@ -335,7 +335,7 @@ pub enum AssigneeFilter {
 }
 
 /// The list's order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     /// `updated_at`, newest first.
@@ -349,7 +349,9 @@ pub enum Sort {
 
 /// The query string of `GET /api/v1/tasks`; unknown parameters are ignored
 /// and, as in the original backend, the last of repeated ones counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Also the task list cache's key: two queries that parse equal answer the
+/// same body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct TaskQuery {
     /// Only this status.
     pub status: Option<Status>,

@@ -9,7 +9,7 @@ use warp::Filter;
 
 use crate::actors::directory::Directory;
 use crate::config::{SecretValue, Settings};
-use crate::db::members_cache::MembersCache;
+use crate::db::caches::Caches;
 
 /// How long a handler waits for an actor's answer before giving a 503.
 pub const ACTOR_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -28,8 +28,8 @@ pub struct AppCtx {
     pub port: u16,
     /// The access token for `/api/v1/*`, when one is configured.
     pub api_token: Option<SecretValue>,
-    /// The serialized member list, kept coherent by the change counter (db/coherence.rs).
-    pub members_cache: MembersCache,
+    /// The serialized lists, kept coherent by change counters (db/list_cache.rs).
+    pub caches: Caches,
     /// Readiness's published snapshot, read by `/health` without a mailbox
     /// round trip (see `actors::readiness`).
     pub health: tokio::sync::watch::Receiver<crate::actors::readiness::Snapshot>,

@@ -8,11 +8,11 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::{AppCtx, with_ctx};
+use super::db_access::pool_writing_tasks;
 use super::errors::{ApiError, json_response, query_error};
 use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
-use super::tasks::pool;
 use crate::db::daily_updates;
 use crate::db::entities::daily_update::DailyUpdate;
 use crate::domain::daily_update::{
@@ -63,7 +63,7 @@ fn ids(task: &str, id: &str) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let task = path_id(&task, "task_id")?;
     let new = NewDailyUpdate::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let u = daily_updates::create(&db, task, new)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -97,7 +97,7 @@ pub async fn edit(
 ) -> Result<Response, ApiError> {
     let (task, id) = ids(&task, &id)?;
     let content = UpdateContent::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let u = daily_updates::edit(&db, task, id, content)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -124,7 +124,7 @@ pub async fn edit(
 )]
 pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
     let (task, id) = ids(&task, &id)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     daily_updates::delete(&db, task, id)
         .await
         .map_err(|e| query_error(&ctx, e))?;

@@ -7,23 +7,21 @@
 //! (as malformed JSON already does in the body filter); with valid input and
 //! no database, every route answers 503 `Database not ready: …`.
 
-use bytes::Bytes;
-use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use uuid::Uuid;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
+use super::ctx::{AppCtx, with_ctx};
+use super::db_access::{pool, pool_writing_tasks};
 use super::errors::{ApiError, db_error, json_bytes_response, json_response};
 use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
-use crate::actors::db_supervisor;
 use crate::db::entities::member::Model as Member;
 use crate::db::members::{self, DeleteOutcome, References};
-use crate::db::members_cache::Listed;
+use crate::db::members_cache;
 use crate::domain::ValidationError;
 use crate::domain::member::{MemberPatch, MemberPatchBody, NewMember, NewMemberBody};
 
@@ -88,15 +86,13 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 )]
 pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     let db = pool(&ctx).await?;
-    let cache = &ctx.members_cache;
-    let (all, ticket) = match cache.list(&db).await.map_err(|e| db_error(&ctx, e))? {
-        Listed::Cached(body) => return Ok(json_bytes_response(StatusCode::OK, body)),
-        Listed::Fresh { members, ticket } => (members, ticket),
-    };
-    let body = Bytes::from(
-        serde_json::to_vec(&all).map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?,
-    );
-    cache.store(ticket, body.clone());
+    let cache = &ctx.caches.members;
+    let listed = members_cache::list(cache, &db)
+        .await
+        .map_err(|e| db_error(&ctx, e))?;
+    let body = cache
+        .body(listed)
+        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
     Ok(json_bytes_response(StatusCode::OK, body))
 }
 
@@ -143,7 +139,7 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let created = members::create(&db, new).await;
     // Whatever the outcome (a lost connection may still have committed): this
     // daemon's next list must not be served from before it.
-    ctx.members_cache.invalidate();
+    ctx.caches.members.invalidate();
     let m = created.map_err(|e| db_error(&ctx, e))?;
     Ok(json_response(StatusCode::CREATED, &m))
 }
@@ -167,9 +163,10 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let patch = MemberPatch::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    // A rename rewrites the tasks' `assignee_name`.
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let updated = members::update(&db, id, patch).await;
-    ctx.members_cache.invalidate();
+    ctx.caches.members.invalidate();
     match updated.map_err(|e| db_error(&ctx, e))? {
         Some(m) => Ok(json_response(StatusCode::OK, &m)),
         None => Err(ApiError::NotFound(NOT_FOUND)),
@@ -195,19 +192,12 @@ pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let db = pool(&ctx).await?;
     let deleted = members::delete(&db, id).await;
-    ctx.members_cache.invalidate();
+    ctx.caches.members.invalidate();
     match deleted.map_err(|e| db_error(&ctx, e))? {
         DeleteOutcome::Deleted => Ok(StatusCode::NO_CONTENT.into_response()),
         DeleteOutcome::NotFound => Err(ApiError::NotFound(NOT_FOUND)),
         DeleteOutcome::Referenced(refs) => Err(ApiError::Conflict(still_referenced(refs))),
     }
-}
-
-/// The pool, or 503 `Database not ready: <reason>` (or 503 when the
-/// DbSupervisor itself does not answer).
-async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
-    let actor = ctx.actors.db_supervisor()?;
-    Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
 }
 
 /// Any form `uuid` accepts (hyphenated, simple, braced, URN); otherwise 400.

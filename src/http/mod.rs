@@ -11,6 +11,7 @@ pub mod allow;
 pub mod cors;
 pub mod ctx;
 pub mod daily_updates;
+pub mod db_access;
 pub mod errors;
 pub mod filters;
 pub mod health;

@@ -8,11 +8,11 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::{AppCtx, with_ctx};
+use super::db_access::pool_writing_tasks;
 use super::errors::{ApiError, json_response, query_error};
 use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
-use super::tasks::pool;
 use crate::db::entities::sub_task::SubTask;
 use crate::db::sub_tasks;
 use crate::domain::fields::path_id;
@@ -77,7 +77,7 @@ fn ids(task: &str, id: &str) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let task = path_id(&task, "task_id")?;
     let title = SubTaskTitle::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let s = sub_tasks::create(&db, task, title.0)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -102,7 +102,7 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
 pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let task = path_id(&task, "task_id")?;
     let order = Reorder::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let all = sub_tasks::reorder(&db, task, order)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -128,7 +128,7 @@ pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response,
 )]
 pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
     let (task, id) = ids(&task, &id)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let s = sub_tasks::toggle(&db, task, id)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -161,7 +161,7 @@ pub async fn rename(
 ) -> Result<Response, ApiError> {
     let (task, id) = ids(&task, &id)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let s = sub_tasks::rename(&db, task, id, title.0)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -187,7 +187,7 @@ pub async fn rename(
 )]
 pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
     let (task, id) = ids(&task, &id)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     sub_tasks::delete(&db, task, id)
         .await
         .map_err(|e| query_error(&ctx, e))?;

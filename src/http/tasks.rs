@@ -6,20 +6,19 @@
 //! is up), take the pool, run one function of [`crate::db::tasks`], answer.
 //! The `#[utoipa::path]` on each handler is its entry in `/openapi.json`.
 
-use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
-use super::errors::{ApiError, db_error, json_response, query_error};
+use super::ctx::{AppCtx, with_ctx};
+use super::db_access::{pool, pool_writing_tasks};
+use super::errors::{ApiError, db_error, json_bytes_response, json_response, query_error};
 use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
-use crate::actors::db_supervisor;
 use crate::db::entities::task::Task;
-use crate::db::tasks;
+use crate::db::{tasks, tasks_cache};
 use crate::domain::fields::path_id;
 use crate::domain::task::{
     NewTask, NewTaskBody, Priority, Sort, Status, TaskPatch, TaskPatchBody, TaskQuery,
@@ -92,8 +91,14 @@ pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> 
         .collect();
     let q = TaskQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let db = pool(&ctx).await?;
-    let all = tasks::list(&db, &q).await.map_err(|e| db_error(&ctx, e))?;
-    Ok(json_response(StatusCode::OK, &all))
+    let cache = &ctx.caches.tasks;
+    let listed = tasks_cache::list(cache, &db, &q)
+        .await
+        .map_err(|e| db_error(&ctx, e))?;
+    let body = cache
+        .body(listed)
+        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
+    Ok(json_bytes_response(StatusCode::OK, body))
 }
 
 /// One task with its sub-tasks and daily updates (newest first).
@@ -136,7 +141,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewTask::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let t = tasks::create(&db, new)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -163,7 +168,7 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
     let id = path_id(&id, "task_id")?;
     let patch = TaskPatch::from_json(&body)?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     let t = tasks::update(&db, id, patch)
         .await
         .map_err(|e| query_error(&ctx, e))?;
@@ -186,7 +191,7 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let id = path_id(&id, "task_id")?;
-    let db = pool(&ctx).await?;
+    let (db, _written) = pool_writing_tasks(&ctx).await?;
     if tasks::delete(&db, id)
         .await
         .map_err(|e| db_error(&ctx, e))?
@@ -195,10 +200,4 @@ pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     } else {
         Err(ApiError::NotFound("Task not found"))
     }
-}
-
-/// The pool, or 503 `Database not ready: <reason>`.
-pub(crate) async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
-    let actor = ctx.actors.db_supervisor()?;
-    Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
 }

@@ -14,6 +14,8 @@ use super::panic_guard::guarded;
 use crate::actors::credential_store::{self, CredentialStoreMsg};
 use crate::actors::db_supervisor::{self, DbSupervisorMsg};
 use crate::actors::readiness::{self, ReadinessMsg};
+use crate::db::list_cache::ListCache;
+use crate::domain::task::TaskQuery;
 
 /// The variable that turns the hooks on (the test harness sets it).
 pub const ENABLE_ENV: &str = "TASKFLOW_TEST_HOOKS";
@@ -24,7 +26,9 @@ pub fn enabled() -> bool {
 }
 
 /// `GET /__test/panic`, `POST /__test/actor-panic/{actor}` and
-/// `GET /__test/members-cache` (`{"enabled": bool, "cached": bool}`).
+/// `GET /__test/members-cache` (`{"enabled": bool, "cached": bool}`) and
+/// `GET /__test/tasks-cache` (`{"enabled": bool, "cached": bool}`, the
+/// unfiltered dashboard list).
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let panic = warp::path!("__test" / "panic")
         .and(warp::get())
@@ -33,11 +37,21 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(warp::post())
         .and(with_ctx(ctx.clone()))
         .then(|name: String, ctx: AppCtx| guarded(async move { actor_panic(&name, &ctx) }));
-    let cache = warp::path!("__test" / "members-cache")
+    let members = warp::path!("__test" / "members-cache")
+        .and(warp::get())
+        .and(with_ctx(ctx.clone()))
+        .then(|ctx: AppCtx| guarded(async move { members_cache(&ctx) }));
+    let tasks = warp::path!("__test" / "tasks-cache")
         .and(warp::get())
         .and(with_ctx(ctx))
-        .then(|ctx: AppCtx| guarded(async move { members_cache(&ctx) }));
-    panic.or(actor).unify().or(cache).unify()
+        .then(|ctx: AppCtx| guarded(async move { tasks_cache(&ctx) }));
+    panic
+        .or(actor)
+        .unify()
+        .or(members)
+        .unify()
+        .or(tasks)
+        .unify()
 }
 
 #[allow(clippy::panic)]
@@ -67,9 +81,16 @@ fn actor_panic(name: &str, ctx: &AppCtx) -> Result<Response, ApiError> {
 }
 
 fn members_cache(ctx: &AppCtx) -> Response {
-    let cache = &ctx.members_cache;
+    cache_state(&ctx.caches.members, &())
+}
+
+fn tasks_cache(ctx: &AppCtx) -> Response {
+    cache_state(&ctx.caches.tasks, &TaskQuery::default())
+}
+
+fn cache_state<K: Eq + std::hash::Hash + Clone>(cache: &ListCache<K>, key: &K) -> Response {
     super::errors::json_response(
         warp::http::StatusCode::OK,
-        &serde_json::json!({"enabled": cache.is_enabled(), "cached": cache.get().is_some()}),
+        &serde_json::json!({"enabled": cache.is_enabled(), "cached": cache.get(key).is_some()}),
     )
 }

@@ -34,4 +34,5 @@ mod store;
 mod subtasks;
 mod supervision;
 mod tasks;
+mod tasks_cache;
 mod tls;

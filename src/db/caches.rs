@@ -1,0 +1,23 @@
+//! [`Caches`]: the daemon's list caches as one handle, shared by the
+//! handlers (which read and invalidate them) and the DbSupervisor (which
+//! resets them all whenever the database is not ready or changes).
+
+use super::members_cache::MembersCache;
+use super::tasks_cache::TasksCache;
+
+/// Every list cache; clones share them.
+#[derive(Debug, Clone, Default)]
+pub struct Caches {
+    /// `GET /api/v1/members`.
+    pub members: MembersCache,
+    /// `GET /api/v1/tasks`, per filter and sort.
+    pub tasks: TasksCache,
+}
+
+impl Caches {
+    /// The database is no longer `Ready`, or is another one: forget all.
+    pub fn reset(&self) {
+        self.members.reset();
+        self.tasks.reset();
+    }
+}

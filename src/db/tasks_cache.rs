@@ -1,0 +1,48 @@
+//! [`TasksCache`]: the serialized `GET /api/v1/tasks` bodies, one per filter
+//! and sort the UI asks for, each a [`ListCache`] entry checked against the
+//! `tasks` and `sub_tasks` change counters (see [`super::list_cache`] for why
+//! that is never stale).
+//!
+//! The dashboard list is ~550 KiB of JSON for 500 tasks of 4 sub-tasks;
+//! reading and serializing it costs milliseconds of database and daemon CPU
+//! per call, while checking the counters costs one tiny query. The counter
+//! is read first *inside* the list's snapshot transaction, so on a miss the
+//! rows read next are exactly that version's.
+
+use std::time::Instant;
+
+use sea_orm::{DatabaseConnection, DbErr};
+
+use super::coherence;
+use super::entities::task::Task;
+use super::list_cache::{ListCache, Listed, Lookup};
+use super::{tasks, unit};
+use crate::domain::task::TaskQuery;
+
+/// The task list's cache, keyed by the parsed query (filters and sort).
+pub type TasksCache = ListCache<TaskQuery>;
+
+/// The tasks matching `q`: the cached body if its version is current, else
+/// the rows (for [`ListCache::body`]).
+pub async fn list(
+    cache: &TasksCache,
+    db: &DatabaseConnection,
+    q: &TaskQuery,
+) -> Result<Listed<Vec<Task>, TaskQuery>, DbErr> {
+    if let Some(body) = cache.recent(q) {
+        return Ok(Listed::Cached(body));
+    }
+    let generation = cache.generation();
+    let txn = unit::begin_snapshot(db).await?;
+    let asked = Instant::now();
+    let version = coherence::version_in(&txn, coherence::TASK_LIST).await?;
+    let listed = match cache.decide(q.clone(), generation, asked, version) {
+        Lookup::Hit(body) => Listed::Cached(body),
+        Lookup::Miss(ticket) => Listed::Fresh {
+            rows: tasks::list_in(&txn, q).await?,
+            ticket,
+        },
+    };
+    txn.commit().await?;
+    Ok(listed)
+}

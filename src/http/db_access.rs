@@ -1,0 +1,41 @@
+//! How a handler gets the database: [`pool`] for reads, and for writes the
+//! pool together with a guard that drops the cached lists the write may
+//! change ([`pool_writing_tasks`]), so this daemon's own writes show in the
+//! very next list (TASKS-API.md: "a daemon sees its own writes at once").
+
+use sea_orm::DatabaseConnection;
+
+use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
+use super::errors::ApiError;
+use crate::actors::db_supervisor;
+use crate::db::tasks_cache::TasksCache;
+
+/// The current pool, or 503 `Database not ready: <reason>` (or 503 when
+/// the DbSupervisor itself does not answer).
+pub async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
+    let actor = ctx.actors.db_supervisor()?;
+    Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
+}
+
+/// Invalidates the task list cache when dropped: at the end of the handler
+/// that holds it, whatever the write's outcome (a failed or timed-out write
+/// may still have committed), and only after the write's transaction ended,
+/// so no reader can store a body from before it (see `db/list_cache.rs`).
+#[derive(Debug)]
+#[must_use = "hold it until the write is done: dropping it invalidates"]
+pub struct TasksWritten(TasksCache);
+
+impl Drop for TasksWritten {
+    fn drop(&mut self) {
+        self.0.invalidate();
+    }
+}
+
+/// [`pool`] for a handler that writes to tasks, sub-tasks or daily updates
+/// (or, like a member rename, to what the task list shows).
+pub async fn pool_writing_tasks(
+    ctx: &AppCtx,
+) -> Result<(DatabaseConnection, TasksWritten), ApiError> {
+    let db = pool(ctx).await?;
+    Ok((db, TasksWritten(ctx.caches.tasks.clone())))
+}
