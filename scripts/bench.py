@@ -432,7 +432,8 @@ def main() -> None:
     ap.add_argument("--slots", type=int, default=40, help="team: the server's max_connections (default 40)")
     ap.add_argument("--direct", type=int, default=30, help="team: daemons connecting directly (default 30)")
     ap.add_argument("--pooled", type=int, default=200, help="team: daemons through PgBouncer (default 200)")
-    ap.add_argument("--pool-max", type=int, default=1, help="team: TASKFLOW_DB_POOL_MAX per daemon (default 1)")
+    ap.add_argument("--pool-max", type=int, default=1,
+                    help="TASKFLOW_DB_POOL_MAX of every daemon started (default 1, the daemon's default)")
     ap.add_argument("--burst", type=int, default=10, help="team: requests per daemon in the burst (default 10)")
     ap.add_argument("--idle-wait", type=int, default=35, help="team: seconds idle before counting sessions")
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
@@ -468,7 +469,7 @@ def main() -> None:
     try:
         cluster.new_database("bench_main", role, role_pw.replace("'", "''"))
         cfg = work / "cfg-main"
-        d = Daemon(cfg)
+        d = Daemon(cfg, TASKFLOW_DB_POOL_MAX=str(args.pool_max))
         deadline = time.perf_counter() + 30
         while time.perf_counter() < deadline:
             try:
