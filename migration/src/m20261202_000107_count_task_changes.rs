@@ -1,9 +1,8 @@
-//! The task list's change counters: `tasks` and `sub_tasks` count their
-//! writes like `members` (see `m20261202_000001_change_counter`), so the
-//! daemon can keep the dashboard list in memory and still see every write
-//! by any daemon, the Python backend or direct SQL at the next read.
-//! `daily_updates` needs none: the list never shows them, and every write to
-//! one touches its task.
+//! The task API's change counters: `tasks`, `sub_tasks` and `daily_updates`
+//! count their writes like `members` (see `m20261202_000001_change_counter`),
+//! so the daemon can keep the dashboard list and task pages in memory and
+//! still see every write by any daemon, the Python backend or direct SQL at
+//! the next read.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,7 +12,7 @@ use crate::m20261202_000001_change_counter::{change_trigger_name, count_changes_
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const TABLES: [&str; 2] = ["tasks", "sub_tasks"];
+const TABLES: [&str; 3] = ["tasks", "sub_tasks", "daily_updates"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -3,7 +3,7 @@
 //! resets them all whenever the database is not ready or changes).
 
 use super::members_cache::MembersCache;
-use super::tasks_cache::TasksCache;
+use super::tasks_cache::{TaskPageCache, TasksCache};
 
 /// Every list cache; clones share them.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +12,8 @@ pub struct Caches {
     pub members: MembersCache,
     /// `GET /api/v1/tasks`, per filter and sort.
     pub tasks: TasksCache,
+    /// `GET /api/v1/tasks/{id}`, per task.
+    pub task_pages: TaskPageCache,
 }
 
 impl Caches {
@@ -19,5 +21,13 @@ impl Caches {
     pub fn reset(&self) {
         self.members.reset();
         self.tasks.reset();
+        self.task_pages.reset();
+    }
+
+    /// This daemon wrote to tasks, sub-tasks, daily updates or a name the
+    /// tasks show: drop the task lists and pages.
+    pub fn invalidate_tasks(&self) {
+        self.tasks.invalidate();
+        self.task_pages.invalidate();
     }
 }

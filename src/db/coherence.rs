@@ -69,6 +69,9 @@ pub const MEMBERS: Watched = watched!("members");
 /// tasks' `assignee_name`, so those move this version too.)
 pub const TASK_LIST: Watched = watched!("tasks", "sub_tasks");
 
+/// What a task page shows: the task, its sub-tasks and its daily updates.
+pub const TASK_PAGE: Watched = watched!("tasks", "sub_tasks", "daily_updates");
+
 /// A watched table's change version. Equal versions mean no write committed
 /// in between.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +129,7 @@ mod tests {
         for (watched, tables) in [
             (MEMBERS, &["members"][..]),
             (TASK_LIST, &["tasks", "sub_tasks"]),
+            (TASK_PAGE, &["tasks", "sub_tasks", "daily_updates"]),
         ] {
             for table in tables {
                 let trigger = migration::change_trigger_name(table);

@@ -186,13 +186,8 @@ pub(crate) async fn list_in<C: ConnectionTrait>(
         .collect()
 }
 
-/// One task with its sub-tasks and daily updates, or `None` (a pooler-safe
-/// [`unit`] of its own).
-pub async fn find(db: &DatabaseConnection, id: Uuid) -> Result<Option<Task>, DbErr> {
-    unit::run(db, |txn| Box::pin(get(txn, id))).await
-}
-
-/// [`find`] inside a caller's transaction.
+/// One task with its sub-tasks and daily updates, or `None`, inside the
+/// caller's transaction (the cached path is [`super::tasks_cache::page`]).
 pub(crate) async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Task>, DbErr> {
     TaskRow::find_by_statement(stmt(GET_SQL, vec![id.into()]))
         .one(db)

@@ -1,7 +1,9 @@
 //! [`TasksCache`]: the serialized `GET /api/v1/tasks` bodies, one per filter
 //! and sort the UI asks for, each a [`ListCache`] entry checked against the
-//! `tasks` and `sub_tasks` change counters (see [`super::list_cache`] for why
-//! that is never stale).
+//! `tasks` and `sub_tasks` change counters; and [`TaskPageCache`]: the
+//! `GET /api/v1/tasks/{id}` bodies, checked against those and the
+//! `daily_updates` counter (see [`super::list_cache`] for why neither is
+//! ever stale).
 //!
 //! The dashboard list is ~550 KiB of JSON for 500 tasks of 4 sub-tasks;
 //! reading and serializing it costs milliseconds of database and daemon CPU
@@ -12,6 +14,7 @@
 use std::time::Instant;
 
 use sea_orm::{DatabaseConnection, DbErr};
+use uuid::Uuid;
 
 use super::coherence;
 use super::entities::task::Task;
@@ -21,6 +24,9 @@ use crate::domain::task::TaskQuery;
 
 /// The task list's cache, keyed by the parsed query (filters and sort).
 pub type TasksCache = ListCache<TaskQuery>;
+
+/// The task pages' cache, keyed by task id.
+pub type TaskPageCache = ListCache<Uuid>;
 
 /// The tasks matching `q`: the cached body if its version is current, else
 /// the rows (for [`ListCache::body`]).
@@ -40,6 +46,31 @@ pub async fn list(
         Lookup::Hit(body) => Listed::Cached(body),
         Lookup::Miss(ticket) => Listed::Fresh {
             rows: tasks::list_in(&txn, q).await?,
+            ticket,
+        },
+    };
+    txn.commit().await?;
+    Ok(listed)
+}
+
+/// Task `id` with its sub-tasks and daily updates: the cached body if its
+/// version is current, else the row (`None`: no such task, never cached).
+pub async fn page(
+    cache: &TaskPageCache,
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<Listed<Option<Task>, Uuid>, DbErr> {
+    if let Some(body) = cache.recent(&id) {
+        return Ok(Listed::Cached(body));
+    }
+    let generation = cache.generation();
+    let txn = unit::begin_snapshot(db).await?;
+    let asked = Instant::now();
+    let version = coherence::version_in(&txn, coherence::TASK_PAGE).await?;
+    let listed = match cache.decide(id, generation, asked, version) {
+        Lookup::Hit(body) => Listed::Cached(body),
+        Lookup::Miss(ticket) => Listed::Fresh {
+            rows: tasks::get(&txn, id).await?,
             ticket,
         },
     };

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
 use super::errors::ApiError;
 use crate::actors::db_supervisor;
-use crate::db::tasks_cache::TasksCache;
+use crate::db::caches::Caches;
 
 /// The current pool, or 503 `Database not ready: <reason>` (or 503 when
 /// the DbSupervisor itself does not answer).
@@ -17,17 +17,17 @@ pub async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
     Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
 }
 
-/// Invalidates the task list cache when dropped: at the end of the handler
+/// Invalidates the task lists and pages when dropped: at the end of the handler
 /// that holds it, whatever the write's outcome (a failed or timed-out write
 /// may still have committed), and only after the write's transaction ended,
 /// so no reader can store a body from before it (see `db/list_cache.rs`).
 #[derive(Debug)]
 #[must_use = "hold it until the write is done: dropping it invalidates"]
-pub struct TasksWritten(TasksCache);
+pub struct TasksWritten(Caches);
 
 impl Drop for TasksWritten {
     fn drop(&mut self) {
-        self.0.invalidate();
+        self.0.invalidate_tasks();
     }
 }
 
@@ -37,5 +37,5 @@ pub async fn pool_writing_tasks(
     ctx: &AppCtx,
 ) -> Result<(DatabaseConnection, TasksWritten), ApiError> {
     let db = pool(ctx).await?;
-    Ok((db, TasksWritten(ctx.caches.tasks.clone())))
+    Ok((db, TasksWritten(ctx.caches.clone())))
 }

@@ -18,6 +18,7 @@ use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
 use crate::db::entities::task::Task;
+use crate::db::list_cache::Listed;
 use crate::db::{tasks, tasks_cache};
 use crate::domain::fields::path_id;
 use crate::domain::task::{
@@ -118,10 +119,22 @@ pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> 
 pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let id = path_id(&id, "task_id")?;
     let db = pool(&ctx).await?;
-    match tasks::find(&db, id).await.map_err(|e| db_error(&ctx, e))? {
-        Some(t) => Ok(json_response(StatusCode::OK, &t)),
-        None => Err(ApiError::NotFound("Task not found")),
-    }
+    let cache = &ctx.caches.task_pages;
+    let listed = match tasks_cache::page(cache, &db, id)
+        .await
+        .map_err(|e| db_error(&ctx, e))?
+    {
+        Listed::Cached(body) => Listed::Cached(body),
+        Listed::Fresh { rows: None, .. } => return Err(ApiError::NotFound("Task not found")),
+        Listed::Fresh {
+            rows: Some(task),
+            ticket,
+        } => Listed::Fresh { rows: task, ticket },
+    };
+    let body = cache
+        .body(listed)
+        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
+    Ok(json_bytes_response(StatusCode::OK, body))
 }
 
 /// Creates a task. Checks: the body, the gear id, the blocking reason, then

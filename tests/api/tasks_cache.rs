@@ -243,3 +243,57 @@ async fn with_a_counting_trigger_disabled_nothing_is_cached() {
     assert_eq!(list_now(&d).await[0]["sub_tasks"][0]["title"], "uncounted");
     assert_eq!(cache_state(&d).await, (false, false));
 }
+
+#[tokio::test]
+async fn task_pages_are_cached_and_show_own_and_sql_writes() {
+    let (a, db) = ready_daemon().await;
+    let ada = member(&a, "Ada").await;
+    let t = create_task(&a, task_body("Pump")).await;
+    let id = id_of(&t);
+    create_sub_task(&a, &id, "seal").await;
+    create_update(&a, &id, &ada, "day 1").await;
+    let page = task_url(&id);
+
+    // Cached: a second read and a fresh daemon's read are byte-identical.
+    let b = daemon_on(&db).await;
+    let fresh = a.get(&page).await;
+    let cached = a.get(&page).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
+    assert_eq!(cached.text, fresh.text);
+    assert_eq!(b.get(&page).await.text, fresh.text);
+
+    // Own writes: in the very next read.
+    create_update(&a, &id, &ada, "day 2").await;
+    let r = a.get(&page).await;
+    assert_eq!(r.body["daily_updates"][0]["content"], "day 2", "{}", r.text);
+    // SQL writes (another daemon, the Python backend): within 1 s.
+    sql(
+        &db,
+        &format!("UPDATE daily_updates SET content = 'edited by SQL' WHERE task_id = '{id}' AND content = 'day 1'"),
+    )
+    .await;
+    poll_until(
+        COHERENCE_DEADLINE,
+        "SQL edit of a daily update",
+        |r| {
+            r.body["daily_updates"]
+                .as_array()
+                .is_some_and(|u| u.iter().any(|u| u["content"] == "edited by SQL"))
+        },
+        async || a.get(&page).await,
+    )
+    .await;
+    sql(&db, &format!("DELETE FROM tasks WHERE id = '{id}'")).await;
+    poll_until(
+        COHERENCE_DEADLINE,
+        "SQL delete of the task",
+        |r| r.status == StatusCode::NOT_FOUND,
+        async || a.get(&page).await,
+    )
+    .await;
+    assert_eq!(
+        a.get(&page).await.body,
+        json!({"error": "Task not found"}),
+        "a missing task is never cached"
+    );
+}
