@@ -11,15 +11,17 @@
 //! is read first *inside* the list's snapshot transaction, so on a miss the
 //! rows read next are exactly that version's.
 
+use std::hash::Hash;
 use std::time::Instant;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::coherence;
 use super::entities::task::Task;
 use super::list_cache::{ListCache, Listed, Lookup};
-use super::{tasks, unit};
+use super::tasks;
+use super::unit::{self, UnitFuture};
 use crate::domain::task::TaskQuery;
 
 /// The task list's cache, keyed by the parsed query (filters and sort).
@@ -35,22 +37,11 @@ pub async fn list(
     db: &DatabaseConnection,
     q: &TaskQuery,
 ) -> Result<Listed<Vec<Task>, TaskQuery>, DbErr> {
-    if let Some(body) = cache.recent(q) {
-        return Ok(Listed::Cached(body));
-    }
-    let generation = cache.generation();
-    let txn = unit::begin_snapshot(db).await?;
-    let asked = Instant::now();
-    let version = coherence::version_in(&txn, coherence::TASK_LIST).await?;
-    let listed = match cache.decide(q.clone(), generation, asked, version) {
-        Lookup::Hit(body) => Listed::Cached(body),
-        Lookup::Miss(ticket) => Listed::Fresh {
-            rows: tasks::list_in(&txn, q).await?,
-            ticket,
-        },
-    };
-    txn.commit().await?;
-    Ok(listed)
+    let query = q.clone();
+    read(cache, db, q.clone(), coherence::TASK_LIST, move |txn| {
+        Box::pin(async move { tasks::list_in(txn, &query).await })
+    })
+    .await
 }
 
 /// Task `id` with its sub-tasks and daily updates: the cached body if its
@@ -60,17 +51,38 @@ pub async fn page(
     db: &DatabaseConnection,
     id: Uuid,
 ) -> Result<Listed<Option<Task>, Uuid>, DbErr> {
-    if let Some(body) = cache.recent(&id) {
+    read(cache, db, id, coherence::TASK_PAGE, |txn| {
+        Box::pin(tasks::get(txn, id))
+    })
+    .await
+}
+
+/// The shared path: a body confirmed within the freshness window is served
+/// as is; otherwise the `watched` version is read first inside a read-only
+/// snapshot, and on a miss `fresh` reads the rows in that same snapshot.
+async fn read<K, T, F>(
+    cache: &ListCache<K>,
+    db: &DatabaseConnection,
+    key: K,
+    watched: coherence::Watched,
+    fresh: F,
+) -> Result<Listed<T, K>, DbErr>
+where
+    K: Eq + Hash + Clone,
+    T: Send,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> UnitFuture<'t, T>,
+{
+    if let Some(body) = cache.recent(&key) {
         return Ok(Listed::Cached(body));
     }
     let generation = cache.generation();
     let txn = unit::begin_snapshot(db).await?;
     let asked = Instant::now();
-    let version = coherence::version_in(&txn, coherence::TASK_PAGE).await?;
-    let listed = match cache.decide(id, generation, asked, version) {
+    let version = coherence::version_in(&txn, watched).await?;
+    let listed = match cache.decide(key, generation, asked, version) {
         Lookup::Hit(body) => Listed::Cached(body),
         Lookup::Miss(ticket) => Listed::Fresh {
-            rows: tasks::get(&txn, id).await?,
+            rows: fresh(&txn).await?,
             ticket,
         },
     };
