@@ -1,14 +1,21 @@
 //! How a handler gets the database: [`pool`] for reads, and for writes the
 //! pool together with a guard that drops the cached lists the write may
 //! change ([`pool_writing_tasks`]), so this daemon's own writes show in the
-//! very next list (TASKS-API.md: "a daemon sees its own writes at once").
+//! very next list (TASKS-API.md: "a daemon sees its own writes at once");
+//! and how it answers a cached read ([`cached_response`]).
+
+use std::hash::Hash;
 
 use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use warp::http::StatusCode;
+use warp::reply::Response;
 
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
-use super::errors::ApiError;
+use super::errors::{ApiError, json_bytes_response};
 use crate::actors::db_supervisor;
 use crate::db::caches::Caches;
+use crate::db::list_cache::{ListCache, Listed};
 
 /// The current pool, or 503 `Database not ready: <reason>` (or 503 when
 /// the DbSupervisor itself does not answer).
@@ -38,4 +45,20 @@ pub async fn pool_writing_tasks(
 ) -> Result<(DatabaseConnection, TasksWritten), ApiError> {
     let db = pool(ctx).await?;
     Ok((db, TasksWritten(ctx.caches.clone())))
+}
+
+/// 200 with a cached read's body: the stored one, or the fresh rows
+/// serialized once and offered to `cache`.
+pub fn cached_response<K, T>(
+    cache: &ListCache<K>,
+    listed: Listed<T, K>,
+) -> Result<Response, ApiError>
+where
+    K: Eq + Hash + Clone,
+    T: Serialize,
+{
+    let body = cache
+        .body(listed)
+        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
+    Ok(json_bytes_response(StatusCode::OK, body))
 }

@@ -14,8 +14,8 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::{AppCtx, with_ctx};
-use super::db_access::{pool, pool_writing_tasks};
-use super::errors::{ApiError, db_error, json_bytes_response, json_response};
+use super::db_access::{cached_response, pool, pool_writing_tasks};
+use super::errors::{ApiError, db_error, json_response};
 use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
@@ -90,10 +90,7 @@ pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     let listed = members_cache::list(cache, &db)
         .await
         .map_err(|e| db_error(&ctx, e))?;
-    let body = cache
-        .body(listed)
-        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
-    Ok(json_bytes_response(StatusCode::OK, body))
+    cached_response(cache, listed)
 }
 
 /// One member.

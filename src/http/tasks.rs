@@ -12,8 +12,8 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::{AppCtx, with_ctx};
-use super::db_access::{pool, pool_writing_tasks};
-use super::errors::{ApiError, db_error, json_bytes_response, json_response, query_error};
+use super::db_access::{cached_response, pool, pool_writing_tasks};
+use super::errors::{ApiError, db_error, json_response, query_error};
 use super::filters::json_body;
 use super::openapi::Envelope;
 use super::panic_guard::guarded;
@@ -96,10 +96,7 @@ pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> 
     let listed = tasks_cache::list(cache, &db, &q)
         .await
         .map_err(|e| db_error(&ctx, e))?;
-    let body = cache
-        .body(listed)
-        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
-    Ok(json_bytes_response(StatusCode::OK, body))
+    cached_response(cache, listed)
 }
 
 /// One task with its sub-tasks and daily updates (newest first).
@@ -131,10 +128,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
             ticket,
         } => Listed::Fresh { rows: task, ticket },
     };
-    let body = cache
-        .body(listed)
-        .map_err(|e| ApiError::Unexpected(format!("serializing: {e}")))?;
-    Ok(json_bytes_response(StatusCode::OK, body))
+    cached_response(cache, listed)
 }
 
 /// Creates a task. Checks: the body, the gear id, the blocking reason, then
