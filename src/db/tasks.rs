@@ -133,18 +133,10 @@ fn stmt(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Tasks matching `q`, in its order, each with its sub-tasks, read in one
-/// read-only `REPEATABLE READ` transaction ([`unit::begin_snapshot`]) so
-/// both statements see the same snapshot (no sub-task of a task created in
-/// between). The cached path is [`super::tasks_cache::list`].
-pub async fn list(db: &DatabaseConnection, q: &TaskQuery) -> Result<Vec<Task>, DbErr> {
-    let txn = unit::begin_snapshot(db).await?;
-    let tasks = list_in(&txn, q).await?;
-    txn.commit().await?;
-    Ok(tasks)
-}
-
-/// [`list`]'s two statements inside the caller's snapshot transaction.
+/// Tasks matching `q`, in its order, each with its sub-tasks: two
+/// statements, run inside the caller's read-only `REPEATABLE READ`
+/// transaction ([`super::tasks_cache::list`]) so both see the same snapshot
+/// (no sub-task of a task created in between).
 pub(crate) async fn list_in<C: ConnectionTrait>(
     txn: &C,
     q: &TaskQuery,
