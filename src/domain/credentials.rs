@@ -243,6 +243,21 @@ pub struct ConnectionSummary {
     pub has_password: bool,
 }
 
+/// The body of `test-connection` and `save-connection`, for the OpenAPI
+/// document (parsed by [`DbCredentials::from_json`], which gives the
+/// messages). Names are trimmed and must not contain control characters; the
+/// password is kept exactly as sent and must not contain NUL. Unknown fields
+/// are ignored.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ConnectionSettings)]
+#[allow(dead_code)]
+pub struct ConnectionSettingsBody {
+    #[serde(flatten)]
+    target: ConnectionTarget,
+    #[schema(min_length = 1, max_length = 1024, format = Password)]
+    password: String,
+}
+
 fn required<'a>(
     obj: &'a Map<String, Value>,
     field: &'static str,

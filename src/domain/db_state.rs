@@ -48,16 +48,49 @@ pub enum DbState {
     },
 }
 
-impl DbState {
-    /// The status endpoint's `state` word.
-    pub fn name(&self) -> &'static str {
+/// The status endpoint's `state` word: what kind of `DbState` it is, without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StateName {
+    /// [`DbState::Unconfigured`].
+    Unconfigured,
+    /// [`DbState::Connecting`].
+    Connecting,
+    /// [`DbState::Migrating`].
+    Migrating,
+    /// [`DbState::Ready`].
+    Ready,
+    /// [`DbState::Reconnecting`].
+    Reconnecting,
+    /// [`DbState::Failed`] and [`DbState::Unreadable`]: either way not
+    /// serving, and something needs the user's attention.
+    Failed,
+}
+
+impl StateName {
+    /// The word as the status endpoint serialises it.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Unconfigured => "unconfigured",
-            Self::Connecting { .. } => "connecting",
+            Self::Connecting => "connecting",
             Self::Migrating => "migrating",
-            Self::Ready { .. } => "ready",
-            Self::Reconnecting { .. } => "reconnecting",
-            Self::Failed { .. } | Self::Unreadable { .. } => "failed",
+            Self::Ready => "ready",
+            Self::Reconnecting => "reconnecting",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl DbState {
+    /// The status endpoint's `state` word.
+    pub fn name(&self) -> StateName {
+        match self {
+            Self::Unconfigured => StateName::Unconfigured,
+            Self::Connecting { .. } => StateName::Connecting,
+            Self::Migrating => StateName::Migrating,
+            Self::Ready { .. } => StateName::Ready,
+            Self::Reconnecting { .. } => StateName::Reconnecting,
+            Self::Failed { .. } | Self::Unreadable { .. } => StateName::Failed,
         }
     }
 
@@ -131,7 +164,7 @@ impl fmt::Display for DbState {
             Self::Connecting { attempt, .. } => write!(f, "connecting (attempt {attempt})"),
             Self::Reconnecting { attempt, .. } => write!(f, "reconnecting (attempt {attempt})"),
             Self::Failed { attempt, .. } => write!(f, "failed (attempt {attempt})"),
-            other => f.write_str(other.name()),
+            other => f.write_str(other.name().as_str()),
         }
     }
 }
@@ -139,6 +172,21 @@ impl fmt::Display for DbState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_names_serialise_as_their_words() {
+        use StateName::*;
+        for name in [
+            Unconfigured,
+            Connecting,
+            Migrating,
+            Ready,
+            Reconnecting,
+            Failed,
+        ] {
+            assert_eq!(serde_json::to_value(name).unwrap(), name.as_str());
+        }
+    }
 
     #[test]
     fn health_reasons_follow_the_contract() {
@@ -177,6 +225,6 @@ mod tests {
             since: OffsetDateTime::UNIX_EPOCH,
         };
         assert_eq!(s.unhealthy_reason(), None);
-        assert_eq!(s.name(), "ready");
+        assert_eq!(s.name(), StateName::Ready);
     }
 }

@@ -11,14 +11,14 @@ use super::ctx::{AppCtx, with_ctx};
 use super::db_access::pool_writing_tasks;
 use super::errors::{ApiError, json_response, query_error};
 use super::filters::json_body;
-use super::openapi::Envelope;
+use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
+use super::paths::{TaskPath, UpdatePath};
 use crate::db::daily_updates;
 use crate::db::entities::daily_update::DailyUpdate;
 use crate::domain::daily_update::{
     NewDailyUpdate, NewDailyUpdateBody, UpdateContent, UpdateContentBody,
 };
-use crate::domain::fields::path_id;
 
 /// The daily-update routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -40,28 +40,23 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
     create.or(edit).unify().or(delete).unify()
 }
 
-fn ids(task: &str, id: &str) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
-    Ok((path_id(task, "task_id")?, path_id(id, "update_id")?))
-}
-
 /// Adds an update by a member (inactive ones too).
 #[utoipa::path(
     post,
     path = "/api/v1/tasks/{task_id}/updates",
     tag = "daily-updates",
-    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    params(TaskPath),
     request_body = NewDailyUpdateBody,
     responses(
         (status = 201, description = "The new update", body = DailyUpdate),
         (status = 400, description = "Invalid field or `Author not found` (checked before the task)", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
         (status = 409, description = "`Author no longer exists`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
-    let task = path_id(&task, "task_id")?;
+    let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let new = NewDailyUpdate::from_json(&body)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let u = daily_updates::create(&db, task, new)
@@ -75,18 +70,14 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
     patch,
     path = "/api/v1/tasks/{task_id}/updates/{update_id}",
     tag = "daily-updates",
-    params(
-        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
-        ("update_id" = uuid::Uuid, Path, description = "The update's id"),
-    ),
+    params(UpdatePath),
     request_body = UpdateContentBody,
     responses(
         (status = 200, description = "The update, `edited: true`", body = DailyUpdate),
         (status = 400, description = "A malformed id or an invalid field", body = Envelope),
         (status = 403, description = "`Updates can only be edited within 24 hours.`", body = Envelope),
         (status = 404, description = "`Task not found` or `Daily update not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn edit(
@@ -95,7 +86,10 @@ pub async fn edit(
     id: String,
     body: Value,
 ) -> Result<Response, ApiError> {
-    let (task, id) = ids(&task, &id)?;
+    let UpdatePath {
+        task_id: task,
+        update_id: id,
+    } = UpdatePath::parse(&task, &id)?;
     let content = UpdateContent::from_json(&body)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let u = daily_updates::edit(&db, task, id, content)
@@ -109,21 +103,20 @@ pub async fn edit(
     delete,
     path = "/api/v1/tasks/{task_id}/updates/{update_id}",
     tag = "daily-updates",
-    params(
-        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
-        ("update_id" = uuid::Uuid, Path, description = "The update's id"),
-    ),
+    params(UpdatePath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "A malformed id", body = Envelope),
         (status = 403, description = "`Updates can only be deleted within 24 hours.`", body = Envelope),
         (status = 404, description = "`Task not found` or `Daily update not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
-    let (task, id) = ids(&task, &id)?;
+    let UpdatePath {
+        task_id: task,
+        update_id: id,
+    } = UpdatePath::parse(&task, &id)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     daily_updates::delete(&db, task, id)
         .await

@@ -8,7 +8,6 @@
 //! no database, every route answers 503 `Database not ready: …`.
 
 use serde_json::Value;
-use uuid::Uuid;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
@@ -17,12 +16,12 @@ use super::ctx::{AppCtx, with_ctx};
 use super::db_access::{cached_response, pool, pool_writing_tasks};
 use super::errors::{ApiError, db_error, json_response};
 use super::filters::json_body;
-use super::openapi::Envelope;
+use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
+use super::paths::MemberPath;
 use crate::db::entities::member::Model as Member;
 use crate::db::members::{self, DeleteOutcome, References};
 use crate::db::members_cache;
-use crate::domain::ValidationError;
 use crate::domain::member::{MemberPatch, MemberPatchBody, NewMember, NewMemberBody};
 
 /// The 404 body for every member route.
@@ -80,8 +79,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
     tag = "members",
     responses(
         (status = 200, description = "The members", body = Vec<Member>),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
@@ -98,17 +96,16 @@ pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
     get,
     path = "/api/v1/members/{id}",
     tag = "members",
-    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    params(MemberPath),
     responses(
         (status = 200, description = "The member", body = Member),
         (status = 400, description = "`id: must be a UUID`", body = Envelope),
         (status = 404, description = "`Member not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
+    let MemberPath { id } = MemberPath::parse(&id)?;
     let db = pool(&ctx).await?;
     match members::get(&db, id).await.map_err(|e| db_error(&ctx, e))? {
         Some(m) => Ok(json_response(StatusCode::OK, &m)),
@@ -126,8 +123,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
         (status = 201, description = "The new member", body = Member),
         (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
         (status = 409, description = "`Member with this email already exists`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
@@ -146,19 +142,18 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     patch,
     path = "/api/v1/members/{id}",
     tag = "members",
-    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    params(MemberPath),
     request_body = MemberPatchBody,
     responses(
         (status = 200, description = "The whole member after the change", body = Member),
         (status = 400, description = "Malformed id, invalid field or invalid JSON", body = Envelope),
         (status = 404, description = "`Member not found`", body = Envelope),
         (status = 409, description = "`Member with this email already exists`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
+    let MemberPath { id } = MemberPath::parse(&id)?;
     let patch = MemberPatch::from_json(&body)?;
     // A rename rewrites the tasks' `assignee_name`.
     let (db, _written) = pool_writing_tasks(&ctx).await?;
@@ -175,18 +170,17 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
     delete,
     path = "/api/v1/members/{id}",
     tag = "members",
-    params(("id" = uuid::Uuid, Path, description = "The member's id")),
+    params(MemberPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "`id: must be a UUID`", body = Envelope),
         (status = 404, description = "`Member not found`", body = Envelope),
         (status = 409, description = "Still referenced by tasks or daily updates", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
+    let MemberPath { id } = MemberPath::parse(&id)?;
     let db = pool(&ctx).await?;
     let deleted = members::delete(&db, id).await;
     ctx.caches.members.invalidate();
@@ -195,11 +189,6 @@ pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
         DeleteOutcome::NotFound => Err(ApiError::NotFound(NOT_FOUND)),
         DeleteOutcome::Referenced(refs) => Err(ApiError::Conflict(still_referenced(refs))),
     }
-}
-
-/// Any form `uuid` accepts (hyphenated, simple, braced, URN); otherwise 400.
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ValidationError::new("id", "must be a UUID").into())
 }
 
 /// The 409 message when a member is still referenced (TASKS-API.md
@@ -240,12 +229,5 @@ mod tests {
             still_referenced(r(2, 1)),
             "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
         );
-    }
-
-    #[test]
-    fn ids_must_be_uuids() {
-        assert!(parse_id("67e55044-10b1-426f-9247-bb680e5fe0c8").is_ok());
-        let e = parse_id("not-a-uuid").unwrap_err();
-        assert_eq!(e.to_string(), "id: must be a UUID");
     }
 }

@@ -18,6 +18,7 @@ pub mod health;
 pub mod members;
 pub mod openapi;
 pub mod panic_guard;
+pub mod paths;
 pub mod settings;
 pub mod sub_tasks;
 pub mod tasks;

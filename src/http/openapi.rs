@@ -1,16 +1,15 @@
 //! `GET /openapi.json`: the OpenAPI 3.1 description of every route, generated
 //! from the code with `utoipa` and served as a string serialised once.
 //!
-//! The `#[utoipa::path]` of each members, tasks, sub-tasks and daily-updates
-//! operation sits on its real handler (`members::create`, `tasks::list`, …),
-//! and the response schemas are the types those handlers serialise (the
-//! entities `Member`, `Task`, `SubTask`, `DailyUpdate`, [`ErrorBody`]).
-//! Request bodies are parsed by hand from JSON in `domain` (for the exact
-//! messages and the absent/`null` distinction), so each parser has a
-//! schema-only `…Body` struct beside it with exactly the validators' limits.
-//! The settings and health operations are still declared here, on
-//! documentation-only functions named after their handlers, with the
-//! schema-only types below.
+//! The `#[utoipa::path]` of each operation sits on its real handler
+//! (`health::health`, `settings::status`, `members::create`, `tasks::list`,
+//! [`serve`], …), and the response schemas are the types those handlers
+//! serialise (`Healthy`, `SettingsStatus`, the entities `Member`, `Task`, …,
+//! [`ErrorBody`]). Request bodies are parsed by hand from JSON in `domain`
+//! (for the exact messages and the absent/`null` distinction), so each parser
+//! has a schema-only `…Body` struct beside it with exactly the validators'
+//! limits. The 503s many operations share are declared once, below, as
+//! [`IntoResponses`] types ([`DbUnavailable`], [`ActorTimeout`]).
 //!
 //! Statuses every route shares are added by [`CommonResponses`] rather than
 //! repeated: 403 (the Host/Origin guard) and 500 everywhere; 400 and 401 plus
@@ -27,20 +26,23 @@ use std::sync::LazyLock;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, SecurityRequirement};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi};
 use warp::http::StatusCode;
 use warp::http::header::CONTENT_TYPE;
 use warp::reply::{Reply, Response as WarpResponse};
 use warp::{Filter, Rejection};
 
 use super::errors::{ErrorBody, error_response};
+use super::health::{self, Alive, Healthy, Unhealthy};
+use super::settings::{self, Saved, SettingsStatus, Tested};
 use super::{daily_updates, members, sub_tasks, tasks};
 use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
 use crate::db::entities::sub_task::SubTask;
 use crate::db::entities::task::Task;
-use crate::domain::credentials::{ConnectionSummary, ConnectionTarget, SslMode};
+use crate::domain::credentials::{ConnectionSettingsBody, ConnectionSummary, SslMode};
 use crate::domain::daily_update::{NewDailyUpdateBody, UpdateContentBody};
+use crate::domain::db_state::StateName;
 use crate::domain::member::{MemberPatchBody, NewMemberBody};
 use crate::domain::sub_task::{ReorderBody, SubTaskTitleBody};
 use crate::domain::task::{NewTaskBody, Priority, Sort, Status, TaskPatchBody};
@@ -67,7 +69,14 @@ static DOCUMENT: LazyLock<Option<String>> = LazyLock::new(|| match document().to
     }
 });
 
-fn serve() -> WarpResponse {
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
+pub fn serve() -> WarpResponse {
     match DOCUMENT.as_deref() {
         Some(json) => {
             warp::reply::with_header(json, CONTENT_TYPE, "application/json").into_response()
@@ -92,13 +101,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
                        An `OPTIONS` CORS preflight from an allowed origin answers 204 on any path."
     ),
     paths(
-        health,
-        health_live,
-        openapi_json,
-        status,
-        saved_connection,
-        test_connection,
-        save_connection,
+        health::health,
+        health::live,
+        serve,
+        settings::status,
+        settings::saved_connection,
+        settings::test_connection,
+        settings::save_connection,
         members::list,
         members::create,
         members::get,
@@ -124,10 +133,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Unhealthy,
         Alive,
         SettingsStatus,
+        StateName,
         ConnectionSummary,
         SslMode,
-        ConnectionSettings,
-        Outcome,
+        ConnectionSettingsBody,
+        Tested,
+        Saved,
         Member,
         NewMemberBody,
         MemberPatchBody,
@@ -157,217 +168,29 @@ pub fn document() -> utoipa::openapi::OpenApi {
 )]
 struct ApiDoc;
 
-// ---- schema-only types ----------------------------------------------------
+// ---- responses several operations share -----------------------------------
 
-/// `/health` when the database is ready.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct Healthy {
-    status: HealthyStatus,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum HealthyStatus {
-    Healthy,
-}
-
-/// `/health` otherwise, with the reason.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct Unhealthy {
-    status: UnhealthyStatus,
-    /// Why, e.g. `Database connection is not configured. Save connection settings first.`
-    error: String,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum UnhealthyStatus {
-    Unhealthy,
-}
-
-/// `/health/live`, always.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct Alive {
-    status: AliveStatus,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum AliveStatus {
-    Alive,
-}
-
-/// The lifecycle state's name (`DbState::name`).
-#[derive(ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum StateName {
-    Unconfigured,
-    Connecting,
-    Migrating,
-    Ready,
-    Reconnecting,
-    Failed,
-}
-
-/// `GET /api/v1/settings/status`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct SettingsStatus {
-    /// Whether credentials (saved or from `TASKFLOW_DATABASE_URL`) exist.
-    configured: bool,
-    state: StateName,
-    /// Connection attempt number; 0 when not connecting.
-    attempt: u32,
-    /// The most recent error, if the state carries one.
-    #[schema(required = true)]
-    last_error: Option<String>,
-    /// RFC 3339, when ready.
-    #[schema(required = true, format = DateTime)]
-    ready_since: Option<String>,
-    /// The saved connection without the password.
-    #[schema(required = true)]
-    connection: Option<ConnectionSummary>,
-    /// The daemon's version.
-    version: String,
-}
-
-/// The body of `test-connection` and `save-connection`. Names are trimmed
-/// and must not contain control characters; the password is kept exactly as
-/// sent and must not contain NUL. Unknown fields are ignored.
-#[derive(ToSchema, serde::Serialize)]
-#[allow(dead_code)]
-struct ConnectionSettings {
-    #[serde(flatten)]
-    target: ConnectionTarget,
-    #[schema(min_length = 1, max_length = 1024, format = Password)]
-    password: String,
-}
-
-/// `{"status": "ok"}` or `{"status": "saved"}`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct Outcome {
-    status: OutcomeStatus,
-}
-
-#[derive(ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum OutcomeStatus {
-    Ok,
-    Saved,
-}
-
-// ---- operations (documentation only; named after the real handlers) -------
-
-/// Whether the daemon can serve: 200 only when credentials were loaded, the
-/// database answered and all migrations have been applied.
-#[utoipa::path(
-    get,
-    path = "/health",
-    tag = "health",
-    responses(
-        (status = 200, description = "Ready", body = Healthy),
-        (status = 503, description = "Not ready, with the reason", body = Unhealthy),
-    )
+/// The 503 of every route that needs the database (`ApiError::DbNotReady`,
+/// `ConnectionLost`, `Unavailable`).
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "`Database not ready: <reason>` or `Database connection lost. Please retry.`",
+    headers(("Retry-After" = u32, description = "Seconds to wait"))
 )]
 #[allow(dead_code)]
-fn health() {}
+pub struct DbUnavailable(Envelope);
 
-/// Whether the daemon serves HTTP at all, whatever the database: a desktop
-/// shell opens its window on this (then polls `/health` for the data).
-#[utoipa::path(
-    get,
-    path = "/health/live",
-    tag = "health",
-    responses(
-        (status = 200, description = "Serving", body = Alive),
-    )
+/// The 503 of a settings route whose actor did not answer in time
+/// (`ApiError::Unavailable`).
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "`Service temporarily unavailable: …`: an internal actor did not answer",
+    headers(("Retry-After" = u32, description = "Seconds to wait"))
 )]
 #[allow(dead_code)]
-fn health_live() {}
-
-/// This document.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "meta",
-    responses(
-        (status = 200, description = "The OpenAPI 3.1 document", body = Object),
-    )
-)]
-#[allow(dead_code)]
-fn openapi_json() {}
-
-/// The database lifecycle and the saved connection (never the password).
-#[utoipa::path(
-    get,
-    path = "/api/v1/settings/status",
-    tag = "settings",
-    responses(
-        (status = 200, description = "The current state", body = SettingsStatus),
-        (status = 503, description = "An internal actor did not answer", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn status() {}
-
-/// The saved settings for the Settings page to prefill, without the password.
-#[utoipa::path(
-    get,
-    path = "/api/v1/settings/connection",
-    tag = "settings",
-    responses(
-        (status = 200, description = "The saved settings", body = ConnectionSummary),
-        (status = 404, description = "`No connection settings saved`", body = Envelope),
-        (status = 500, description = "The stored settings cannot be read", body = Envelope),
-        (status = 503, description = "An internal actor did not answer", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn saved_connection() {}
-
-/// Connects with the given settings and runs `SELECT 1`; persists nothing.
-#[utoipa::path(
-    post,
-    path = "/api/v1/settings/test-connection",
-    tag = "settings",
-    request_body = ConnectionSettings,
-    responses(
-        (status = 200, description = "`{\"status\":\"ok\"}`", body = Outcome),
-        (status = 400, description = "Invalid field, invalid JSON, or `Connection failed: <reason>`", body = Envelope),
-        (status = 429, description = "Too many connection tests in progress", body = Envelope),
-    )
-)]
-#[allow(dead_code)]
-fn test_connection() {}
-
-/// Encrypts and stores the settings, then reconnects with them; does not
-/// need the database to be reachable.
-#[utoipa::path(
-    post,
-    path = "/api/v1/settings/save-connection",
-    tag = "settings",
-    request_body = ConnectionSettings,
-    responses(
-        (status = 200, description = "`{\"status\":\"saved\"}`", body = Outcome),
-        (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
-        (status = 500, description = "`Failed to save connection settings: <why>`", body = Envelope),
-        (status = 503, description = "An internal actor did not answer", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
-    )
-)]
-#[allow(dead_code)]
-fn save_connection() {}
+pub struct ActorTimeout(Envelope);
 
 // ---- what every route shares ----------------------------------------------
 
@@ -400,6 +223,13 @@ impl Modify for CommonResponses {
             .into_iter()
             .flatten()
             {
+                // utoipa names an operation after its handler, and every
+                // resource has a `create`; operation ids must be unique.
+                if let (Some(tag), Some(id)) =
+                    (op.tags.as_ref().and_then(|t| t.first()), &op.operation_id)
+                {
+                    op.operation_id = Some(format!("{tag}.{id}"));
+                }
                 let mut common = vec![
                     ("403", "`Forbidden host` or `Forbidden origin`"),
                     (
@@ -466,8 +296,11 @@ mod tests {
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
         assert_eq!(paths.len(), 17);
+        let mut ids = std::collections::HashSet::new();
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap();
+                assert!(ids.insert(id.to_owned()), "{method} {path}: {id} again");
                 let responses = op["responses"].as_object().unwrap();
                 for status in ["403", "500"] {
                     assert!(responses.contains_key(status), "{method} {path} {status}");

@@ -2,7 +2,9 @@
 //! the lifecycle status. Handlers parse the body into [`DbCredentials`], call
 //! one actor wrapper or the probe, and map the answer; nothing else.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
@@ -10,11 +12,13 @@ use warp::{Filter, Rejection};
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
 use super::errors::{ApiError, json_response};
 use super::filters::json_body;
+use super::openapi::{ActorTimeout, Envelope};
 use super::panic_guard::guarded;
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
 use crate::db::connect;
-use crate::domain::credentials::DbCredentials;
+use crate::domain::credentials::{ConnectionSettingsBody, ConnectionSummary, DbCredentials};
+use crate::domain::db_state::{DbState, StateName};
 use crate::domain::root_cert;
 
 /// The settings routes, below `/api/v1/settings`.
@@ -68,6 +72,43 @@ impl From<SaveError> for ApiError {
     }
 }
 
+/// `test-connection`'s answer: `{"status":"ok"}`.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Tested {
+    /// Connected and `SELECT 1` answered.
+    Ok,
+}
+
+/// `save-connection`'s answer: `{"status":"saved"}`.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Saved {
+    /// Encrypted and written; the DbSupervisor reconnects with them.
+    Saved,
+}
+
+/// `GET /api/v1/settings/status`, fields in DESIGN.md's order.
+#[derive(Serialize, ToSchema)]
+pub struct SettingsStatus {
+    /// Whether credentials (saved or from `TASKFLOW_DATABASE_URL`) exist.
+    configured: bool,
+    state: StateName,
+    /// Connection attempt number; 0 when not connecting.
+    attempt: u32,
+    /// The most recent error, if the state carries one.
+    #[schema(required = true)]
+    last_error: Option<String>,
+    /// RFC 3339, when ready.
+    #[schema(required = true, format = DateTime)]
+    ready_since: Option<String>,
+    /// The saved connection without the password.
+    #[schema(required = true)]
+    connection: Option<ConnectionSummary>,
+    /// The daemon's version.
+    version: &'static str,
+}
+
 /// The body of both endpoints: the pure field checks, the `ssl_mode` /
 /// `ssl_root_cert` combination rules (input only; see
 /// `DbCredentials::check_tls_settings`), then the one check that reads a file
@@ -81,8 +122,19 @@ async fn parse_credentials(body: &Value) -> Result<DbCredentials, ApiError> {
     Ok(creds)
 }
 
-/// `POST /api/v1/settings/test-connection`
-async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
+/// Connects with the given settings and runs `SELECT 1`; persists nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/settings/test-connection",
+    tag = "settings",
+    request_body = ConnectionSettingsBody,
+    responses(
+        (status = 200, description = "Connected", body = Tested),
+        (status = 400, description = "Invalid field, invalid JSON, or `Connection failed: <reason>`", body = Envelope),
+        (status = 429, description = "Too many connection tests in progress", body = Envelope),
+    )
+)]
+pub async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let creds = parse_credentials(&body).await?;
     let permit = ctx
         .probes
@@ -100,13 +152,26 @@ async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError>
     .await
     .map_err(|e| ApiError::Unexpected(format!("probe task failed: {e}")))?;
     match outcome {
-        Ok(()) => Ok(json_response(StatusCode::OK, &json!({"status": "ok"}))),
+        Ok(()) => Ok(json_response(StatusCode::OK, &Tested::Ok)),
         Err(reason) => Err(ApiError::BadRequest(format!("Connection failed: {reason}"))),
     }
 }
 
-/// `POST /api/v1/settings/save-connection`
-async fn save_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
+/// Encrypts and stores the settings, then reconnects with them; does not
+/// need the database to be reachable.
+#[utoipa::path(
+    post,
+    path = "/api/v1/settings/save-connection",
+    tag = "settings",
+    request_body = ConnectionSettingsBody,
+    responses(
+        (status = 200, description = "Saved", body = Saved),
+        (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
+        (status = 500, description = "`Failed to save connection settings: <why>`", body = Envelope),
+        ActorTimeout,
+    )
+)]
+pub async fn save_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let creds = parse_credentials(&body).await?;
     let store = ctx.actors.credential_store()?;
     credential_store::save(&store, creds.clone(), ACTOR_CALL_TIMEOUT).await?;
@@ -120,11 +185,22 @@ async fn save_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError>
         }
         Err(e) => tracing::warn!(error = %e, "could not notify the database supervisor"),
     }
-    Ok(json_response(StatusCode::OK, &json!({"status": "saved"})))
+    Ok(json_response(StatusCode::OK, &Saved::Saved))
 }
 
-/// `GET /api/v1/settings/connection`
-async fn saved_connection(ctx: AppCtx) -> Result<Response, ApiError> {
+/// The saved settings for the Settings page to prefill, without the password.
+#[utoipa::path(
+    get,
+    path = "/api/v1/settings/connection",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The saved settings", body = ConnectionSummary),
+        (status = 404, description = "`No connection settings saved`", body = Envelope),
+        (status = 500, description = "The stored settings cannot be read", body = Envelope),
+        ActorTimeout,
+    )
+)]
+pub async fn saved_connection(ctx: AppCtx) -> Result<Response, ApiError> {
     let store = ctx.actors.credential_store()?;
     match credential_store::summary(&store, ACTOR_CALL_TIMEOUT).await? {
         Some(summary) => Ok(json_response(StatusCode::OK, &summary)),
@@ -132,26 +208,33 @@ async fn saved_connection(ctx: AppCtx) -> Result<Response, ApiError> {
     }
 }
 
-/// `GET /api/v1/settings/status`
-async fn status(ctx: AppCtx) -> Result<Response, ApiError> {
+/// The database lifecycle and the saved connection (never the password).
+#[utoipa::path(
+    get,
+    path = "/api/v1/settings/status",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The current state", body = SettingsStatus),
+        ActorTimeout,
+    )
+)]
+pub async fn status(ctx: AppCtx) -> Result<Response, ApiError> {
     let actor = ctx.actors.readiness()?;
     let snap = readiness::snapshot(&actor, ACTOR_CALL_TIMEOUT).await?;
     let ready_since = match &snap.state {
-        crate::domain::db_state::DbState::Ready { since } => since
+        DbState::Ready { since } => since
             .format(&time::format_description::well_known::Rfc3339)
             .ok(),
         _ => None,
     };
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "configured": snap.state.configured(),
-            "state": snap.state.name(),
-            "attempt": snap.state.attempt(),
-            "last_error": snap.state.last_error(),
-            "ready_since": ready_since,
-            "connection": snap.connection,
-            "version": env!("CARGO_PKG_VERSION"),
-        }),
-    ))
+    let body = SettingsStatus {
+        configured: snap.state.configured(),
+        state: snap.state.name(),
+        attempt: snap.state.attempt(),
+        last_error: snap.state.last_error().map(str::to_owned),
+        ready_since,
+        connection: snap.connection,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    Ok(json_response(StatusCode::OK, &body))
 }

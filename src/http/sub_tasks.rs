@@ -11,11 +11,11 @@ use super::ctx::{AppCtx, with_ctx};
 use super::db_access::pool_writing_tasks;
 use super::errors::{ApiError, json_response, query_error};
 use super::filters::json_body;
-use super::openapi::Envelope;
+use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
+use super::paths::{SubTaskPath, TaskPath};
 use crate::db::entities::sub_task::SubTask;
 use crate::db::sub_tasks;
-use crate::domain::fields::path_id;
 use crate::domain::sub_task::{Reorder, ReorderBody, SubTaskTitle, SubTaskTitleBody};
 
 /// The sub-task routes, below `/api/v1`.
@@ -55,27 +55,22 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .unify()
 }
 
-fn ids(task: &str, id: &str) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
-    Ok((path_id(task, "task_id")?, path_id(id, "sub_task_id")?))
-}
-
 /// Appends a sub-task (at most 20 per task).
 #[utoipa::path(
     post,
     path = "/api/v1/tasks/{task_id}/subtasks",
     tag = "sub-tasks",
-    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    params(TaskPath),
     request_body = SubTaskTitleBody,
     responses(
         (status = 201, description = "The new sub-task, last", body = SubTask),
         (status = 400, description = "Invalid field or `Maximum of 20 sub-tasks per task`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
-    let task = path_id(&task, "task_id")?;
+    let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let title = SubTaskTitle::from_json(&body)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let s = sub_tasks::create(&db, task, title.0)
@@ -89,18 +84,17 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
     put,
     path = "/api/v1/tasks/{task_id}/subtasks/reorder",
     tag = "sub-tasks",
-    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    params(TaskPath),
     request_body = ReorderBody,
     responses(
         (status = 200, description = "The sub-tasks in the new order, positions 0..n-1", body = Vec<SubTask>),
         (status = 400, description = "Invalid list, duplicates, or not each existing sub-task exactly once", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
-    let task = path_id(&task, "task_id")?;
+    let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let order = Reorder::from_json(&body)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let all = sub_tasks::reorder(&db, task, order)
@@ -114,20 +108,19 @@ pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response,
     patch,
     path = "/api/v1/tasks/{task_id}/subtasks/{sub_task_id}/toggle",
     tag = "sub-tasks",
-    params(
-        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
-        ("sub_task_id" = uuid::Uuid, Path, description = "The sub-task's id"),
-    ),
+    params(SubTaskPath),
     responses(
         (status = 200, description = "The sub-task", body = SubTask),
         (status = 400, description = "A malformed id", body = Envelope),
         (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
-    let (task, id) = ids(&task, &id)?;
+    let SubTaskPath {
+        task_id: task,
+        sub_task_id: id,
+    } = SubTaskPath::parse(&task, &id)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let s = sub_tasks::toggle(&db, task, id)
         .await
@@ -140,17 +133,13 @@ pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, A
     patch,
     path = "/api/v1/tasks/{task_id}/subtasks/{sub_task_id}",
     tag = "sub-tasks",
-    params(
-        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
-        ("sub_task_id" = uuid::Uuid, Path, description = "The sub-task's id"),
-    ),
+    params(SubTaskPath),
     request_body = SubTaskTitleBody,
     responses(
         (status = 200, description = "The sub-task", body = SubTask),
         (status = 400, description = "A malformed id or an invalid field", body = Envelope),
         (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn rename(
@@ -159,7 +148,10 @@ pub async fn rename(
     id: String,
     body: Value,
 ) -> Result<Response, ApiError> {
-    let (task, id) = ids(&task, &id)?;
+    let SubTaskPath {
+        task_id: task,
+        sub_task_id: id,
+    } = SubTaskPath::parse(&task, &id)?;
     let title = SubTaskTitle::from_json(&body)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let s = sub_tasks::rename(&db, task, id, title.0)
@@ -173,20 +165,19 @@ pub async fn rename(
     delete,
     path = "/api/v1/tasks/{task_id}/subtasks/{sub_task_id}",
     tag = "sub-tasks",
-    params(
-        ("task_id" = uuid::Uuid, Path, description = "The task's id"),
-        ("sub_task_id" = uuid::Uuid, Path, description = "The sub-task's id"),
-    ),
+    params(SubTaskPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "A malformed id", body = Envelope),
         (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
-    let (task, id) = ids(&task, &id)?;
+    let SubTaskPath {
+        task_id: task,
+        sub_task_id: id,
+    } = SubTaskPath::parse(&task, &id)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     sub_tasks::delete(&db, task, id)
         .await

@@ -15,12 +15,12 @@ use super::ctx::{AppCtx, with_ctx};
 use super::db_access::{cached_response, pool, pool_writing_tasks};
 use super::errors::{ApiError, db_error, json_response, query_error};
 use super::filters::json_body;
-use super::openapi::Envelope;
+use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
+use super::paths::TaskPath;
 use crate::db::entities::task::Task;
 use crate::db::list_cache::Listed;
 use crate::db::{tasks, tasks_cache};
-use crate::domain::fields::path_id;
 use crate::domain::task::{
     NewTask, NewTaskBody, Priority, Sort, Status, TaskPatch, TaskPatchBody, TaskQuery,
 };
@@ -82,8 +82,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
     responses(
         (status = 200, description = "The tasks", body = Vec<Task>),
         (status = 400, description = "A filter or sort that is not one of the values", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> {
@@ -104,17 +103,16 @@ pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> 
     get,
     path = "/api/v1/tasks/{task_id}",
     tag = "tasks",
-    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    params(TaskPath),
     responses(
         (status = 200, description = "The task", body = Task),
         (status = 400, description = "`task_id: Input should be a valid UUID`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
-    let id = path_id(&id, "task_id")?;
+    let TaskPath { task_id: id } = TaskPath::parse(&id)?;
     let db = pool(&ctx).await?;
     let cache = &ctx.caches.task_pages;
     let listed = match tasks_cache::page(cache, &db, id)
@@ -142,8 +140,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
         (status = 201, description = "The new task", body = Task),
         (status = 400, description = "Invalid field, `GEAR ID must be exactly 4 digits`, \
             `Blocking reason is required when status is Blocked` or `Assignee not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
@@ -161,19 +158,18 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     patch,
     path = "/api/v1/tasks/{task_id}",
     tag = "tasks",
-    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    params(TaskPath),
     request_body = TaskPatchBody,
     responses(
         (status = 200, description = "The whole task after the change", body = Task),
         (status = 400, description = "Malformed id, invalid field, gear id, blocking reason or \
             `Assignee not found`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
-    let id = path_id(&id, "task_id")?;
+    let TaskPath { task_id: id } = TaskPath::parse(&id)?;
     let patch = TaskPatch::from_json(&body)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     let t = tasks::update(&db, id, patch)
@@ -187,17 +183,16 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
     delete,
     path = "/api/v1/tasks/{task_id}",
     tag = "tasks",
-    params(("task_id" = uuid::Uuid, Path, description = "The task's id")),
+    params(TaskPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "`task_id: Input should be a valid UUID`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        (status = 503, description = "`Database not ready: <reason>`", body = Envelope,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        DbUnavailable,
     )
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
-    let id = path_id(&id, "task_id")?;
+    let TaskPath { task_id: id } = TaskPath::parse(&id)?;
     let (db, _written) = pool_writing_tasks(&ctx).await?;
     if tasks::delete(&db, id)
         .await

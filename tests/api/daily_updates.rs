@@ -235,3 +235,43 @@ async fn edits_and_deletes_only_within_24_hours() {
     assert_eq!(left.as_array().unwrap().len(), 1);
     assert_eq!(left[0]["content"], "old");
 }
+
+/// `409 Author no longer exists`: the author checked, then gone by the
+/// insert. The author read takes a share lock, so another session's delete
+/// waits for the write instead; the only way the row can vanish in between
+/// is inside the write's own transaction, which a trigger does here (as a
+/// rule or trigger of another program sharing the database could). The
+/// foreign key refuses the insert, and the rollback keeps the member, the
+/// task and its updates as they were.
+#[tokio::test]
+async fn an_author_gone_by_the_insert_is_a_conflict_that_changes_nothing() {
+    let (d, db) = ready_daemon().await;
+    let ada = member(&d, "Ada").await;
+    let t = id_of(&create_task(&d, task_body("T")).await);
+    let before = updated_at(&d, &t).await;
+    sql(
+        &db,
+        "CREATE FUNCTION test_author_vanishes() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN DELETE FROM members WHERE id = NEW.author_id; RETURN NEW; END $$; \
+         CREATE TRIGGER test_author_vanishes BEFORE INSERT ON daily_updates \
+         FOR EACH ROW EXECUTE FUNCTION test_author_vanishes();",
+    )
+    .await;
+
+    assert_error(
+        &d.post_json(&base(&t), &json!({"author_id": ada, "content": "c"}))
+            .await,
+        StatusCode::CONFLICT,
+        "Author no longer exists",
+    );
+    assert_eq!(
+        sql_text(&db, "SELECT count(*)::text FROM daily_updates").await,
+        "0"
+    );
+    assert_eq!(
+        sql_text(&db, &format!("SELECT name FROM members WHERE id = '{ada}'")).await,
+        "Ada"
+    );
+    assert_eq!(d.get(&task_url(&t)).await.body["daily_updates"], json!([]));
+    assert_eq!(updated_at(&d, &t).await, before);
+}
