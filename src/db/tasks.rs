@@ -20,7 +20,7 @@ use super::entities::sub_task::SubTask;
 use super::entities::task::{Task, TaskRow};
 use super::outcome::{QueryError, Refusal};
 use super::unit;
-use crate::domain::task::{AssigneeFilter, NewTask, Sort, TaskFields, TaskPatch, TaskQuery};
+use crate::domain::task::{AssigneeFilter, Label, NewTask, Sort, TaskFields, TaskPatch, TaskQuery};
 
 /// The columns of a task row.
 macro_rules! task_fields {
@@ -243,13 +243,16 @@ pub async fn update(
 }
 
 /// Deletes a task (its sub-tasks and daily updates go with it, by the
-/// foreign keys' `ON DELETE CASCADE`); `false` when there was none.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<bool, DbErr> {
+/// foreign keys' `ON DELETE CASCADE`); `TaskNotFound` when there was none.
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), QueryError> {
     let done = unit::run(db, |txn| {
         Box::pin(txn.execute_raw(stmt("DELETE FROM tasks WHERE id = $1", vec![id.into()])))
     })
     .await?;
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() == 0 {
+        return Err(Refusal::TaskNotFound.into());
+    }
+    Ok(())
 }
 
 /// The name of member `id`, share-locked until the transaction ends.

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ValidationError;
-use super::fields::{object, required, string, text, uuid};
+use super::fields::{object, required, text_of, uuid};
 
 /// Longest content, in characters (`VARCHAR(1000)`).
 pub const MAX_CONTENT_CHARS: usize = 1000;
@@ -43,7 +43,7 @@ impl UpdateContent {
 }
 
 fn content(v: &Value) -> Result<String, ValidationError> {
-    text("content", string(v, "content")?, true, 1, MAX_CONTENT_CHARS)
+    text_of(v, "content", true, 1, MAX_CONTENT_CHARS)
 }
 
 /// `{author_id, content}`, for the OpenAPI document (parsed by [`NewDailyUpdate::from_json`]).

@@ -681,6 +681,18 @@ mod tests {
         })
     }
 
+    /// The effects publish a first attempt with no history.
+    #[track_caller]
+    fn assert_connecting_afresh(fx: &Fx) {
+        assert_eq!(
+            published(fx),
+            Some(&DbState::Connecting {
+                attempt: 1,
+                last_error: None
+            })
+        );
+    }
+
     fn closed(fx: &Fx) -> Vec<Pool> {
         fx.iter()
             .filter_map(|e| match e {
@@ -757,13 +769,7 @@ mod tests {
             outcome: Loaded::Found("db"),
         });
         assert!(matches!(&fx[0], Effect::Connect { source: "db", .. }));
-        assert_eq!(
-            published(&fx),
-            Some(&DbState::Connecting {
-                attempt: 1,
-                last_error: None
-            })
-        );
+        assert_connecting_afresh(&fx);
         assert_eq!(m.source(), Some(&"db"));
         assert_eq!(m.pool(), None);
         let connect = ticket_of(&fx, "connect");
@@ -988,13 +994,7 @@ mod tests {
             });
             let fx = m.on(Event::Reconfigure("new"));
             ticket_of(&fx, "connect");
-            assert_eq!(
-                published(&fx),
-                Some(&DbState::Connecting {
-                    attempt: 1,
-                    last_error: None
-                })
-            );
+            assert_connecting_afresh(&fx);
         }
 
         // While failed: the attempt count and the old reason are history.
@@ -1006,13 +1006,7 @@ mod tests {
         fail(&mut m, connect, "c");
         assert!(matches!(m.state(), DbState::Failed { .. }));
         let fx = m.on(Event::Reconfigure("new"));
-        assert_eq!(
-            published(&fx),
-            Some(&DbState::Connecting {
-                attempt: 1,
-                last_error: None
-            })
-        );
+        assert_connecting_afresh(&fx);
 
         // While migrating: the pool being migrated is closed.
         let (mut m, connect) = connecting();

@@ -60,6 +60,17 @@ pub(crate) fn string<'a>(v: &'a Value, field: &'static str) -> Result<&'a str, V
         .ok_or_else(|| ValidationError::new(field, "Input should be a valid string"))
 }
 
+/// [`text`] of a JSON value, which must be a string.
+pub(crate) fn text_of(
+    v: &Value,
+    field: &'static str,
+    trim: bool,
+    min: usize,
+    max: usize,
+) -> Result<String, ValidationError> {
+    text(field, string(v, field)?, trim, min, max)
+}
+
 /// Text of at most `max` characters (and at least `min`), after trimming when
 /// `trim` is set; PostgreSQL cannot store NUL, so that is refused too (rather
 /// than surfacing as a 500).

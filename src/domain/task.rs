@@ -14,17 +14,43 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ValidationError;
-use super::fields::{Given, given, not_null, object, required, string, text, uuid};
+use super::fields::{Given, given, not_null, object, required, string, text_of, uuid};
 
 /// Longest title, in characters (`VARCHAR(200)`).
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest description, in characters (`VARCHAR(2000)`).
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
-const STATUS_VALUES: &str = "Input should be 'To Do', 'In Progress', 'Blocked' or 'Done'";
-const PRIORITY_VALUES: &str = "Input should be 'High', 'Medium' or 'Low'";
 const GEAR_ID_RULE: &str = "GEAR ID must be exactly 4 digits";
 const BLOCKING_RULE: &str = "Blocking reason is required when status is Blocked";
+
+/// An enum stored as a PostgreSQL enum and sent as its label ([`Status`],
+/// [`Priority`]): one list of values, the label of each, and the parsing
+/// both the body and the query string use.
+pub trait Label: Copy + 'static {
+    /// Every value, in the database enum's order.
+    const ALL: &'static [Self];
+    /// The 400 message that lists the labels.
+    const EXPECTED: &'static str;
+
+    /// The label, as stored and as sent.
+    fn as_str(self) -> &'static str;
+
+    /// The value with exactly this label.
+    fn from_label(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// A label given as `field` (in a body or the query string), or the 400.
+    fn parse_label(s: &str, field: &'static str) -> Result<Self, ValidationError> {
+        Self::from_label(s).ok_or_else(|| ValidationError::new(field, Self::EXPECTED))
+    }
+
+    /// A body's JSON value given as `field`: a string with one of the labels.
+    fn parse(v: &Value, field: &'static str) -> Result<Self, ValidationError> {
+        Self::parse_label(v.as_str().unwrap_or_default(), field)
+    }
+}
 
 /// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -41,28 +67,17 @@ pub enum Status {
     Done,
 }
 
-impl Status {
-    /// The enum label, as stored and as sent.
-    pub fn as_str(self) -> &'static str {
+impl Label for Status {
+    const ALL: &'static [Self] = &[Self::ToDo, Self::InProgress, Self::Blocked, Self::Done];
+    const EXPECTED: &'static str = "Input should be 'To Do', 'In Progress', 'Blocked' or 'Done'";
+
+    fn as_str(self) -> &'static str {
         match self {
             Self::ToDo => "To Do",
             Self::InProgress => "In Progress",
             Self::Blocked => "Blocked",
             Self::Done => "Done",
         }
-    }
-
-    /// The status with this exact label.
-    pub fn from_label(s: &str) -> Option<Self> {
-        [Self::ToDo, Self::InProgress, Self::Blocked, Self::Done]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-
-    fn parse(v: &Value, field: &'static str) -> Result<Self, ValidationError> {
-        v.as_str()
-            .and_then(Self::from_label)
-            .ok_or_else(|| ValidationError::new(field, STATUS_VALUES))
     }
 }
 
@@ -77,27 +92,16 @@ pub enum Priority {
     Low,
 }
 
-impl Priority {
-    /// The enum label, as stored and as sent.
-    pub fn as_str(self) -> &'static str {
+impl Label for Priority {
+    const ALL: &'static [Self] = &[Self::High, Self::Medium, Self::Low];
+    const EXPECTED: &'static str = "Input should be 'High', 'Medium' or 'Low'";
+
+    fn as_str(self) -> &'static str {
         match self {
             Self::High => "High",
             Self::Medium => "Medium",
             Self::Low => "Low",
         }
-    }
-
-    /// The priority with this exact label.
-    pub fn from_label(s: &str) -> Option<Self> {
-        [Self::High, Self::Medium, Self::Low]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-
-    fn parse(v: &Value, field: &'static str) -> Result<Self, ValidationError> {
-        v.as_str()
-            .and_then(Self::from_label)
-            .ok_or_else(|| ValidationError::new(field, PRIORITY_VALUES))
     }
 }
 
@@ -131,13 +135,7 @@ impl NewTask {
     /// reason (the assignee is checked afterwards, against the database).
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
         let obj = object(body)?;
-        let title = text(
-            "title",
-            string(required(obj, "title")?, "title")?,
-            true,
-            1,
-            MAX_TITLE_CHARS,
-        )?;
+        let title = title(required(obj, "title")?)?;
         let description = match given(obj, "description") {
             Given::Absent | Given::Null => None,
             Given::Value(v) => Some(description(v)?),
@@ -197,13 +195,7 @@ impl TaskPatch {
         let title = match given(obj, "title") {
             Given::Absent => None,
             Given::Null => return Err(not_null("title")),
-            Given::Value(v) => Some(text(
-                "title",
-                string(v, "title")?,
-                true,
-                1,
-                MAX_TITLE_CHARS,
-            )?),
+            Given::Value(v) => Some(title(v)?),
         };
         let description = match given(obj, "description") {
             Given::Absent => None,
@@ -285,25 +277,17 @@ impl TaskPatch {
     }
 }
 
+fn title(v: &Value) -> Result<String, ValidationError> {
+    text_of(v, "title", true, 1, MAX_TITLE_CHARS)
+}
+
 fn description(v: &Value) -> Result<String, ValidationError> {
-    text(
-        "description",
-        string(v, "description")?,
-        false,
-        0,
-        MAX_DESCRIPTION_CHARS,
-    )
+    text_of(v, "description", false, 0, MAX_DESCRIPTION_CHARS)
 }
 
 fn blocking_reason(v: &Value) -> Result<String, ValidationError> {
     // The column is unbounded (`VARCHAR`); the 64 KiB body limit bounds it.
-    text(
-        "blocking_reason",
-        string(v, "blocking_reason")?,
-        true,
-        0,
-        usize::MAX,
-    )
+    text_of(v, "blocking_reason", true, 0, usize::MAX)
 }
 
 /// `null`, or exactly 4 ASCII digits (`""` and `" 1234"` are not).
@@ -385,15 +369,10 @@ impl TaskQuery {
         }
         let [status, priority, assignee, search, sort] = raw;
         let status = status
-            .map(|s| {
-                Status::from_label(s).ok_or_else(|| ValidationError::new("status", STATUS_VALUES))
-            })
+            .map(|s| Status::parse_label(s, "status"))
             .transpose()?;
         let priority = priority
-            .map(|s| {
-                Priority::from_label(s)
-                    .ok_or_else(|| ValidationError::new("priority", PRIORITY_VALUES))
-            })
+            .map(|s| Priority::parse_label(s, "priority"))
             .transpose()?;
         let assignee = assignee
             .map(|s| match s {
@@ -539,11 +518,11 @@ mod tests {
         assert_eq!(new_err(json!({"title": "T"})), "status: Field required");
         assert_eq!(
             new_err(with(valid(), "status", json!("done"))),
-            format!("status: {STATUS_VALUES}")
+            format!("status: {}", Status::EXPECTED)
         );
         assert_eq!(
             new_err(with(valid(), "priority", json!(null))),
-            format!("priority: {PRIORITY_VALUES}")
+            format!("priority: {}", Priority::EXPECTED)
         );
         assert_eq!(
             new_err(with(valid(), "assignee_id", json!("x"))),
@@ -665,11 +644,11 @@ mod tests {
         );
         assert_eq!(
             query(&[("status", "")]).unwrap_err(),
-            format!("status: {STATUS_VALUES}")
+            format!("status: {}", Status::EXPECTED)
         );
         assert_eq!(
             query(&[("priority", "high")]).unwrap_err(),
-            format!("priority: {PRIORITY_VALUES}")
+            format!("priority: {}", Priority::EXPECTED)
         );
         for bad in ["", "none", "1234"] {
             assert_eq!(

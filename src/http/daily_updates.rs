@@ -7,13 +7,13 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{AppCtx, with_ctx};
-use super::db_access::pool_writing_tasks;
-use super::errors::{ApiError, json_response, query_error};
-use super::filters::json_body;
+use super::ctx::AppCtx;
+use super::db_access::write_tasks;
+use super::errors::{ApiError, json_response};
 use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
 use super::paths::{TaskPath, UpdatePath};
+use super::route::{one_of, op, op_json};
 use crate::db::daily_updates;
 use crate::db::entities::daily_update::DailyUpdate;
 use crate::domain::daily_update::{
@@ -23,21 +23,16 @@ use crate::domain::daily_update::{
 /// The daily-update routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let create = warp::path!("tasks" / String / "updates")
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::post(), &ctx))
         .then(|task, ctx, body| guarded(create(ctx, task, body)));
     let item = warp::path!("tasks" / String / "updates" / String);
     let edit = item
-        .and(warp::patch())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::patch(), &ctx))
         .then(|task, id, ctx, body| guarded(edit(ctx, task, id, body)));
     let delete = item
-        .and(warp::delete())
-        .and(with_ctx(ctx))
+        .and(op(warp::delete(), &ctx))
         .then(|task, id, ctx| guarded(delete(ctx, task, id)));
-    create.or(edit).unify().or(delete).unify()
+    one_of!(create, edit, delete)
 }
 
 /// Adds an update by a member (inactive ones too).
@@ -58,10 +53,10 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let new = NewDailyUpdate::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let u = daily_updates::create(&db, task, new)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let u = write_tasks(&ctx, |db| async move {
+        daily_updates::create(&db, task, new).await
+    })
+    .await?;
     Ok(json_response(StatusCode::CREATED, &u))
 }
 
@@ -91,10 +86,10 @@ pub async fn edit(
         update_id: id,
     } = UpdatePath::parse(&task, &id)?;
     let content = UpdateContent::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let u = daily_updates::edit(&db, task, id, content)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let u = write_tasks(&ctx, |db| async move {
+        daily_updates::edit(&db, task, id, content).await
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &u))
 }
 
@@ -117,9 +112,9 @@ pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         update_id: id,
     } = UpdatePath::parse(&task, &id)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    daily_updates::delete(&db, task, id)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    write_tasks(&ctx, |db| async move {
+        daily_updates::delete(&db, task, id).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

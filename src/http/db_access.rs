@@ -1,9 +1,11 @@
 //! How a handler gets the database: [`pool`] for reads, and for writes the
 //! pool together with a guard that drops the cached lists the write may
 //! change ([`pool_writing_tasks`]), so this daemon's own writes show in the
-//! very next list (TASKS-API.md: "a daemon sees its own writes at once");
-//! and how it answers a cached read ([`cached_response`]).
+//! very next list (TASKS-API.md: "a daemon sees its own writes at once"),
+//! and [`write_tasks`] around a whole task write; and how it answers a cached
+//! read ([`cached_response`]).
 
+use std::future::Future;
 use std::hash::Hash;
 
 use sea_orm::DatabaseConnection;
@@ -12,10 +14,11 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
-use super::errors::{ApiError, json_bytes_response};
+use super::errors::{ApiError, json_bytes_response, query_error};
 use crate::actors::db_supervisor;
 use crate::db::caches::Caches;
 use crate::db::list_cache::{ListCache, Listed};
+use crate::db::outcome::QueryError;
 
 /// The current pool, or 503 `Database not ready: <reason>` (or 503 when
 /// the DbSupervisor itself does not answer).
@@ -45,6 +48,18 @@ pub async fn pool_writing_tasks(
 ) -> Result<(DatabaseConnection, TasksWritten), ApiError> {
     let db = pool(ctx).await?;
     Ok((db, TasksWritten(ctx.caches.clone())))
+}
+
+/// The shape of every task, sub-task and daily-update write: the pool with
+/// its [`TasksWritten`] guard (held until the write is over), the write, and
+/// its refusals and database errors mapped by [`query_error`].
+pub async fn write_tasks<T, W, F>(ctx: &AppCtx, write: W) -> Result<T, ApiError>
+where
+    W: FnOnce(DatabaseConnection) -> F,
+    F: Future<Output = Result<T, QueryError>>,
+{
+    let (db, _written) = pool_writing_tasks(ctx).await?;
+    write(db).await.map_err(|e| query_error(ctx, e))
 }
 
 /// 200 with a cached read's body: the stored one, or the fresh rows

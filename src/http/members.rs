@@ -12,13 +12,13 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{AppCtx, with_ctx};
+use super::ctx::AppCtx;
 use super::db_access::{cached_response, pool, pool_writing_tasks};
 use super::errors::{ApiError, db_error, json_response};
-use super::filters::json_body;
 use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
 use super::paths::MemberPath;
+use super::route::{one_of, op, op_json};
 use crate::db::entities::member::Model as Member;
 use crate::db::members::{self, DeleteOutcome, References};
 use crate::db::members_cache;
@@ -34,35 +34,21 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(warp::path::param::<String>())
         .and(warp::path::end());
     let list = collection
-        .and(warp::get())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::get(), &ctx))
         .then(|ctx| guarded(list(ctx)));
     let create = collection
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::post(), &ctx))
         .then(|ctx, body| guarded(create(ctx, body)));
     let get = item
-        .and(warp::get())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::get(), &ctx))
         .then(|id, ctx| guarded(get(ctx, id)));
     let patch = item
-        .and(warp::patch())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::patch(), &ctx))
         .then(|id, ctx, body| guarded(update(ctx, id, body)));
     let delete = item
-        .and(warp::delete())
-        .and(with_ctx(ctx))
+        .and(op(warp::delete(), &ctx))
         .then(|id, ctx| guarded(delete(ctx, id)));
-    list.or(create)
-        .unify()
-        .or(get)
-        .unify()
-        .or(patch)
-        .unify()
-        .or(delete)
-        .unify()
+    one_of!(list, create, get, patch, delete)
 }
 
 /// Every member, ordered by name.

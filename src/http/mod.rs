@@ -19,6 +19,7 @@ pub mod members;
 pub mod openapi;
 pub mod panic_guard;
 pub mod paths;
+pub mod route;
 pub mod settings;
 pub mod sub_tasks;
 pub mod tasks;
@@ -30,32 +31,28 @@ use warp::filters::BoxedFilter;
 use warp::reply::{Reply, Response};
 
 use ctx::AppCtx;
+use route::one_of;
 
 /// The whole API.
 pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
     let api = warp::path("api")
         .and(warp::path("v1"))
         .and(filters::bearer(ctx.clone()))
-        .and(
-            settings::routes(ctx.clone())
-                .or(members::routes(ctx.clone()))
-                .unify()
-                .or(tasks::routes(ctx.clone()))
-                .unify()
-                .or(sub_tasks::routes(ctx.clone()))
-                .unify()
-                .or(daily_updates::routes(ctx.clone()))
-                .unify(),
-        );
+        .and(one_of!(
+            settings::routes(ctx.clone()),
+            members::routes(ctx.clone()),
+            tasks::routes(ctx.clone()),
+            sub_tasks::routes(ctx.clone()),
+            daily_updates::routes(ctx.clone()),
+        ));
     // `/health` first: the desktop shell polls it every 200 ms, so it should
     // not pay for trying the other routes before its own.
-    let all = health::routes(ctx.clone())
-        .or(cors::preflight())
-        .unify()
-        .or(openapi::routes())
-        .unify()
-        .or(api)
-        .unify();
+    let all = one_of!(
+        health::routes(ctx.clone()),
+        cors::preflight(),
+        openapi::routes(),
+        api
+    );
     #[cfg(debug_assertions)]
     let all = if test_hooks::enabled() {
         all.or(test_hooks::routes(ctx.clone())).unify().boxed()

@@ -9,11 +9,11 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx, with_ctx};
+use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
 use super::errors::{ApiError, json_response};
-use super::filters::json_body;
 use super::openapi::{ActorTimeout, Envelope};
 use super::panic_guard::guarded;
+use super::route::{one_of, op, op_json};
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
 use crate::db::connect;
@@ -23,39 +23,19 @@ use crate::domain::root_cert;
 
 /// The settings routes, below `/api/v1/settings`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    let base = warp::path("settings");
-    let test = base
-        .and(warp::path("test-connection"))
-        .and(warp::path::end())
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+    let test = warp::path!("settings" / "test-connection")
+        .and(op_json(warp::post(), &ctx))
         .then(|ctx, body| guarded(test_connection(ctx, body)));
-    let save = base
-        .and(warp::path("save-connection"))
-        .and(warp::path::end())
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+    let save = warp::path!("settings" / "save-connection")
+        .and(op_json(warp::post(), &ctx))
         .then(|ctx, body| guarded(save_connection(ctx, body)));
-    let connection = base
-        .and(warp::path("connection"))
-        .and(warp::path::end())
-        .and(warp::get())
-        .and(with_ctx(ctx.clone()))
+    let connection = warp::path!("settings" / "connection")
+        .and(op(warp::get(), &ctx))
         .then(|ctx| guarded(saved_connection(ctx)));
-    let status = base
-        .and(warp::path("status"))
-        .and(warp::path::end())
-        .and(warp::get())
-        .and(with_ctx(ctx))
+    let status = warp::path!("settings" / "status")
+        .and(op(warp::get(), &ctx))
         .then(|ctx| guarded(status(ctx)));
-    test.or(save)
-        .unify()
-        .or(connection)
-        .unify()
-        .or(status)
-        .unify()
+    one_of!(test, save, connection, status)
 }
 
 impl From<LoadError> for ApiError {

@@ -7,13 +7,13 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{AppCtx, with_ctx};
-use super::db_access::pool_writing_tasks;
-use super::errors::{ApiError, json_response, query_error};
-use super::filters::json_body;
+use super::ctx::AppCtx;
+use super::db_access::write_tasks;
+use super::errors::{ApiError, json_response};
 use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
 use super::paths::{SubTaskPath, TaskPath};
+use super::route::{one_of, op, op_json};
 use crate::db::entities::sub_task::SubTask;
 use crate::db::sub_tasks;
 use crate::domain::sub_task::{Reorder, ReorderBody, SubTaskTitle, SubTaskTitleBody};
@@ -21,38 +21,22 @@ use crate::domain::sub_task::{Reorder, ReorderBody, SubTaskTitle, SubTaskTitleBo
 /// The sub-task routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let create = warp::path!("tasks" / String / "subtasks")
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::post(), &ctx))
         .then(|task, ctx, body| guarded(create(ctx, task, body)));
     let reorder = warp::path!("tasks" / String / "subtasks" / "reorder")
-        .and(warp::put())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::put(), &ctx))
         .then(|task, ctx, body| guarded(reorder(ctx, task, body)));
     let toggle = warp::path!("tasks" / String / "subtasks" / String / "toggle")
-        .and(warp::patch())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::patch(), &ctx))
         .then(|task, id, ctx| guarded(toggle(ctx, task, id)));
     let item = warp::path!("tasks" / String / "subtasks" / String);
     let rename = item
-        .and(warp::patch())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::patch(), &ctx))
         .then(|task, id, ctx, body| guarded(rename(ctx, task, id, body)));
     let delete = item
-        .and(warp::delete())
-        .and(with_ctx(ctx))
+        .and(op(warp::delete(), &ctx))
         .then(|task, id, ctx| guarded(delete(ctx, task, id)));
-    create
-        .or(reorder)
-        .unify()
-        .or(toggle)
-        .unify()
-        .or(rename)
-        .unify()
-        .or(delete)
-        .unify()
+    one_of!(create, reorder, toggle, rename, delete)
 }
 
 /// Appends a sub-task (at most 20 per task).
@@ -72,10 +56,10 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let s = sub_tasks::create(&db, task, title.0)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let s = write_tasks(&ctx, |db| async move {
+        sub_tasks::create(&db, task, title.0).await
+    })
+    .await?;
     Ok(json_response(StatusCode::CREATED, &s))
 }
 
@@ -96,10 +80,10 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
 pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let order = Reorder::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let all = sub_tasks::reorder(&db, task, order)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let all = write_tasks(&ctx, |db| async move {
+        sub_tasks::reorder(&db, task, order).await
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &all))
 }
 
@@ -121,10 +105,11 @@ pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let s = sub_tasks::toggle(&db, task, id)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let s = write_tasks(
+        &ctx,
+        |db| async move { sub_tasks::toggle(&db, task, id).await },
+    )
+    .await?;
     Ok(json_response(StatusCode::OK, &s))
 }
 
@@ -153,10 +138,10 @@ pub async fn rename(
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let s = sub_tasks::rename(&db, task, id, title.0)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let s = write_tasks(&ctx, |db| async move {
+        sub_tasks::rename(&db, task, id, title.0).await
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &s))
 }
 
@@ -178,9 +163,10 @@ pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    sub_tasks::delete(&db, task, id)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    write_tasks(
+        &ctx,
+        |db| async move { sub_tasks::delete(&db, task, id).await },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -11,13 +11,13 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use super::ctx::{AppCtx, with_ctx};
-use super::db_access::{cached_response, pool, pool_writing_tasks};
-use super::errors::{ApiError, db_error, json_response, query_error};
-use super::filters::json_body;
+use super::ctx::AppCtx;
+use super::db_access::{cached_response, pool, write_tasks};
+use super::errors::{ApiError, db_error, json_response};
 use super::openapi::{DbUnavailable, Envelope};
 use super::panic_guard::guarded;
 use super::paths::TaskPath;
+use super::route::{one_of, op, op_json};
 use crate::db::entities::task::Task;
 use crate::db::list_cache::Listed;
 use crate::db::{tasks, tasks_cache};
@@ -33,36 +33,22 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(warp::path::end());
     let query = warp::query::raw().or(warp::any().map(String::new)).unify();
     let list = collection
-        .and(warp::get())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::get(), &ctx))
         .and(query)
         .then(|ctx, q| guarded(list(ctx, q)));
     let create = collection
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::post(), &ctx))
         .then(|ctx, body| guarded(create(ctx, body)));
     let get = item
-        .and(warp::get())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::get(), &ctx))
         .then(|id, ctx| guarded(get(ctx, id)));
     let patch = item
-        .and(warp::patch())
-        .and(with_ctx(ctx.clone()))
-        .and(json_body())
+        .and(op_json(warp::patch(), &ctx))
         .then(|id, ctx, body| guarded(update(ctx, id, body)));
     let delete = item
-        .and(warp::delete())
-        .and(with_ctx(ctx))
+        .and(op(warp::delete(), &ctx))
         .then(|id, ctx| guarded(delete(ctx, id)));
-    list.or(create)
-        .unify()
-        .or(get)
-        .unify()
-        .or(patch)
-        .unify()
-        .or(delete)
-        .unify()
+    one_of!(list, create, get, patch, delete)
 }
 
 /// Every task (or those matching the filters), each with its sub-tasks;
@@ -145,10 +131,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewTask::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let t = tasks::create(&db, new)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let t = write_tasks(&ctx, |db| async move { tasks::create(&db, new).await }).await?;
     Ok(json_response(StatusCode::CREATED, &t))
 }
 
@@ -171,10 +154,11 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: id } = TaskPath::parse(&id)?;
     let patch = TaskPatch::from_json(&body)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let t = tasks::update(&db, id, patch)
-        .await
-        .map_err(|e| query_error(&ctx, e))?;
+    let t = write_tasks(
+        &ctx,
+        |db| async move { tasks::update(&db, id, patch).await },
+    )
+    .await?;
     Ok(json_response(StatusCode::OK, &t))
 }
 
@@ -193,13 +177,6 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let TaskPath { task_id: id } = TaskPath::parse(&id)?;
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    if tasks::delete(&db, id)
-        .await
-        .map_err(|e| db_error(&ctx, e))?
-    {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::NotFound("Task not found"))
-    }
+    write_tasks(&ctx, |db| async move { tasks::delete(&db, id).await }).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

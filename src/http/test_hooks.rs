@@ -8,9 +8,10 @@
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::ctx::{AppCtx, with_ctx};
+use super::ctx::AppCtx;
 use super::errors::ApiError;
 use super::panic_guard::guarded;
+use super::route::{one_of, op};
 use crate::actors::credential_store::{self, CredentialStoreMsg};
 use crate::actors::db_supervisor::{self, DbSupervisorMsg};
 use crate::actors::readiness::{self, ReadinessMsg};
@@ -34,24 +35,15 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(warp::get())
         .then(|| guarded(async { panic_now() }));
     let actor = warp::path!("__test" / "actor-panic" / String)
-        .and(warp::post())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::post(), &ctx))
         .then(|name: String, ctx: AppCtx| guarded(async move { actor_panic(&name, &ctx) }));
     let members = warp::path!("__test" / "members-cache")
-        .and(warp::get())
-        .and(with_ctx(ctx.clone()))
+        .and(op(warp::get(), &ctx))
         .then(|ctx: AppCtx| guarded(async move { members_cache(&ctx) }));
     let tasks = warp::path!("__test" / "tasks-cache")
-        .and(warp::get())
-        .and(with_ctx(ctx))
+        .and(op(warp::get(), &ctx))
         .then(|ctx: AppCtx| guarded(async move { tasks_cache(&ctx) }));
-    panic
-        .or(actor)
-        .unify()
-        .or(members)
-        .unify()
-        .or(tasks)
-        .unify()
+    one_of!(panic, actor, members, tasks)
 }
 
 #[allow(clippy::panic)]

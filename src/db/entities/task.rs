@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::daily_update::DailyUpdate;
 use super::sub_task::SubTask;
-use crate::domain::task::{Priority, Status, TaskFields};
+use crate::domain::task::{Label, Priority, Status, TaskFields};
 
 /// One row of the task queries.
 #[derive(Debug, Clone, FromQueryResult)]
