@@ -1,14 +1,14 @@
 //! Queries on `daily_updates`. Every mutation is one transaction that locks
-//! the task row first (as [`super::sub_tasks`] does) and touches the task's
-//! `updated_at`. The 24-hour edit window is measured by the database clock
+//! the task row first and touches the task's `updated_at`
+//! ([`super::task_writes`]). The 24-hour edit window is measured by the database clock
 //! (`now() - created_at`), the same clock that stamped `created_at`.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use uuid::Uuid;
 
 use super::entities::daily_update::DailyUpdate;
 use super::outcome::{QueryError, Refusal};
-use super::sub_tasks::touch;
+use super::task_writes::{begin_locked, lock_task, stmt, touch, write_row};
 use super::tasks::member_name;
 use super::unit;
 use crate::domain::daily_update::{NewDailyUpdate, UpdateContent};
@@ -25,7 +25,6 @@ macro_rules! columns {
     };
 }
 
-const LOCK_TASK_SQL: &str = "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE";
 /// The update's content and whether its 24 hours are over.
 const STATE_SQL: &str = "SELECT content, now() - created_at > interval '24 hours' \
      FROM daily_updates WHERE id = $1 AND task_id = $2";
@@ -45,20 +44,6 @@ const GET_SQL: &str = concat!(
     " FROM daily_updates WHERE id = $1 AND task_id = $2"
 );
 const DELETE_SQL: &str = "DELETE FROM daily_updates WHERE id = $1 AND task_id = $2";
-
-fn stmt(sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
-
-async fn lock_task<C: ConnectionTrait>(db: &C, task_id: Uuid) -> Result<(), QueryError> {
-    match db
-        .query_one_raw(stmt(LOCK_TASK_SQL, vec![task_id.into()]))
-        .await?
-    {
-        Some(_) => Ok(()),
-        None => Err(Refusal::TaskNotFound.into()),
-    }
-}
 
 /// The stored content and whether the window is over (`UpdateNotFound` if none).
 async fn state<C: ConnectionTrait>(
@@ -92,13 +77,13 @@ pub async fn create(
         author_name.into(),
         new.content.into(),
     ];
-    let created = DailyUpdate::find_by_statement(stmt(INSERT_SQL, values))
-        .one(&txn)
-        .await?
-        .ok_or(Refusal::UpdateNotFound)?;
-    touch(&txn, task_id).await?;
-    txn.commit().await?;
-    Ok(created)
+    write_row(
+        txn,
+        task_id,
+        stmt(INSERT_SQL, values),
+        Refusal::UpdateNotFound,
+    )
+    .await
 }
 
 /// Edits the content within 24 hours of `created_at` (checked before the
@@ -109,8 +94,7 @@ pub async fn edit(
     id: Uuid,
     content: UpdateContent,
 ) -> Result<DailyUpdate, QueryError> {
-    let txn = unit::begin(db).await?;
-    lock_task(&txn, task_id).await?;
+    let txn = begin_locked(db, task_id).await?;
     let (stored, expired) = state(&txn, task_id, id).await?;
     if expired {
         return Err(Refusal::EditWindowClosed.into());
@@ -134,8 +118,7 @@ pub async fn edit(
 
 /// Deletes an update within 24 hours of `created_at`.
 pub async fn delete(db: &DatabaseConnection, task_id: Uuid, id: Uuid) -> Result<(), QueryError> {
-    let txn = unit::begin(db).await?;
-    lock_task(&txn, task_id).await?;
+    let txn = begin_locked(db, task_id).await?;
     let (_, expired) = state(&txn, task_id, id).await?;
     if expired {
         return Err(Refusal::DeleteWindowClosed.into());

@@ -1,6 +1,7 @@
 //! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
 //! sea-orm [`entities`], the queries per resource ([`members`], [`tasks`],
-//! [`sub_tasks`], [`daily_updates`]) with their [`outcome`], the in-daemon
+//! [`sub_tasks`], [`daily_updates`]) with their [`outcome`] and what the
+//! writes below a task share ([`task_writes`]), the in-daemon
 //! list caches ([`caches`]: [`members_cache`], [`tasks_cache`], both a
 //! [`list_cache`]) kept coherent by change counters
 //! ([`coherence`]), pooler-safe units of work ([`unit`]), and [`tls`]: the
@@ -29,6 +30,7 @@ pub mod members_cache;
 pub mod migrate;
 pub mod outcome;
 pub mod sub_tasks;
+pub mod task_writes;
 pub mod tasks;
 pub mod tasks_cache;
 pub mod tls;

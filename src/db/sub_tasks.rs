@@ -1,5 +1,5 @@
 //! Queries on `sub_tasks`. Every mutation is one transaction that starts by
-//! locking the task row (`SELECT … FOR UPDATE`): appends, deletes and
+//! locking the task row ([`super::task_writes`]): appends, deletes and
 //! reorders on one task then run one after the other, so the positions stay
 //! `0..n-1` — the unique constraint `uq_sub_tasks_task_id_position` holds at
 //! every commit — and a concurrent request waits instead of failing. Every
@@ -10,15 +10,12 @@
 //! statements: first out of the way (to distinct negative values), then to
 //! their final places.
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, FromQueryResult,
-    Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 use uuid::Uuid;
 
 use super::entities::sub_task::SubTask;
 use super::outcome::{QueryError, Refusal};
-use super::unit;
+use super::task_writes::{begin_locked, stmt, touch, write_row};
 use crate::domain::sub_task::{MAX_PER_TASK, Reorder};
 
 macro_rules! columns {
@@ -31,8 +28,6 @@ macro_rules! columns {
     };
 }
 
-const LOCK_TASK_SQL: &str = "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE";
-const TOUCH_SQL: &str = "UPDATE tasks SET updated_at = now() WHERE id = $1";
 const COUNT_SQL: &str = "SELECT count(*) FROM sub_tasks WHERE task_id = $1";
 const LIST_SQL: &str = concat!(
     "SELECT ",
@@ -70,33 +65,6 @@ const REORDER_SQL: [&str; 2] = [
      WHERE s.task_id = $1 AND s.id = o.id::uuid",
 ];
 
-fn stmt(sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
-
-/// Begins the transaction and locks task `task_id` (`TaskNotFound` if none).
-async fn lock_task(
-    db: &DatabaseConnection,
-    task_id: Uuid,
-) -> Result<DatabaseTransaction, QueryError> {
-    let txn = unit::begin(db).await?;
-    if txn
-        .query_one_raw(stmt(LOCK_TASK_SQL, vec![task_id.into()]))
-        .await?
-        .is_none()
-    {
-        return Err(Refusal::TaskNotFound.into());
-    }
-    Ok(txn)
-}
-
-/// Sets the task's `updated_at` to now (the touch rule).
-pub(crate) async fn touch<C: ConnectionTrait>(db: &C, task_id: Uuid) -> Result<(), DbErr> {
-    db.execute_raw(stmt(TOUCH_SQL, vec![task_id.into()]))
-        .await?;
-    Ok(())
-}
-
 async fn all<C: ConnectionTrait>(db: &C, task_id: Uuid) -> Result<Vec<SubTask>, DbErr> {
     SubTask::find_by_statement(stmt(LIST_SQL, vec![task_id.into()]))
         .all(db)
@@ -109,7 +77,7 @@ pub async fn create(
     task_id: Uuid,
     title: String,
 ) -> Result<SubTask, QueryError> {
-    let txn = lock_task(db, task_id).await?;
+    let txn = begin_locked(db, task_id).await?;
     let count = txn
         .query_one_raw(stmt(COUNT_SQL, vec![task_id.into()]))
         .await?
@@ -126,13 +94,13 @@ pub async fn create(
         title.into(),
         position.into(),
     ];
-    let created = SubTask::find_by_statement(stmt(INSERT_SQL, values))
-        .one(&txn)
-        .await?
-        .ok_or(Refusal::SubTaskNotFound)?;
-    touch(&txn, task_id).await?;
-    txn.commit().await?;
-    Ok(created)
+    write_row(
+        txn,
+        task_id,
+        stmt(INSERT_SQL, values),
+        Refusal::SubTaskNotFound,
+    )
+    .await
 }
 
 /// Flips `completed`.
@@ -141,14 +109,9 @@ pub async fn toggle(
     task_id: Uuid,
     id: Uuid,
 ) -> Result<SubTask, QueryError> {
-    let txn = lock_task(db, task_id).await?;
-    let toggled = SubTask::find_by_statement(stmt(TOGGLE_SQL, vec![id.into(), task_id.into()]))
-        .one(&txn)
-        .await?
-        .ok_or(Refusal::SubTaskNotFound)?;
-    touch(&txn, task_id).await?;
-    txn.commit().await?;
-    Ok(toggled)
+    let txn = begin_locked(db, task_id).await?;
+    let toggle = stmt(TOGGLE_SQL, vec![id.into(), task_id.into()]);
+    write_row(txn, task_id, toggle, Refusal::SubTaskNotFound).await
 }
 
 /// Changes the title; the same title writes nothing.
@@ -158,7 +121,7 @@ pub async fn rename(
     id: Uuid,
     title: String,
 ) -> Result<SubTask, QueryError> {
-    let txn = lock_task(db, task_id).await?;
+    let txn = begin_locked(db, task_id).await?;
     let stored = SubTask::find_by_statement(stmt(GET_SQL, vec![id.into(), task_id.into()]))
         .one(&txn)
         .await?
@@ -167,13 +130,13 @@ pub async fn rename(
         return Ok(stored);
     }
     let values = vec![id.into(), task_id.into(), title.into()];
-    let renamed = SubTask::find_by_statement(stmt(RENAME_SQL, values))
-        .one(&txn)
-        .await?
-        .ok_or(Refusal::SubTaskNotFound)?;
-    touch(&txn, task_id).await?;
-    txn.commit().await?;
-    Ok(renamed)
+    write_row(
+        txn,
+        task_id,
+        stmt(RENAME_SQL, values),
+        Refusal::SubTaskNotFound,
+    )
+    .await
 }
 
 /// Puts the task's sub-tasks in the given order (positions 0..n-1);
@@ -184,7 +147,7 @@ pub async fn reorder(
     task_id: Uuid,
     order: Reorder,
 ) -> Result<Vec<SubTask>, QueryError> {
-    let txn = lock_task(db, task_id).await?;
+    let txn = begin_locked(db, task_id).await?;
     let current = all(&txn, task_id).await?;
     let ids = order.0;
     let same_set = ids.len() == current.len() && current.iter().all(|s| ids.contains(&s.id));
@@ -207,7 +170,7 @@ pub async fn reorder(
 
 /// Deletes a sub-task; the ones after it move up one.
 pub async fn delete(db: &DatabaseConnection, task_id: Uuid, id: Uuid) -> Result<(), QueryError> {
-    let txn = lock_task(db, task_id).await?;
+    let txn = begin_locked(db, task_id).await?;
     let position = txn
         .query_one_raw(stmt(DELETE_SQL, vec![id.into(), task_id.into()]))
         .await?

@@ -11,14 +11,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
 use super::entities::sub_task::SubTask;
 use super::entities::task::{Task, TaskRow};
 use super::outcome::{QueryError, Refusal};
+use super::task_writes::stmt;
 use super::unit;
 use crate::domain::task::{AssigneeFilter, Label, NewTask, Sort, TaskFields, TaskPatch, TaskQuery};
 
@@ -128,10 +127,6 @@ const UPDATE_SQL: &str = "UPDATE tasks SET title = $2, description = $3, \
 /// The member's name, share-locked: the member cannot be deleted or renamed
 /// before this transaction ends, so the name stored with the task is current.
 const MEMBER_NAME_SQL: &str = "SELECT name FROM members WHERE id = $1 FOR SHARE";
-
-fn stmt(sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
 
 /// Tasks matching `q`, in its order, each with its sub-tasks: two
 /// statements, run inside the caller's read-only `REPEATABLE READ`

@@ -344,9 +344,26 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
         effects
     }
 
-    fn ticket(&mut self) -> Ticket {
+    /// Pushes the effect made with a new ticket; the ticket is what the
+    /// phase then awaits, so only that effect's answer can move it on.
+    fn issue(
+        &mut self,
+        fx: &mut Vec<Effect<S, P>>,
+        effect: impl FnOnce(Ticket) -> Effect<S, P>,
+    ) -> Ticket {
         self.last_ticket += 1;
-        Ticket(self.last_ticket)
+        let ticket = Ticket(self.last_ticket);
+        fx.push(effect(ticket));
+        ticket
+    }
+
+    /// [`Self::issue`] of a timer.
+    fn wake(&mut self, fx: &mut Vec<Effect<S, P>>, wake: Wake, delay: Duration) -> Ticket {
+        self.issue(fx, |ticket| Effect::WakeAfter {
+            ticket,
+            wake,
+            delay,
+        })
     }
 
     fn next(
@@ -380,12 +397,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                     Loaded::NotConfigured => Phase::Unconfigured,
                     Loaded::Unreadable(reason) => Phase::Unreadable { reason },
                     Loaded::StoreUnavailable => {
-                        let ticket = self.ticket();
-                        fx.push(Effect::WakeAfter {
-                            ticket,
-                            wake: Wake::Load,
-                            delay: self.limits.store_retry,
-                        });
+                        let ticket = self.wake(fx, Wake::Load, self.limits.store_retry);
                         Phase::Loading {
                             awaiting: Some(ticket),
                         }
@@ -413,8 +425,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                 Event::Connected { ticket, result },
             ) if awaiting == ticket => match result {
                 Ok(pool) => {
-                    let ticket = self.ticket();
-                    fx.push(Effect::Migrate {
+                    let ticket = self.issue(fx, |ticket| Effect::Migrate {
                         ticket,
                         source: source.clone(),
                         pool: pool.clone(),
@@ -470,8 +481,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
             ) if matches!(event, Event::Suspect)
                 || matches!(event, Event::PingDue { ticket } if ticket == awaiting) =>
             {
-                let ticket = self.ticket();
-                fx.push(Effect::Ping {
+                let ticket = self.issue(fx, |ticket| Effect::Ping {
                     ticket,
                     pool: pool.clone(),
                 });
@@ -526,8 +536,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
 
     /// Asks the CredentialStore what is saved.
     fn load(&mut self, fx: &mut Vec<Effect<S, P>>) -> Phase<S, P> {
-        let ticket = self.ticket();
-        fx.push(Effect::LoadCredentials { ticket });
+        let ticket = self.issue(fx, |ticket| Effect::LoadCredentials { ticket });
         Phase::Loading {
             awaiting: Some(ticket),
         }
@@ -541,8 +550,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
         why: Why,
         fx: &mut Vec<Effect<S, P>>,
     ) -> Phase<S, P> {
-        let ticket = self.ticket();
-        fx.push(Effect::Connect {
+        let ticket = self.issue(fx, |ticket| Effect::Connect {
             ticket,
             source: source.clone(),
         });
@@ -577,12 +585,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                 self.limits.backoff(attempt),
             ),
         };
-        let ticket = self.ticket();
-        fx.push(Effect::WakeAfter {
-            ticket,
-            wake: Wake::Retry,
-            delay,
-        });
+        let ticket = self.wake(fx, Wake::Retry, delay);
         Phase::Connecting {
             source,
             attempt,
@@ -592,13 +595,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
     }
 
     fn arm_ping(&mut self, fx: &mut Vec<Effect<S, P>>) -> Ticket {
-        let ticket = self.ticket();
-        fx.push(Effect::WakeAfter {
-            ticket,
-            wake: Wake::Ping,
-            delay: self.limits.ping_interval,
-        });
-        ticket
+        self.wake(fx, Wake::Ping, self.limits.ping_interval)
     }
 }
 
