@@ -3,6 +3,9 @@
 //! `taskflowd::db::migrate`).
 pub use sea_orm_migration::prelude::*;
 
+#[macro_use]
+mod sql_migration;
+
 mod m20261129_000001_create_members;
 mod m20261129_000002_members_change_notify;
 mod m20261202_000001_change_counter;

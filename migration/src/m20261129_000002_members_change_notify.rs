@@ -45,21 +45,7 @@ const DOWN: [&str; 2] = [
     "DROP FUNCTION IF EXISTS taskflow_members_changed()",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in UP {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in DOWN {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
+sql_migration! {
+    up: UP,
+    down: DOWN,
 }

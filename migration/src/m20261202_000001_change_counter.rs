@@ -85,21 +85,7 @@ const DOWN: [&str; 3] = [
     "DROP TABLE IF EXISTS taskflow_changes",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared(COUNTER).await?;
-        db.execute_unprepared(DROP_NOTIFY).await?;
-        db.execute_unprepared(&count_changes_on("members")).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in DOWN {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
+sql_migration! {
+    up: [COUNTER, DROP_NOTIFY, &count_changes_on("members")],
+    down: DOWN,
 }

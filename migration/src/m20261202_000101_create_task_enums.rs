@@ -27,17 +27,7 @@ const DOWN: [&str; 2] = [
     "DROP TYPE IF EXISTS task_status",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for sql in DOWN {
-            manager.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
+sql_migration! {
+    up: [UP],
+    down: DOWN,
 }

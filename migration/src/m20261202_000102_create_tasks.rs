@@ -46,20 +46,7 @@ $do$"#,
     "CREATE INDEX IF NOT EXISTS idx_tasks_assignee_id ON tasks (assignee_id)",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for sql in UP {
-            manager.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP TABLE IF EXISTS tasks")
-            .await?;
-        Ok(())
-    }
+sql_migration! {
+    up: UP,
+    down: ["DROP TABLE IF EXISTS tasks"],
 }

@@ -37,18 +37,7 @@ BEGIN
 END
 $do$"#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP TABLE IF EXISTS sub_tasks")
-            .await?;
-        Ok(())
-    }
+sql_migration! {
+    up: [UP],
+    down: ["DROP TABLE IF EXISTS sub_tasks"],
 }

@@ -26,15 +26,8 @@ EXCEPTION WHEN insufficient_privilege THEN
 END
 $do$"#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
-        // The default is harmless and may have been the Python backend's own.
-        Ok(())
-    }
+// Never undone: the default is harmless and may have been the Python backend's own.
+sql_migration! {
+    up: [UP],
+    down: nothing,
 }

@@ -25,19 +25,10 @@ const UP: [&str; 2] = [
      WHERE NOT EXISTS (SELECT 1 FROM alembic_version)",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for sql in UP {
-            manager.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
-        // The stamp may be the Python backend's: never removed.
-        Ok(())
-    }
+// Never undone: the stamp may be the Python backend's.
+sql_migration! {
+    up: UP,
+    down: nothing,
 }
 
 #[cfg(test)]

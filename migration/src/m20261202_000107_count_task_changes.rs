@@ -14,23 +14,10 @@ pub struct Migration;
 
 const TABLES: [&str; 3] = ["tasks", "sub_tasks", "daily_updates"];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for table in TABLES {
-            db.execute_unprepared(&count_changes_on(table)).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for table in TABLES {
-            let trigger = change_trigger_name(table);
-            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"))
-                .await?;
-        }
-        Ok(())
-    }
+sql_migration! {
+    up: TABLES.map(count_changes_on),
+    down: TABLES.map(|table| {
+        let trigger = change_trigger_name(table);
+        format!("DROP TRIGGER IF EXISTS {trigger} ON {table}")
+    }),
 }

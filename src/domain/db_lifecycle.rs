@@ -712,15 +712,21 @@ mod tests {
             .unwrap()
     }
 
-    /// A machine that loaded `"db"` and has its first connect in flight.
-    fn connecting() -> (Machine, Ticket) {
+    /// A started machine whose credential load answered `outcome`, and
+    /// that answer's effects.
+    fn loaded(outcome: Loaded<&'static str>) -> (Machine, Fx) {
         let mut m = Machine::new(limits());
-        let fx = m.on(Event::Start);
-        let load = ticket_of(&fx, "load");
+        let load = ticket_of(&m.on(Event::Start), "load");
         let fx = m.on(Event::Loaded {
             ticket: load,
-            outcome: Loaded::Found("db"),
+            outcome,
         });
+        (m, fx)
+    }
+
+    /// A machine that loaded `"db"` and has its first connect in flight.
+    fn connecting() -> (Machine, Ticket) {
+        let (m, fx) = loaded(Loaded::Found("db"));
         (m, ticket_of(&fx, "connect"))
     }
 
@@ -792,20 +798,10 @@ mod tests {
 
     #[test]
     fn nothing_saved_is_unconfigured_and_unreadable_files_say_why() {
-        let mut m = Machine::new(limits());
-        let load = ticket_of(&m.on(Event::Start), "load");
-        let fx = m.on(Event::Loaded {
-            ticket: load,
-            outcome: Loaded::NotConfigured,
-        });
+        let (_, fx) = loaded(Loaded::NotConfigured);
         assert_eq!(fx, vec![Effect::Publish(DbState::Unconfigured)]);
 
-        let mut m = Machine::new(limits());
-        let load = ticket_of(&m.on(Event::Start), "load");
-        let fx = m.on(Event::Loaded {
-            ticket: load,
-            outcome: Loaded::Unreadable("bad key".into()),
-        });
+        let (_, fx) = loaded(Loaded::Unreadable("bad key".into()));
         assert_eq!(
             fx,
             vec![Effect::Publish(DbState::Unreadable {
@@ -816,12 +812,7 @@ mod tests {
 
     #[test]
     fn an_unavailable_store_is_asked_again_after_a_pause() {
-        let mut m = Machine::new(limits());
-        let load = ticket_of(&m.on(Event::Start), "load");
-        let fx = m.on(Event::Loaded {
-            ticket: load,
-            outcome: Loaded::StoreUnavailable,
-        });
+        let (mut m, fx) = loaded(Loaded::StoreUnavailable);
         assert!(matches!(
             fx[..],
             [Effect::WakeAfter {
@@ -983,12 +974,7 @@ mod tests {
 
         // While unconfigured or unreadable.
         for outcome in [Loaded::NotConfigured, Loaded::Unreadable("x".into())] {
-            let mut m = Machine::new(limits());
-            let load = ticket_of(&m.on(Event::Start), "load");
-            m.on(Event::Loaded {
-                ticket: load,
-                outcome,
-            });
+            let (mut m, _) = loaded(outcome);
             let fx = m.on(Event::Reconfigure("new"));
             ticket_of(&fx, "connect");
             assert_connecting_afresh(&fx);
