@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 #[macro_use]
 mod sql_migration;
+mod missing_table;
 
 mod m20261129_000001_create_members;
 mod m20261129_000002_members_change_notify;

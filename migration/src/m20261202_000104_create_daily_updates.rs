@@ -1,9 +1,12 @@
 //! The `daily_updates` table as the original backend has it: cascading with
 //! its task, and `ON DELETE RESTRICT` towards its author (a member with
 //! updates cannot be deleted; the API answers 409 with the count first).
-//! Created only when missing; the id default as for `tasks`.
+//! Created only when missing, with the id default where PostgreSQL has it
+//! ([`create_missing_table`]).
 
 use sea_orm_migration::prelude::*;
+
+use crate::missing_table::create_missing_table;
 
 /// The migration.
 #[derive(DeriveMigrationName)]
@@ -14,11 +17,8 @@ pub const FK_DAILY_UPDATES_TASK_ID: &str = "fk_daily_updates_task_id";
 /// Name of the foreign key `daily_updates.author_id → members.id` (ON DELETE RESTRICT).
 pub const FK_DAILY_UPDATES_AUTHOR_ID: &str = "fk_daily_updates_author_id";
 
-const UP: [&str; 2] = [
-    r#"DO $do$
-BEGIN
-    IF to_regclass('public.daily_updates') IS NULL THEN
-        CREATE TABLE daily_updates (
+/// The columns and constraints, in the original's order.
+const DAILY_UPDATES: &str = "
             id UUID NOT NULL,
             task_id UUID NOT NULL,
             author_id UUID NOT NULL,
@@ -30,17 +30,12 @@ BEGIN
             PRIMARY KEY (id),
             CONSTRAINT fk_daily_updates_task_id FOREIGN KEY(task_id) REFERENCES tasks (id) ON DELETE CASCADE,
             CONSTRAINT fk_daily_updates_author_id FOREIGN KEY(author_id) REFERENCES members (id) ON DELETE RESTRICT
-        );
-        IF to_regprocedure('gen_random_uuid()') IS NOT NULL THEN
-            ALTER TABLE daily_updates ALTER COLUMN id SET DEFAULT gen_random_uuid();
-        END IF;
-    END IF;
-END
-$do$"#,
-    "CREATE INDEX IF NOT EXISTS idx_daily_updates_task_id ON daily_updates (task_id)",
-];
+        ";
 
 sql_migration! {
-    up: UP,
+    up: [
+        &create_missing_table("daily_updates", DAILY_UPDATES, &[]),
+        "CREATE INDEX IF NOT EXISTS idx_daily_updates_task_id ON daily_updates (task_id)",
+    ],
     down: ["DROP TABLE IF EXISTS daily_updates"],
 }
