@@ -451,16 +451,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                 },
                 Event::Migrated { ticket, result, at },
             ) if awaiting == ticket => match result {
-                Ok(()) => {
-                    let ticket = self.arm_ping(fx);
-                    Phase::Ready {
-                        source,
-                        pool,
-                        since: at,
-                        awaiting: ticket,
-                        pinging: false,
-                    }
-                }
+                Ok(()) => self.ready(source, pool, at, fx),
                 Err(reason) => {
                     fx.push(Effect::ClosePool(pool));
                     self.failed(source, attempt, why, reason, fx)
@@ -504,16 +495,7 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
                 },
                 Event::Pinged { ticket, result },
             ) if awaiting == ticket => match result {
-                Ok(()) => {
-                    let ticket = self.arm_ping(fx);
-                    Phase::Ready {
-                        source,
-                        pool,
-                        since,
-                        awaiting: ticket,
-                        pinging: false,
-                    }
-                }
+                Ok(()) => self.ready(source, pool, since, fx),
                 Err(reason) => {
                     fx.push(Effect::ClosePool(pool));
                     self.attempt(source, 1, Why::Lost { reason }, fx)
@@ -594,8 +576,23 @@ impl<S: Clone, P: Clone> Lifecycle<S, P> {
         }
     }
 
-    fn arm_ping(&mut self, fx: &mut Vec<Effect<S, P>>) -> Ticket {
-        self.wake(fx, Wake::Ping, self.limits.ping_interval)
+    /// Ready (since `since`) with `pool`, the next ping armed: after the
+    /// migrations, and after every ping that answered.
+    fn ready(
+        &mut self,
+        source: S,
+        pool: P,
+        since: OffsetDateTime,
+        fx: &mut Vec<Effect<S, P>>,
+    ) -> Phase<S, P> {
+        let awaiting = self.wake(fx, Wake::Ping, self.limits.ping_interval);
+        Phase::Ready {
+            source,
+            pool,
+            since,
+            awaiting,
+            pinging: false,
+        }
     }
 }
 

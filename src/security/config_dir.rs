@@ -17,11 +17,13 @@
 //! user with a daemon that will not save until they find `chmod` — while
 //! the files inside stay protected by their own 0600 checks either way.
 
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::{DirBuilder, File};
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use super::owner_only::open_existing;
 
 /// The platform could not name a config folder (no home directory) and none
 /// was configured.
@@ -116,14 +118,9 @@ pub fn check(dir: &Path) -> Result<(), FolderRefused> {
 /// applies the owner rule: `None` when it does
 /// not exist, else the open folder and its permission bits.
 fn inspect(dir: &Path) -> Result<Option<(File, u32)>, FolderRefused> {
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_DIRECTORY | nix::libc::O_NONBLOCK)
-        .open(dir)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error(dir, e)),
+    let Some(file) = open_existing(dir, nix::libc::O_DIRECTORY).map_err(|e| io_error(dir, e))?
+    else {
+        return Ok(None);
     };
     let meta = file.metadata().map_err(|e| io_error(dir, e))?;
     let expected = nix::unistd::geteuid().as_raw();

@@ -69,13 +69,9 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, ReadRefused> {
     if pre.file_type().is_symlink() {
         return Err(ReadRefused::Symlink);
     }
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    let file = match open_existing(path, nix::libc::O_NOFOLLOW) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(None),
         Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
             return Err(ReadRefused::Symlink);
         }
@@ -84,6 +80,22 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, ReadRefused> {
     let meta = file.metadata().map_err(|e| ReadRefused::Io(Arc::new(e)))?;
     check(&meta)?;
     read_limited(file)
+}
+
+/// Opens `path` read-only with `flags` added, and `O_NONBLOCK` so that a
+/// FIFO planted under the name cannot block the open; `None` when nothing is
+/// there. The checks then run on the opened file's own metadata, so the name
+/// cannot be swapped between the check and the use.
+pub(crate) fn open_existing(path: &Path, flags: i32) -> io::Result<Option<File>> {
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(flags | nix::libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The owner-only rules, applied to the opened file's own metadata.
