@@ -10,7 +10,7 @@ use warp::{Filter, Rejection};
 use super::ctx::AppCtx;
 use super::db_access::write_tasks;
 use super::errors::{ApiError, json_response};
-use super::openapi::{DbUnavailable, Envelope};
+use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::{TaskPath, UpdatePath};
 use super::route::{one_of, op, op_json};
@@ -47,7 +47,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         (status = 400, description = "Invalid field or `Author not found` (checked before the task)", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
         (status = 409, description = "`Author no longer exists`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
@@ -72,7 +72,7 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
         (status = 400, description = "A malformed id or an invalid field", body = Envelope),
         (status = 403, description = "`Updates can only be edited within 24 hours.`", body = Envelope),
         (status = 404, description = "`Task not found` or `Daily update not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn edit(
@@ -104,7 +104,7 @@ pub async fn edit(
         (status = 400, description = "A malformed id", body = Envelope),
         (status = 403, description = "`Updates can only be deleted within 24 hours.`", body = Envelope),
         (status = 404, description = "`Task not found` or `Daily update not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {

@@ -15,7 +15,7 @@ use warp::{Filter, Rejection};
 use super::ctx::AppCtx;
 use super::db_access::{cached_response, pool, pool_writing_tasks};
 use super::errors::{ApiError, db_error, json_response};
-use super::openapi::{DbUnavailable, Envelope};
+use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::MemberPath;
 use super::route::{one_of, op, op_json};
@@ -65,7 +65,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
     tag = "members",
     responses(
         (status = 200, description = "The members", body = Vec<Member>),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
@@ -87,7 +87,7 @@ pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
         (status = 200, description = "The member", body = Member),
         (status = 400, description = "`id: must be a UUID`", body = Envelope),
         (status = 404, description = "`Member not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
@@ -109,7 +109,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
         (status = 201, description = "The new member", body = Member),
         (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
         (status = 409, description = "`Member with this email already exists`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
@@ -135,7 +135,7 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
         (status = 400, description = "Malformed id, invalid field or invalid JSON", body = Envelope),
         (status = 404, description = "`Member not found`", body = Envelope),
         (status = 409, description = "`Member with this email already exists`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
@@ -162,7 +162,7 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
         (status = 400, description = "`id: must be a UUID`", body = Envelope),
         (status = 404, description = "`Member not found`", body = Envelope),
         (status = 409, description = "Still referenced by tasks or daily updates", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {

@@ -9,7 +9,7 @@
 //! (for the exact messages and the absent/`null` distinction), so each parser
 //! has a schema-only `…Body` struct beside it with exactly the validators'
 //! limits. The 503s many operations share are declared once, below, as
-//! [`IntoResponses`] types ([`DbUnavailable`], [`ActorTimeout`]).
+//! [`IntoResponses`] types ([`DbNotReadyResponse`], [`ActorTimeoutResponse`]).
 //!
 //! Statuses every route shares are added by [`CommonResponses`] rather than
 //! repeated: 403 (the Host/Origin guard) and 500 everywhere; 400 and 401 plus
@@ -179,7 +179,7 @@ struct ApiDoc;
     headers(("Retry-After" = u32, description = "Seconds to wait"))
 )]
 #[allow(dead_code)]
-pub struct DbUnavailable(Envelope);
+pub struct DbNotReadyResponse(Envelope);
 
 /// The 503 of a settings route whose actor did not answer in time
 /// (`ApiError::Unavailable`).
@@ -190,7 +190,7 @@ pub struct DbUnavailable(Envelope);
     headers(("Retry-After" = u32, description = "Seconds to wait"))
 )]
 #[allow(dead_code)]
-pub struct ActorTimeout(Envelope);
+pub struct ActorTimeoutResponse(Envelope);
 
 // ---- what every route shares ----------------------------------------------
 

@@ -11,7 +11,7 @@ use warp::{Filter, Rejection};
 
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
 use super::errors::{ApiError, json_response};
-use super::openapi::{ActorTimeout, Envelope};
+use super::openapi::{ActorTimeoutResponse, Envelope};
 use super::panic_guard::guarded;
 use super::route::{one_of, op, op_json};
 use crate::actors::credential_store::{self, LoadError, SaveError};
@@ -148,7 +148,7 @@ pub async fn test_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiEr
         (status = 200, description = "Saved", body = Saved),
         (status = 400, description = "Invalid field or invalid JSON", body = Envelope),
         (status = 500, description = "`Failed to save connection settings: <why>`", body = Envelope),
-        ActorTimeout,
+        ActorTimeoutResponse,
     )
 )]
 pub async fn save_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
@@ -177,7 +177,7 @@ pub async fn save_connection(ctx: AppCtx, body: Value) -> Result<Response, ApiEr
         (status = 200, description = "The saved settings", body = ConnectionSummary),
         (status = 404, description = "`No connection settings saved`", body = Envelope),
         (status = 500, description = "The stored settings cannot be read", body = Envelope),
-        ActorTimeout,
+        ActorTimeoutResponse,
     )
 )]
 pub async fn saved_connection(ctx: AppCtx) -> Result<Response, ApiError> {
@@ -195,7 +195,7 @@ pub async fn saved_connection(ctx: AppCtx) -> Result<Response, ApiError> {
     tag = "settings",
     responses(
         (status = 200, description = "The current state", body = SettingsStatus),
-        ActorTimeout,
+        ActorTimeoutResponse,
     )
 )]
 pub async fn status(ctx: AppCtx) -> Result<Response, ApiError> {

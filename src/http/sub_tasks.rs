@@ -10,7 +10,7 @@ use warp::{Filter, Rejection};
 use super::ctx::AppCtx;
 use super::db_access::write_tasks;
 use super::errors::{ApiError, json_response};
-use super::openapi::{DbUnavailable, Envelope};
+use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::{SubTaskPath, TaskPath};
 use super::route::{one_of, op, op_json};
@@ -50,7 +50,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
         (status = 201, description = "The new sub-task, last", body = SubTask),
         (status = 400, description = "Invalid field or `Maximum of 20 sub-tasks per task`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
@@ -74,7 +74,7 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
         (status = 200, description = "The sub-tasks in the new order, positions 0..n-1", body = Vec<SubTask>),
         (status = 400, description = "Invalid list, duplicates, or not each existing sub-task exactly once", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
@@ -97,7 +97,7 @@ pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response,
         (status = 200, description = "The sub-task", body = SubTask),
         (status = 400, description = "A malformed id", body = Envelope),
         (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {
@@ -124,7 +124,7 @@ pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         (status = 200, description = "The sub-task", body = SubTask),
         (status = 400, description = "A malformed id or an invalid field", body = Envelope),
         (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn rename(
@@ -155,7 +155,7 @@ pub async fn rename(
         (status = 204, description = "Deleted"),
         (status = 400, description = "A malformed id", body = Envelope),
         (status = 404, description = "`Task not found` or `Sub-task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, ApiError> {

@@ -14,7 +14,7 @@ use warp::{Filter, Rejection};
 use super::ctx::AppCtx;
 use super::db_access::{cached_response, pool, write_tasks};
 use super::errors::{ApiError, db_error, json_response};
-use super::openapi::{DbUnavailable, Envelope};
+use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::TaskPath;
 use super::route::{one_of, op, op_json};
@@ -68,7 +68,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
     responses(
         (status = 200, description = "The tasks", body = Vec<Task>),
         (status = 400, description = "A filter or sort that is not one of the values", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> {
@@ -94,7 +94,7 @@ pub async fn list(ctx: AppCtx, raw_query: String) -> Result<Response, ApiError> 
         (status = 200, description = "The task", body = Task),
         (status = 400, description = "`task_id: Input should be a valid UUID`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
@@ -126,7 +126,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
         (status = 201, description = "The new task", body = Task),
         (status = 400, description = "Invalid field, `GEAR ID must be exactly 4 digits`, \
             `Blocking reason is required when status is Blocked` or `Assignee not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
@@ -148,7 +148,7 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
         (status = 400, description = "Malformed id, invalid field, gear id, blocking reason or \
             `Assignee not found`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
@@ -172,7 +172,7 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
         (status = 204, description = "Deleted"),
         (status = 400, description = "`task_id: Input should be a valid UUID`", body = Envelope),
         (status = 404, description = "`Task not found`", body = Envelope),
-        DbUnavailable,
+        DbNotReadyResponse,
     )
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
