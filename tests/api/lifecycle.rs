@@ -444,6 +444,19 @@ async fn corrupt_credential_token_is_reported_then_replaced_and_kept() {
     );
 }
 
+/// Waits (5 s at most) until `/health` names the first attempt with the new
+/// settings, which the blackhole holds for the whole connect timeout. The
+/// DbSupervisor starts the connect and sends the new state to Readiness in
+/// the same turn, but Readiness applies it on its own turn: the blackhole can
+/// see the connection a moment before `/health` says so.
+async fn wait_for_first_attempt(daemon: &TestDaemon) {
+    let expected =
+        json!({"status": "unhealthy", "error": "Database is starting: connecting (attempt 1)"});
+    daemon
+        .wait_for_health(|r| r.body == expected, Duration::from_secs(5))
+        .await;
+}
+
 #[tokio::test]
 async fn reconfigure_after_startup_failed_reports_the_new_attempt() {
     let db = pg::shared().create_database().await;
@@ -477,11 +490,7 @@ async fn reconfigure_after_startup_failed_reports_the_new_attempt() {
     blackhole.wait_accepted(1, Duration::from_secs(10)).await;
 
     // The new settings' first attempt is in flight: the old failure is history.
-    let r = daemon.get("/health").await;
-    assert_eq!(
-        r.body,
-        json!({"status": "unhealthy", "error": "Database is starting: connecting (attempt 1)"})
-    );
+    wait_for_first_attempt(&daemon).await;
     let s = daemon.get(STATUS).await.body;
     assert_eq!(s["state"], "connecting", "{s}");
     assert_eq!(s["attempt"], 1, "{s}");
@@ -517,11 +526,7 @@ async fn reconfigure_after_connection_lost_reports_the_new_attempt() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     blackhole.wait_accepted(1, Duration::from_secs(10)).await;
-    let r = daemon.get("/health").await;
-    assert_eq!(
-        r.body,
-        json!({"status": "unhealthy", "error": "Database is starting: connecting (attempt 1)"})
-    );
+    wait_for_first_attempt(&daemon).await;
     let s = daemon.get(STATUS).await.body;
     assert_eq!(s["state"], "connecting", "{s}");
     assert_eq!(s["last_error"], Value::Null, "{s}");
