@@ -1,7 +1,8 @@
 //! Queries on `daily_updates`. Every mutation is one transaction that locks
 //! the task row first and touches the task's `updated_at`
-//! ([`super::task_writes`]). The 24-hour edit window is measured by the database clock
-//! (`now() - created_at`), the same clock that stamped `created_at`.
+//! ([`super::task_writes`]). The 24-hour edit window is measured by the
+//! database clock (`now() - created_at`), the same clock that stamped
+//! `created_at`.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use uuid::Uuid;
