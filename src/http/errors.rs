@@ -225,9 +225,10 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     warp::reply::with_status(warp::reply::json(body), status).into_response()
 }
 
-/// A response whose body is already-serialized JSON (the cached member list),
-/// with the same headers as [`json_response`]: serving the cached bytes must
-/// be indistinguishable from serializing again.
+/// A response whose body is already-serialized JSON (the cached lists and
+/// pages, `/health`'s constant bodies, the OpenAPI document), with the same
+/// headers as [`json_response`]: serving stored bytes must be
+/// indistinguishable from serializing again.
 pub fn json_bytes_response(status: StatusCode, body: Bytes) -> Response {
     let mut res = Response::new(body.into());
     *res.status_mut() = status;

@@ -7,16 +7,17 @@
 //! nothing is configured, so `/health` stays 503 until the Settings page —
 //! which only that window can show — saves a connection.
 
+use bytes::Bytes;
 use serde::Serialize;
 use utoipa::ToSchema;
 use warp::http::StatusCode;
-use warp::reply::{Reply, Response};
+use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use tokio::sync::watch;
 
 use super::ctx::AppCtx;
-use super::errors::json_response;
+use super::errors::{json_bytes_response, json_response};
 use super::panic_guard::guarded;
 use crate::actors::readiness::Snapshot;
 
@@ -98,14 +99,9 @@ pub fn live() -> Response {
     constant(ALIVE_BODY)
 }
 
-/// A 200 JSON response from a constant body (the hot paths).
+/// A 200 JSON response from a constant body (the hot paths: no copy).
 fn constant(body: &'static str) -> Response {
-    let mut res = warp::reply::with_status(body, StatusCode::OK).into_response();
-    res.headers_mut().insert(
-        warp::http::header::CONTENT_TYPE,
-        warp::http::HeaderValue::from_static("application/json"),
-    );
-    res
+    json_bytes_response(StatusCode::OK, Bytes::from_static(body.as_bytes()))
 }
 
 /// [`Healthy`] as JSON, written out for the route polled every 200 ms (a

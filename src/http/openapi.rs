@@ -24,15 +24,15 @@
 
 use std::sync::LazyLock;
 
+use bytes::Bytes;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, SecurityRequirement};
 use utoipa::{IntoResponses, Modify, OpenApi};
 use warp::http::StatusCode;
-use warp::http::header::CONTENT_TYPE;
-use warp::reply::{Reply, Response as WarpResponse};
+use warp::reply::Response as WarpResponse;
 use warp::{Filter, Rejection};
 
-use super::errors::{ErrorBody, error_response};
+use super::errors::{ErrorBody, error_response, json_bytes_response};
 use super::health::{self, Alive, Healthy, Unhealthy};
 use super::settings::{self, Saved, SettingsStatus, Tested};
 use super::{daily_updates, members, sub_tasks, tasks};
@@ -78,9 +78,7 @@ static DOCUMENT: LazyLock<Option<String>> = LazyLock::new(|| match document().to
 )]
 pub fn serve() -> WarpResponse {
     match DOCUMENT.as_deref() {
-        Some(json) => {
-            warp::reply::with_header(json, CONTENT_TYPE, "application/json").into_response()
-        }
+        Some(json) => json_bytes_response(StatusCode::OK, Bytes::from_static(json.as_bytes())),
         None => error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
     }
 }
