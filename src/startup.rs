@@ -24,7 +24,8 @@ use crate::actors::directory::Directory;
 use crate::actors::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
 use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
-use crate::http::{self, ctx::AppCtx};
+use crate::http;
+use crate::http::ctx::{AppCtx, Shared};
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +92,7 @@ impl Daemon {
         let caches = Caches::default();
         let health = crate::actors::readiness::health_watch();
         let settings = Arc::new(settings);
-        let ctx = AppCtx {
+        let ctx = AppCtx::new(Shared {
             actors: directory.clone(),
             probes: Arc::new(Semaphore::new(settings.max_concurrent_probes)),
             port: local.port(),
@@ -99,7 +100,7 @@ impl Daemon {
             settings: settings.clone(),
             caches: caches.clone(),
             health: health.subscribe(),
-        };
+        });
         let args = SupervisorArgs {
             config_dir: settings.config_dir.clone(),
             db: DbSettings::from_settings(&settings),

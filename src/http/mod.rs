@@ -44,7 +44,10 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
             tasks::routes(ctx.clone()),
             sub_tasks::routes(ctx.clone()),
             daily_updates::routes(ctx.clone()),
-        ));
+        ))
+        // Boxed: warp's `or` clones its untried half into every request's
+        // future, so `/health` would otherwise copy this whole tree per poll.
+        .boxed();
     // `/health` first: the desktop shell polls it every 200 ms, so it should
     // not pay for trying the other routes before its own.
     let all = one_of!(
