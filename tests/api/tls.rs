@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 use crate::helpers::TestDaemon;
 use crate::helpers::certs::TestCa;
@@ -28,8 +27,6 @@ struct TlsEnv {
     ca: PathBuf,
     /// `other-ca.pem`: a CA that signed nothing the server has.
     other_ca: PathBuf,
-    /// Holds the two files.
-    _files: TempDir,
 }
 
 impl TlsEnv {
@@ -40,15 +37,14 @@ impl TlsEnv {
             tls: Some(ca.server_tls(&["localhost"])),
             hostssl_only: true,
         });
-        let files = tempfile::Builder::new()
-            .prefix("taskflowd-tls-")
-            .tempdir()
-            .expect("temp dir for CA files");
+        // Inside the cluster's folder, which its watchdog removes when the
+        // test process ends: this environment is a static, never dropped.
+        let files = cluster.root_dir().join("client-ca");
+        std::fs::create_dir(&files).expect("folder for CA files");
         TlsEnv {
-            ca: ca.write_cert(files.path(), "ca.pem"),
-            other_ca: TestCa::new("unrelated CA").write_cert(files.path(), "other-ca.pem"),
+            ca: ca.write_cert(&files, "ca.pem"),
+            other_ca: TestCa::new("unrelated CA").write_cert(&files, "other-ca.pem"),
             cluster,
-            _files: files,
         }
     }
 }
