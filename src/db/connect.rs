@@ -372,10 +372,10 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
             }
         }
         // sqlx's only way of saying so (a string), matched exactly.
-        sqlx::Error::Tls(e) if e.to_string() == SQLX_NO_TLS => format!(
-            "the server at {}:{} does not support TLS (SSL); enable ssl on the server or set ssl_mode to prefer",
-            t.host, t.port
-        ),
+        // libpq's words (docs/tls.md, "Failures in libpq's words").
+        sqlx::Error::Tls(e) if e.to_string() == SQLX_NO_TLS => {
+            "server does not support SSL, but SSL was required".to_owned()
+        }
         sqlx::Error::Tls(e) => format!("TLS error with {}:{}: {e}", t.host, t.port),
         // sqlx reports SASLprep failures with the offending character in the
         // text (`Failed to saslprep password: Error(ProhibitedCharacter(..))`).

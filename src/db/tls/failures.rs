@@ -17,6 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use sea_orm::sqlx;
 use sea_orm::sqlx::postgres::PgDatabaseError;
 
+use super::verifier::CertRefused;
 use super::wire::RELAY_ROUTINE;
 
 /// Failures kept at most; older ones are dropped.
@@ -44,6 +45,7 @@ static FAILURES: Mutex<VecDeque<(String, RelayFailure)>> = Mutex::new(VecDeque::
 
 /// Keeps `failure` and returns the id to send in the `ErrorResponse`.
 pub(super) fn record(failure: RelayFailure) -> String {
+    let failure = in_libpq_words(failure);
     let id = uuid::Uuid::new_v4().simple().to_string();
     let mut kept = FAILURES.lock().unwrap_or_else(PoisonError::into_inner);
     kept.push_back((id.clone(), failure));
@@ -51,6 +53,30 @@ pub(super) fn record(failure: RelayFailure) -> String {
         kept.pop_front();
     }
     id
+}
+
+/// A certificate the verifier refused is kept as its sentence (libpq's
+/// words, see `verifier::CertRefused`), so `db::connect` shows it as it is
+/// instead of wording the `rustls::Error` that carried it. rustls' handshake
+/// reports the verifier's error as the payload of an `io::Error`.
+fn in_libpq_words(failure: RelayFailure) -> RelayFailure {
+    let refused = match &failure {
+        RelayFailure::Driver(sqlx::Error::Io(io)) => io
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+            .and_then(|e| match e {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+                    other.0.downcast_ref::<CertRefused>()
+                }
+                _ => None,
+            })
+            .map(|r| r.0.clone()),
+        _ => None,
+    };
+    match refused {
+        Some(reason) => RelayFailure::Reason(reason),
+        None => failure,
+    }
 }
 
 /// The relay failure behind a driver error, if it is one (and still kept).

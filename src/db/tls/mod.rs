@@ -23,7 +23,9 @@
 //! certificate, so no roots are involved: they stay on sqlx's own TLS.
 //! docs/tls.md has the design, the alternatives and the measured cost.
 
+mod chain;
 mod failures;
+mod host_name;
 mod relay;
 mod verifier;
 mod wire;

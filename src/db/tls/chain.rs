@@ -1,0 +1,334 @@
+//! Whether the server's certificate chains to the configured roots, with
+//! what OpenSSL (so libpq) accepts and OpenSSL's words when it does not.
+//!
+//! Two paths:
+//!
+//! - **The certificate is one of the roots.** The PostgreSQL manual's recipe
+//!   (`openssl req -new -x509 … -subj "/CN=dbhost"`, then `root.crt` = that
+//!   certificate) makes a self-signed CA:TRUE certificate that is both the
+//!   server's certificate and the only trust anchor. OpenSSL accepts it;
+//!   webpki refuses any CA:TRUE end entity (`CaUsedAsEndEntity`). So a
+//!   self-issued certificate whose subject and public key are those of a
+//!   configured root is accepted here when its own signature verifies, it is
+//!   within its validity period, and its key usage allows a TLS server — the
+//!   checks OpenSSL makes on such a chain of one. (`RootCertStore` keeps
+//!   anchors as subject + key, not whole certificates; subject + key + a
+//!   valid self-signature is the same proof, and the handshake then proves
+//!   the server holds that key.)
+//! - **Anything else** goes to webpki's path building (leaf, the
+//!   intermediates the server sent, the roots), which checks signatures,
+//!   validity, CA constraints and the server-auth EKU, plus the key-usage
+//!   check OpenSSL's `ssl_server` purpose adds and webpki does not make.
+//!
+//! The host name is not checked here (`host_name` does, with libpq's rules).
+
+use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+/// OpenSSL's `X509_verify_cert_error_string` texts (OpenSSL 3), which libpq
+/// shows after `certificate verify failed: `.
+mod openssl {
+    pub const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: &str = "unable to get local issuer certificate";
+    pub const DEPTH_ZERO_SELF_SIGNED_CERT: &str = "self-signed certificate";
+    pub const SELF_SIGNED_CERT_IN_CHAIN: &str = "self-signed certificate in certificate chain";
+    pub const CERT_HAS_EXPIRED: &str = "certificate has expired";
+    pub const CERT_NOT_YET_VALID: &str = "certificate is not yet valid";
+    pub const INVALID_PURPOSE: &str = "unsupported certificate purpose";
+    pub const CERT_SIGNATURE_FAILURE: &str = "certificate signature failure";
+    pub const INVALID_CA: &str = "invalid CA certificate";
+    pub const PATH_LENGTH_EXCEEDED: &str = "path length constraint exceeded";
+    pub const PERMITTED_VIOLATION: &str = "permitted subtree violation";
+    pub const CERT_REVOKED: &str = "certificate revoked";
+    pub const CERT_CHAIN_TOO_LONG: &str = "certificate chain too long";
+    pub const UNHANDLED_CRITICAL_EXTENSION: &str = "unhandled critical extension";
+}
+
+/// What libpq prints before OpenSSL's reason.
+const VERIFY_FAILED: &str = "certificate verify failed";
+
+/// A certificate webpki refuses although OpenSSL would accept it: a CA:TRUE
+/// server certificate issued by another CA (only the self-signed case, a
+/// root itself, is handled; see the module docs). Not OpenSSL's words,
+/// since OpenSSL has none for it.
+const CA_AS_LEAF: &str = "the server's certificate is a CA certificate (CA:TRUE) issued by \
+     another CA, which taskflowd does not accept as a server certificate; give the server a \
+     certificate without CA:TRUE, or put the certificate itself in ssl_root_cert if it is self-signed";
+
+/// Checks the chain; the error is the whole reason, e.g.
+/// `certificate verify failed: certificate has expired`.
+pub fn verify(
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    roots: &RootCertStore,
+    now: UnixTime,
+    algs: &[&dyn SignatureVerificationAlgorithm],
+) -> Result<(), String> {
+    let failed = |why: &str| format!("{VERIFY_FAILED}: {why}");
+    let Ok((_, cert)) = X509Certificate::from_der(leaf.as_ref()) else {
+        return Err(failed("the server's certificate cannot be parsed"));
+    };
+    if is_self_issued(&cert) {
+        if !is_a_root(leaf, roots) {
+            return Err(failed(openssl::DEPTH_ZERO_SELF_SIGNED_CERT));
+        }
+        if cert.verify_signature(None).is_err() {
+            return Err(failed(openssl::CERT_SIGNATURE_FAILURE));
+        }
+        within_validity(&cert, now).map_err(&failed)?;
+        return server_purpose(&cert).map_err(&failed);
+    }
+    let ee = webpki::EndEntityCert::try_from(leaf)
+        .map_err(|_| failed("the server's certificate cannot be parsed"))?;
+    ee.verify_for_usage(
+        algs,
+        &roots.roots,
+        intermediates,
+        now,
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .map_err(|e| match webpki_reason(&e, intermediates) {
+        Reason::OpenSsl(why) => failed(why),
+        Reason::Own(why) => why.to_owned(),
+    })?;
+    server_purpose(&cert).map_err(failed)
+}
+
+/// What to say for a webpki error.
+enum Reason {
+    /// An OpenSSL verify error text (after `certificate verify failed: `).
+    OpenSsl(&'static str),
+    /// A whole sentence of taskflowd's.
+    Own(&'static str),
+}
+
+#[allow(deprecated)]
+fn webpki_reason(e: &webpki::Error, intermediates: &[CertificateDer<'_>]) -> Reason {
+    use webpki::Error as E;
+    Reason::OpenSsl(match e {
+        // OpenSSL tells "the chain ends in a root nobody trusts" apart from
+        // "the issuer is nowhere": the first when the server sent a
+        // self-signed certificate along.
+        E::UnknownIssuer if intermediates.iter().any(|c| der_is_self_issued(c)) => {
+            openssl::SELF_SIGNED_CERT_IN_CHAIN
+        }
+        E::UnknownIssuer => openssl::UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+        E::CertExpired { .. } | E::InvalidCertValidity => openssl::CERT_HAS_EXPIRED,
+        E::CertNotValidYet { .. } => openssl::CERT_NOT_YET_VALID,
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => {
+            openssl::INVALID_PURPOSE
+        }
+        E::EndEntityUsedAsCa => openssl::INVALID_CA,
+        E::PathLenConstraintViolated => openssl::PATH_LENGTH_EXCEEDED,
+        E::NameConstraintViolation => openssl::PERMITTED_VIOLATION,
+        E::CertRevoked => openssl::CERT_REVOKED,
+        E::MaximumPathDepthExceeded => openssl::CERT_CHAIN_TOO_LONG,
+        E::UnsupportedCriticalExtension => openssl::UNHANDLED_CRITICAL_EXTENSION,
+        E::CaUsedAsEndEntity => return Reason::Own(CA_AS_LEAF),
+        E::InvalidSignatureForPublicKey
+        | E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+        | E::SignatureAlgorithmMismatch => openssl::CERT_SIGNATURE_FAILURE,
+        // Malformed encodings, search limits and the like: OpenSSL would
+        // fail while parsing, with no verify reason of its own.
+        _ => "the server's certificate chain cannot be verified",
+    })
+}
+
+/// Whether a configured root has this certificate's subject and key.
+fn is_a_root(leaf: &CertificateDer<'_>, roots: &RootCertStore) -> bool {
+    let Ok(anchor) = webpki::anchor_from_trusted_cert(leaf) else {
+        return false;
+    };
+    roots.roots.iter().any(|root| {
+        root.subject.as_ref() == anchor.subject.as_ref()
+            && root.subject_public_key_info.as_ref() == anchor.subject_public_key_info.as_ref()
+    })
+}
+
+/// Issuer name equal to subject name: OpenSSL's first test of "self-signed".
+fn is_self_issued(cert: &X509Certificate<'_>) -> bool {
+    cert.subject().as_raw() == cert.issuer().as_raw()
+}
+
+fn der_is_self_issued(der: &CertificateDer<'_>) -> bool {
+    X509Certificate::from_der(der.as_ref()).is_ok_and(|(_, c)| is_self_issued(&c))
+}
+
+fn within_validity(cert: &X509Certificate<'_>, now: UnixTime) -> Result<(), &'static str> {
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    let validity = cert.validity();
+    if now < validity.not_before.timestamp() {
+        Err(openssl::CERT_NOT_YET_VALID)
+    } else if now > validity.not_after.timestamp() {
+        Err(openssl::CERT_HAS_EXPIRED)
+    } else {
+        Ok(())
+    }
+}
+
+/// OpenSSL's `ssl_server` purpose for the server's own certificate: an
+/// extended key usage, when present, includes serverAuth (or any); a key
+/// usage, when present, allows a TLS key (digitalSignature,
+/// keyEncipherment or keyAgreement).
+fn server_purpose(cert: &X509Certificate<'_>) -> Result<(), &'static str> {
+    let Ok(eku) = cert.extended_key_usage() else {
+        return Err(openssl::INVALID_PURPOSE);
+    };
+    if let Some(eku) = eku
+        && !(eku.value.server_auth || eku.value.any)
+    {
+        return Err(openssl::INVALID_PURPOSE);
+    }
+    let Ok(ku) = cert.key_usage() else {
+        return Err(openssl::INVALID_PURPOSE);
+    };
+    if let Some(ku) = ku
+        && !(ku.value.digital_signature()
+            || ku.value.key_encipherment()
+            || ku.value.key_agreement())
+    {
+        return Err(openssl::INVALID_PURPOSE);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
+        ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+    };
+
+    fn params(cn: &str, ca: bool) -> CertificateParams {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p
+    }
+
+    fn roots(ders: &[&CertificateDer<'static>]) -> RootCertStore {
+        let mut store = RootCertStore::empty();
+        for der in ders {
+            store.add((*der).clone()).unwrap();
+        }
+        store
+    }
+
+    fn check(
+        leaf: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        roots: &RootCertStore,
+    ) -> Result<(), String> {
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        verify(leaf, intermediates, roots, UnixTime::now(), algs.all)
+    }
+
+    fn self_signed(p: CertificateParams) -> CertificateDer<'static> {
+        p.self_signed(&KeyPair::generate().unwrap())
+            .unwrap()
+            .der()
+            .clone()
+    }
+
+    #[test]
+    fn the_manuals_self_signed_ca_certificate_is_its_own_root() {
+        let cert = self_signed(params("dbhost", true));
+        assert_eq!(check(&cert, &[], &roots(&[&cert])), Ok(()));
+        let other = self_signed(params("other", true));
+        assert_eq!(
+            check(&cert, &[], &roots(&[&other])),
+            Err("certificate verify failed: self-signed certificate".into())
+        );
+    }
+
+    #[test]
+    fn a_self_signed_root_still_needs_its_dates_and_a_tls_key_usage() {
+        let mut p = params("dbhost", true);
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let expired = self_signed(p);
+        assert_eq!(
+            check(&expired, &[], &roots(&[&expired])),
+            Err("certificate verify failed: certificate has expired".into())
+        );
+        let mut p = params("dbhost", true);
+        p.not_before = rcgen::date_time_ymd(2999, 1, 1);
+        p.not_after = rcgen::date_time_ymd(3000, 1, 1);
+        let future = self_signed(p);
+        assert_eq!(
+            check(&future, &[], &roots(&[&future])),
+            Err("certificate verify failed: certificate is not yet valid".into())
+        );
+        let mut p = params("dbhost", true);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let cert_sign_only = self_signed(p);
+        assert_eq!(
+            check(&cert_sign_only, &[], &roots(&[&cert_sign_only])),
+            Err("certificate verify failed: unsupported certificate purpose".into())
+        );
+        let mut p = params("dbhost", true);
+        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_only = self_signed(p);
+        assert_eq!(
+            check(&client_only, &[], &roots(&[&client_only])),
+            Err("certificate verify failed: unsupported certificate purpose".into())
+        );
+    }
+
+    #[test]
+    fn chains_are_built_through_the_intermediates_sent() {
+        let root_params = {
+            let mut p = params("root", true);
+            p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+            p
+        };
+        let root = CertifiedIssuer::self_signed(root_params, KeyPair::generate().unwrap()).unwrap();
+        let mut mid_params = params("intermediate", true);
+        mid_params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let mid =
+            CertifiedIssuer::signed_by(mid_params, KeyPair::generate().unwrap(), &root).unwrap();
+        let leaf_params = CertificateParams::new(vec!["db.example".to_owned()]).unwrap();
+        let leaf = leaf_params
+            .signed_by(&KeyPair::generate().unwrap(), &mid)
+            .unwrap()
+            .der()
+            .clone();
+        let trusted = roots(&[root.der()]);
+        assert_eq!(check(&leaf, &[mid.der().clone()], &trusted), Ok(()));
+        assert_eq!(
+            check(&leaf, &[], &trusted),
+            Err("certificate verify failed: unable to get local issuer certificate".into())
+        );
+        let other = self_signed(params("other", true));
+        assert_eq!(
+            check(
+                &leaf,
+                &[mid.der().clone(), root.der().clone()],
+                &roots(&[&other])
+            ),
+            Err("certificate verify failed: self-signed certificate in certificate chain".into())
+        );
+        // A CA:TRUE leaf issued by another CA: webpki's refusal, in words.
+        let ca_leaf = params("ca-leaf", true)
+            .signed_by(&KeyPair::generate().unwrap(), &root)
+            .unwrap()
+            .der()
+            .clone();
+        let e = check(&ca_leaf, &[], &trusted).unwrap_err();
+        assert!(
+            e.starts_with("the server's certificate is a CA certificate"),
+            "{e}"
+        );
+    }
+}
