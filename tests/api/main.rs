@@ -15,6 +15,7 @@ mod cli;
 mod config;
 mod crash;
 mod daily_updates;
+mod database_url;
 mod errors;
 mod fuzz;
 mod harness;

@@ -69,15 +69,15 @@ pub fn verify(
     let Ok((_, cert)) = X509Certificate::from_der(leaf.as_ref()) else {
         return Err(failed("the server's certificate cannot be parsed"));
     };
-    if is_self_issued(&cert) {
-        if !is_a_root(leaf, roots) {
-            return Err(failed(openssl::DEPTH_ZERO_SELF_SIGNED_CERT));
-        }
+    if is_self_issued(&cert) && is_a_root(leaf, roots) {
         if cert.verify_signature(None).is_err() {
             return Err(failed(openssl::CERT_SIGNATURE_FAILURE));
         }
         within_validity(&cert, now).map_err(&failed)?;
         return server_purpose(&cert).map_err(&failed);
+    }
+    if is_self_signed(&cert) {
+        return Err(failed(openssl::DEPTH_ZERO_SELF_SIGNED_CERT));
     }
     let ee = webpki::EndEntityCert::try_from(leaf)
         .map_err(|_| failed("the server's certificate cannot be parsed"))?;
@@ -112,7 +112,7 @@ fn webpki_reason(e: &webpki::Error, intermediates: &[CertificateDer<'_>]) -> Rea
         // OpenSSL tells "the chain ends in a root nobody trusts" apart from
         // "the issuer is nowhere": the first when the server sent a
         // self-signed certificate along.
-        E::UnknownIssuer if intermediates.iter().any(|c| der_is_self_issued(c)) => {
+        E::UnknownIssuer if intermediates.iter().any(|c| der_is_self_signed(c)) => {
             openssl::SELF_SIGNED_CERT_IN_CHAIN
         }
         E::UnknownIssuer => openssl::UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
@@ -151,13 +151,20 @@ fn is_a_root(leaf: &CertificateDer<'_>, roots: &RootCertStore) -> bool {
     })
 }
 
-/// Issuer name equal to subject name: OpenSSL's first test of "self-signed".
+/// Issuer name equal to subject name.
 fn is_self_issued(cert: &X509Certificate<'_>) -> bool {
     cert.subject().as_raw() == cert.issuer().as_raw()
 }
 
-fn der_is_self_issued(der: &CertificateDer<'_>) -> bool {
-    X509Certificate::from_der(der.as_ref()).is_ok_and(|(_, c)| is_self_issued(&c))
+/// Self-issued and signed by its own key: a root. (A CA and the
+/// certificates it issues may share a name — rcgen's default does — so the
+/// name alone does not tell; OpenSSL then looks for the issuer too.)
+fn is_self_signed(cert: &X509Certificate<'_>) -> bool {
+    is_self_issued(cert) && cert.verify_signature(None).is_ok()
+}
+
+fn der_is_self_signed(der: &CertificateDer<'_>) -> bool {
+    X509Certificate::from_der(der.as_ref()).is_ok_and(|(_, c)| is_self_signed(&c))
 }
 
 fn within_validity(cert: &X509Certificate<'_>, now: UnixTime) -> Result<(), &'static str> {
@@ -319,6 +326,14 @@ mod tests {
             ),
             Err("certificate verify failed: self-signed certificate in certificate chain".into())
         );
+        // A leaf with its CA's name (rcgen's default DN for both) is not
+        // taken for a self-signed certificate.
+        let same_name = params("root", false)
+            .signed_by(&KeyPair::generate().unwrap(), &root)
+            .unwrap()
+            .der()
+            .clone();
+        assert_eq!(check(&same_name, &[], &trusted), Ok(()));
         // A CA:TRUE leaf issued by another CA: webpki's refusal, in words.
         let ca_leaf = params("ca-leaf", true)
             .signed_by(&KeyPair::generate().unwrap(), &root)

@@ -34,6 +34,12 @@ pub enum RelayFailure {
 
 impl std::fmt::Display for RelayFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A refused certificate as its sentence: the relay's log line and
+        // its `ErrorResponse` text show this, and rustls' own Display of
+        // the carrier error would be a `Debug` dump.
+        if let Some(refused) = refusal(self) {
+            return f.write_str(&refused.0);
+        }
         match self {
             Self::Driver(e) => write!(f, "{e}"),
             Self::Reason(r) => f.write_str(r),
@@ -60,22 +66,22 @@ pub(super) fn record(failure: RelayFailure) -> String {
 /// instead of wording the `rustls::Error` that carried it. rustls' handshake
 /// reports the verifier's error as the payload of an `io::Error`.
 fn in_libpq_words(failure: RelayFailure) -> RelayFailure {
-    let refused = match &failure {
-        RelayFailure::Driver(sqlx::Error::Io(io)) => io
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<rustls::Error>())
-            .and_then(|e| match e {
-                rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
-                    other.0.downcast_ref::<CertRefused>()
-                }
-                _ => None,
-            })
-            .map(|r| r.0.clone()),
-        _ => None,
-    };
-    match refused {
-        Some(reason) => RelayFailure::Reason(reason),
+    match refusal(&failure) {
+        Some(refused) => RelayFailure::Reason(refused.0.clone()),
         None => failure,
+    }
+}
+
+/// The verifier's refusal inside a failed handshake, if that is what it is.
+fn refusal(failure: &RelayFailure) -> Option<&CertRefused> {
+    let RelayFailure::Driver(sqlx::Error::Io(io)) = failure else {
+        return None;
+    };
+    match io.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+            other.0.downcast_ref::<CertRefused>()
+        }
+        _ => None,
     }
 }
 
