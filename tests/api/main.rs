@@ -9,6 +9,7 @@ compile_error!(
     "the integration tests need a debug build of taskflowd: run `cargo test` without --release"
 );
 
+mod bad_input;
 mod browser;
 mod budget;
 mod cli;
