@@ -144,3 +144,55 @@ impl ServerCertVerifier for LibpqVerifier {
         self.algs.supported_schemes()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use rustls::pki_types::pem::PemObject;
+
+    use super::*;
+
+    /// Made by the PostgreSQL manual's own command, with OpenSSL 3:
+    /// `openssl req -new -x509 -days 365 -nodes -text -out server.crt
+    /// -keyout server.key -subj "/CN=dbhost"` (RSA, `v3_ca`: CA:TRUE, no
+    /// SAN; `-text` puts a dump before the PEM). Checked at a time inside
+    /// its year, so the fixture never goes stale.
+    const MANUAL: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/db/tls/testdata/manual-server.crt"
+    );
+
+    fn at(cert: &X509Certificate<'_>, after_not_before: i64) -> UnixTime {
+        let secs = cert.validity().not_before.timestamp() + after_not_before;
+        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(secs).unwrap()))
+    }
+
+    #[tokio::test]
+    async fn the_manuals_openssl_certificate_is_accepted_as_libpq_accepts_it() {
+        // The same loader as `ssl_root_cert` (the `-text` dump included).
+        let roots = crate::domain::root_cert::load(MANUAL).await.unwrap();
+        let leaf = CertificateDer::from_pem_file(MANUAL).unwrap();
+        let (_, cert) = X509Certificate::from_der(leaf.as_ref()).unwrap();
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        let day = 86_400;
+        assert_eq!(
+            chain::verify(&leaf, &[], &roots, at(&cert, day), algs.all),
+            Ok(())
+        );
+        assert_eq!(host_name::check(&cert, "dbhost"), Ok(()));
+        assert_eq!(
+            host_name::check(&cert, "db.example"),
+            Err(r#"server certificate for "dbhost" does not match host name "db.example""#.into())
+        );
+        assert_eq!(
+            chain::verify(&leaf, &[], &roots, at(&cert, 400 * day), algs.all),
+            Err("certificate verify failed: certificate has expired".into())
+        );
+        assert_eq!(
+            chain::verify(&leaf, &[], &roots, at(&cert, -day), algs.all),
+            Err("certificate verify failed: certificate is not yet valid".into())
+        );
+    }
+}
