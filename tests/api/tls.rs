@@ -231,6 +231,21 @@ async fn tls_an_expired_certificate_is_refused_with_the_reason() {
     );
 }
 
+/// Issue #22: a CA:TRUE server certificate issued by the configured root is
+/// accepted, as OpenSSL accepts it (webpki alone refuses any CA as the end
+/// entity).
+#[tokio::test]
+async fn tls_a_ca_true_server_certificate_issued_by_the_root_is_accepted() {
+    let ca = TestCa::new("taskflowd CA-leaf test CA");
+    let (cluster, files) = tls_cluster(ca.server_tls_as_ca(&["localhost"]));
+    let ca_file = ca.write_cert(&files, "ca.pem");
+    let db = cluster.create_database().await;
+    let b = body(&db, "localhost", Some("verify-full"), Some(&ca_file));
+    assert_eq!(probe(&b).await, ok());
+    let b = body(&db, "127.0.0.1", Some("verify-full"), Some(&ca_file));
+    assert_eq!(probe(&b).await, failed(&documented(NAME_MISMATCH)));
+}
+
 /// Issue #22: the shared cluster's certificate names `localhost` only as a
 /// SAN (no subject CN at all, which webpki-only checks never minded but a
 /// CN-based check would): the SAN matches, and an address is refused

@@ -26,6 +26,7 @@ use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
+use x509_parser::x509::SubjectPublicKeyInfo;
 
 /// OpenSSL's `X509_verify_cert_error_string` texts (OpenSSL 3), which libpq
 /// shows after `certificate verify failed: `.
@@ -52,9 +53,9 @@ const VERIFY_FAILED: &str = "certificate verify failed";
 /// server certificate issued by another CA (only the self-signed case, a
 /// root itself, is handled; see the module docs). Not OpenSSL's words,
 /// since OpenSSL has none for it.
-const CA_AS_LEAF: &str = "the server's certificate is a CA certificate (CA:TRUE) issued by \
-     another CA, which taskflowd does not accept as a server certificate; give the server a \
-     certificate without CA:TRUE, or put the certificate itself in ssl_root_cert if it is self-signed";
+const CA_AS_LEAF: &str = "the server's certificate is a CA certificate (CA:TRUE) issued through \
+     an intermediate CA, which taskflowd does not accept as a server certificate; give the server \
+     a certificate without CA:TRUE, or one issued directly by the CA in ssl_root_cert";
 
 /// Checks the chain; the error is the whole reason, e.g.
 /// `certificate verify failed: certificate has expired`.
@@ -79,6 +80,9 @@ pub fn verify(
     if is_self_signed(&cert) {
         return Err(failed(openssl::DEPTH_ZERO_SELF_SIGNED_CERT));
     }
+    if cert.is_ca() {
+        return ca_leaf(&cert, intermediates, roots, now);
+    }
     let ee = webpki::EndEntityCert::try_from(leaf)
         .map_err(|_| failed("the server's certificate cannot be parsed"))?;
     ee.verify_for_usage(
@@ -95,6 +99,87 @@ pub fn verify(
         Reason::Own(why) => why.to_owned(),
     })?;
     server_purpose(&cert).map_err(failed)
+}
+
+/// A CA:TRUE server certificate issued by another CA. OpenSSL accepts it
+/// (its TLS-server purpose check does not look at CA:TRUE on the server's
+/// own certificate); webpki refuses any CA as an end entity, before looking
+/// for an issuer. Handled here when a configured root issued it directly:
+/// its signature checked with that root's key, then its dates and TLS key
+/// usage as for any server certificate. A root with name constraints is left
+/// to webpki (which refuses), and so is a CA:TRUE certificate issued through
+/// an intermediate ([`CA_AS_LEAF`]): accepting those would need a path
+/// builder of taskflowd's own.
+fn ca_leaf(
+    cert: &X509Certificate<'_>,
+    intermediates: &[CertificateDer<'_>],
+    roots: &RootCertStore,
+    now: UnixTime,
+) -> Result<(), String> {
+    let failed = |why: &str| format!("{VERIFY_FAILED}: {why}");
+    let issuer = der_contents(cert.issuer().as_raw());
+    let candidates: Vec<_> = roots
+        .roots
+        .iter()
+        .filter(|a| issuer == Some(a.subject.as_ref()) && a.name_constraints.is_none())
+        .collect();
+    if candidates.is_empty() {
+        return Err(if intermediates.is_empty() {
+            failed(openssl::UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+        } else {
+            CA_AS_LEAF.to_owned()
+        });
+    }
+    let signed = candidates.iter().any(|root| {
+        let spki = der_sequence(root.subject_public_key_info.as_ref());
+        SubjectPublicKeyInfo::from_der(&spki)
+            .is_ok_and(|(_, key)| cert.verify_signature(Some(&key)).is_ok())
+    });
+    if !signed {
+        return Err(failed(openssl::CERT_SIGNATURE_FAILURE));
+    }
+    within_validity(cert, now).map_err(&failed)?;
+    server_purpose(cert).map_err(failed)
+}
+
+/// The contents of a DER SEQUENCE (webpki keeps a trust anchor's subject
+/// and key that way; x509-parser gives the whole encoding).
+fn der_contents(der: &[u8]) -> Option<&[u8]> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (len, body) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    (body.len() == len).then_some(body)
+}
+
+/// `contents` wrapped as a DER SEQUENCE again.
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = vec![0x30];
+    if len < 0x80 {
+        out.extend_from_slice(&len.to_be_bytes()[std::mem::size_of::<usize>() - 1..]);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        let n = bytes.len() - skip;
+        out.push(0x80 | n.to_be_bytes()[std::mem::size_of::<usize>() - 1]);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(contents);
+    out
 }
 
 /// What to say for a webpki error.
@@ -249,6 +334,17 @@ mod tests {
     }
 
     #[test]
+    fn der_sequences_round_trip() {
+        for len in [0usize, 5, 127, 128, 255, 256, 70_000] {
+            let contents = vec![7u8; len];
+            let wrapped = der_sequence(&contents);
+            assert_eq!(der_contents(&wrapped), Some(contents.as_slice()), "{len}");
+        }
+        assert_eq!(der_contents(&[0x31, 0]), None);
+        assert_eq!(der_contents(&[0x30, 3, 1]), None);
+    }
+
+    #[test]
     fn the_manuals_self_signed_ca_certificate_is_its_own_root() {
         let cert = self_signed(params("dbhost", true));
         assert_eq!(check(&cert, &[], &roots(&[&cert])), Ok(()));
@@ -334,13 +430,44 @@ mod tests {
             .der()
             .clone();
         assert_eq!(check(&same_name, &[], &trusted), Ok(()));
-        // A CA:TRUE leaf issued by another CA: webpki's refusal, in words.
+        // A CA:TRUE leaf issued by the root: accepted, as OpenSSL does;
+        // by another root, or with a wrong signature, refused.
         let ca_leaf = params("ca-leaf", true)
             .signed_by(&KeyPair::generate().unwrap(), &root)
             .unwrap()
             .der()
             .clone();
-        let e = check(&ca_leaf, &[], &trusted).unwrap_err();
+        assert_eq!(check(&ca_leaf, &[], &trusted), Ok(()));
+        assert_eq!(
+            check(&ca_leaf, &[], &roots(&[&other])),
+            Err("certificate verify failed: unable to get local issuer certificate".into())
+        );
+        let impostor =
+            CertifiedIssuer::self_signed(params("root", true), KeyPair::generate().unwrap())
+                .unwrap();
+        assert_eq!(
+            check(&ca_leaf, &[], &roots(&[impostor.der()])),
+            Err("certificate verify failed: certificate signature failure".into())
+        );
+        let mut expired = params("ca-leaf", true);
+        expired.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        expired.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let expired = expired
+            .signed_by(&KeyPair::generate().unwrap(), &root)
+            .unwrap()
+            .der()
+            .clone();
+        assert_eq!(
+            check(&expired, &[], &trusted),
+            Err("certificate verify failed: certificate has expired".into())
+        );
+        // Issued through an intermediate: refused, in words.
+        let via_mid = params("ca-leaf", true)
+            .signed_by(&KeyPair::generate().unwrap(), &mid)
+            .unwrap()
+            .der()
+            .clone();
+        let e = check(&via_mid, &[mid.der().clone()], &trusted).unwrap_err();
         assert!(
             e.starts_with("the server's certificate is a CA certificate"),
             "{e}"

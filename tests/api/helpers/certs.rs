@@ -71,6 +71,14 @@ impl TestCa {
         self.issue(server_params(names, None))
     }
 
+    /// A server certificate for `names` (as SANs only) that is itself a CA
+    /// (CA:TRUE), as `openssl x509 -req … -extensions v3_ca` makes one.
+    pub fn server_tls_as_ca(&self, names: &[&str]) -> ServerTls {
+        let mut params = server_params(names, None);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        self.issue(params)
+    }
+
     /// A server certificate for `names` valid only between the two times.
     pub fn server_tls_valid(
         &self,
