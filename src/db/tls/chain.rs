@@ -1,7 +1,7 @@
 //! Whether the server's certificate chains to the configured roots, with
 //! what OpenSSL (so libpq) accepts and OpenSSL's words when it does not.
 //!
-//! Two paths:
+//! Three paths:
 //!
 //! - **The certificate is one of the roots.** The PostgreSQL manual's recipe
 //!   (`openssl req -new -x509 … -subj "/CN=dbhost"`, then `root.crt` = that
@@ -15,6 +15,8 @@
 //!   anchors as subject + key, not whole certificates; subject + key + a
 //!   valid self-signature is the same proof, and the handshake then proves
 //!   the server holds that key.)
+//! - **A CA:TRUE certificate issued by a root** ([`ca_leaf`]): also refused
+//!   by webpki, accepted by OpenSSL; checked here against the issuing root.
 //! - **Anything else** goes to webpki's path building (leaf, the
 //!   intermediates the server sent, the roots), which checks signatures,
 //!   validity, CA constraints and the server-auth EKU, plus the key-usage
