@@ -23,6 +23,7 @@
 //! certificate, so no roots are involved: they stay on sqlx's own TLS.
 //! docs/tls.md has the design, the alternatives and the measured cost.
 
+mod alerts;
 mod chain;
 mod failures;
 mod host_name;
