@@ -10,7 +10,6 @@
 
 use std::error::Error as StdError;
 use std::io;
-use std::str::FromStr;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgSslMode};
@@ -19,7 +18,7 @@ use sea_orm::sqlx::{self, Connection};
 use crate::config::SecretValue;
 use rustls::CertificateError;
 
-use crate::db::tls;
+use crate::db::{database_url, tls};
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
 
@@ -79,21 +78,8 @@ impl ConnectionSource {
     fn driver_options(&self) -> Result<PgConnectOptions, String> {
         match self {
             Self::Saved(c) => Ok(options_for(c)),
-            Self::Url(url) => {
-                let opts = PgConnectOptions::from_str(url.expose()).map_err(|_| {
-                    "TASKFLOW_DATABASE_URL is not a valid PostgreSQL URL".to_owned()
-                })?;
-                // libpq's rule for `require` with a root certificate, as in `options_for`.
-                Ok(
-                    if matches!(opts.get_ssl_mode(), PgSslMode::Require)
-                        && url_has_root_cert(url.expose())
-                    {
-                        opts.ssl_mode(PgSslMode::VerifyCa)
-                    } else {
-                        opts
-                    },
-                )
-            }
+            // Parsed by taskflowd, not the driver (no value logged, no ~/.pgpass).
+            Self::Url(url) => database_url::options(url.expose()),
         }
     }
 
@@ -106,7 +92,7 @@ impl ConnectionSource {
     ) -> Result<(PgConnectOptions, Option<tls::RelayGuard>), String> {
         let root_cert = match self {
             Self::Saved(c) => c.ssl_root_cert.clone(),
-            Self::Url(url) => url_root_cert(url.expose()),
+            Self::Url(url) => database_url::root_cert(url.expose()),
         };
         tls::route(self.options()?, root_cert.as_deref(), timeout)
     }
@@ -120,16 +106,18 @@ impl ConnectionSource {
             password: match self {
                 Self::Saved(c) => Some(c.password.clone()),
                 Self::Url(url) => {
-                    url_password(url.expose()).map(crate::domain::password::Password::new)
+                    database_url::password(url.expose()).map(crate::domain::password::Password::new)
                 }
             },
             has_root_cert: match self {
                 Self::Saved(c) => c.ssl_root_cert.is_some(),
-                Self::Url(url) => url_has_root_cert(url.expose()),
+                Self::Url(url) => database_url::root_cert(url.expose()).is_some(),
             },
             system_roots: match self {
                 Self::Saved(c) => c.ssl_root_cert.as_deref() == Some(root_cert::SYSTEM),
-                Self::Url(url) => url_root_cert(url.expose()).as_deref() == Some(root_cert::SYSTEM),
+                Self::Url(url) => {
+                    database_url::root_cert(url.expose()).as_deref() == Some(root_cert::SYSTEM)
+                }
             },
         }
     }
@@ -163,34 +151,6 @@ impl ConnectionSource {
 ///   the README for what this costs on a direct connection.
 fn pooler_safe(opts: PgConnectOptions) -> PgConnectOptions {
     opts.extra_float_digits(None).statement_cache_capacity(0)
-}
-
-/// Whether a database URL sets a root certificate, under any of the query
-/// keys sqlx reads for it (`sslrootcert`, `ssl-root-cert`, `ssl-ca`).
-/// sqlx has no getter for it on `PgConnectOptions`.
-fn url_has_root_cert(url: &str) -> bool {
-    url_root_cert(url).is_some()
-}
-
-/// That root certificate (a path, or `system`).
-fn url_root_cert(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    parsed
-        .query_pairs()
-        .find(|(key, value)| {
-            matches!(&**key, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
-        })
-        .map(|(_, value)| value.into_owned())
-}
-
-/// The (percent-decoded) password of a `postgres://user:password@host/…` URL,
-/// so that server text echoing it can be scrubbed like a saved password.
-fn url_password(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let decoded = percent_encoding::percent_decode_str(parsed.password()?)
-        .decode_utf8()
-        .ok()?;
-    Some(decoded.into_owned()).filter(|p| !p.is_empty())
 }
 
 /// Driver options from saved credentials, field by field.
@@ -372,10 +332,10 @@ fn describe(err: &sqlx::Error, t: &Target) -> String {
             }
         }
         // sqlx's only way of saying so (a string), matched exactly.
-        sqlx::Error::Tls(e) if e.to_string() == SQLX_NO_TLS => format!(
-            "the server at {}:{} does not support TLS (SSL); enable ssl on the server or set ssl_mode to prefer",
-            t.host, t.port
-        ),
+        // libpq's words (docs/tls.md, "Failures in libpq's words").
+        sqlx::Error::Tls(e) if e.to_string() == SQLX_NO_TLS => {
+            "server does not support SSL, but SSL was required".to_owned()
+        }
         sqlx::Error::Tls(e) => format!("TLS error with {}:{}: {e}", t.host, t.port),
         // sqlx reports SASLprep failures with the offending character in the
         // text (`Failed to saslprep password: Error(ProhibitedCharacter(..))`).
@@ -623,17 +583,6 @@ mod tests {
     }
 
     #[test]
-    fn url_root_cert_is_recognised_under_each_key() {
-        assert!(url_has_root_cert(
-            "postgres://u@h/d?sslmode=require&sslrootcert=/ca.pem"
-        ));
-        assert!(url_has_root_cert("postgres://u@h/d?ssl-ca=%2Fca.pem#x"));
-        assert!(!url_has_root_cert("postgres://u@h/d?sslmode=require"));
-        assert!(!url_has_root_cert("postgres://u@h/d?sslrootcert="));
-        assert!(!url_has_root_cert("postgres://u@h/d"));
-    }
-
-    #[test]
     fn require_with_a_root_cert_is_verify_ca_for_saved_and_url_sources() {
         let mut body = serde_json::json!({"host": "h", "port": 5432, "database": "d",
             "username": "u", "password": "pw", "ssl_mode": "require"});
@@ -658,16 +607,6 @@ mod tests {
             plain.options().unwrap().get_ssl_mode(),
             PgSslMode::Require
         ));
-    }
-
-    #[test]
-    fn url_password_is_decoded() {
-        assert_eq!(
-            url_password("postgres://u:s3cr%20t%2Fx%40y@h:5432/d?sslmode=disable").as_deref(),
-            Some("s3cr t/x@y")
-        );
-        assert_eq!(url_password("postgres://u@h/d"), None);
-        assert_eq!(url_password("postgres://h/d"), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod caches;
 pub mod coherence;
 pub mod connect;
 pub mod daily_updates;
+pub mod database_url;
 pub mod entities;
 pub mod list_cache;
 pub mod members;

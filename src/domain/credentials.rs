@@ -496,6 +496,28 @@ mod tests {
         assert!(err_of(good(), "ssl_mode", json!("allow")).starts_with("ssl_mode: must be one of"));
     }
 
+    /// Issue #22: a NUL in any settings text is refused naming the field.
+    #[test]
+    fn a_nul_in_any_text_field_is_refused_naming_it() {
+        for field in ["host", "database", "username"] {
+            assert_eq!(
+                err_of(good(), field, json!("a\u{0}b")),
+                format!("{field}: must not contain control characters")
+            );
+        }
+        assert_eq!(
+            err_of(good(), "password", json!("p\u{0}w")),
+            "password: must not contain NUL characters"
+        );
+        let mut body = good();
+        body["ssl_mode"] = json!("verify-full");
+        assert!(
+            err_of(body.clone(), "ssl_root_cert", json!("/ca\u{0}.pem"))
+                .starts_with("ssl_root_cert: ")
+        );
+        assert!(err_of(good(), "ssl_mode", json!("prefer\u{0}")).starts_with("ssl_mode: "));
+    }
+
     #[test]
     fn tls_fields_parse_and_combine_as_documented() {
         let with = |mode: Value, cert: Value| {

@@ -142,7 +142,10 @@ mod tests {
         );
         assert_eq!(text("t", "ééé", true, 1, 3).unwrap(), "ééé");
         assert_eq!(text("t", "", false, 0, 3).unwrap(), "");
-        assert!(text("t", "a\0", true, 1, 3).is_err());
+        assert_eq!(
+            text("t", "a\0", true, 1, 3).unwrap_err().to_string(),
+            "t: String should not contain NUL characters"
+        );
     }
 
     #[test]

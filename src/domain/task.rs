@@ -382,6 +382,13 @@ impl TaskQuery {
                 }),
             })
             .transpose()?;
+        // PostgreSQL's text cannot hold NUL: refused here, not a 500 there.
+        if search.is_some_and(|s| s.contains('\0')) {
+            return Err(ValidationError::new(
+                "search",
+                "String should not contain NUL characters",
+            ));
+        }
         let search = search
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -633,6 +640,18 @@ mod tests {
 
     fn query(q: &[(&str, &str)]) -> Result<TaskQuery, String> {
         TaskQuery::from_pairs(q.iter().copied()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_nul_in_the_search_parameter_is_refused_naming_it() {
+        for search in ["\0", "a\0b", "  \0  "] {
+            assert_eq!(
+                query(&[("search", search)]).unwrap_err(),
+                "search: String should not contain NUL characters"
+            );
+        }
+        // The last repeated one counts, as for every parameter.
+        assert!(query(&[("search", "\0"), ("search", "ok")]).is_ok());
     }
 
     #[test]

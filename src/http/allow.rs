@@ -13,10 +13,11 @@
 //!
 //! A request path matches a documented path when it has as many segments and
 //! every literal segment is equal (a `{param}` matches any segment). When
-//! several templates match (`…/subtasks/reorder` and `…/subtasks/{id}`), the
-//! methods are their union: a method of either one is routed somewhere
-//! (possibly to a 400 for a malformed id) rather than being a 405, so the
-//! union is exactly the set that does not answer 405.
+//! several templates match (`…/subtasks/reorder` and `…/subtasks/{id}`), a
+//! literal segment wins over a parameter, as in the router (the sub-task
+//! routes never take `reorder` for an id, issue #22): the methods are those
+//! of the most literal templates, so `PATCH …/subtasks/reorder` is a 405
+//! with `Allow: PUT`.
 
 use std::sync::LazyLock;
 
@@ -88,14 +89,22 @@ pub fn methods(path: &str) -> Vec<Method> {
         return Vec::new();
     }
     let segments: Vec<&str> = split(path).collect();
+    let matching: Vec<&Template> = TABLE
+        .iter()
+        .filter(|t| {
+            t.segments.len() == segments.len()
+                && t.segments.iter().zip(&segments).all(|(t, s)| match t {
+                    None => true,
+                    Some(lit) => lit == s,
+                })
+        })
+        .collect();
+    // Literal segments, left to right: the greatest pattern is the most literal.
+    let shape = |t: &Template| t.segments.iter().map(Option::is_some).collect::<Vec<_>>();
+    let best = matching.iter().map(|t| shape(t)).max();
     let mut found: Vec<Method> = Vec::new();
-    for t in TABLE.iter() {
-        let matches = t.segments.len() == segments.len()
-            && t.segments.iter().zip(&segments).all(|(t, s)| match t {
-                None => true,
-                Some(lit) => lit == s,
-            });
-        if matches {
+    for t in matching {
+        if Some(shape(t)) == best {
             for m in &t.methods {
                 if !found.contains(m) {
                     found.push(m.clone());
@@ -173,6 +182,9 @@ mod tests {
         assert_eq!(allow("/api/v1/members"), "GET, POST");
         assert_eq!(allow("/api/v1/members/anything"), "GET, PATCH, DELETE");
         assert_eq!(allow("/api/v1/settings/save-connection"), "POST");
+        // A literal segment wins over a parameter (issue #22).
+        assert_eq!(allow("/api/v1/tasks/x/subtasks/reorder"), "PUT");
+        assert_eq!(allow("/api/v1/tasks/x/subtasks/y"), "PATCH, DELETE");
     }
 
     #[test]

@@ -264,6 +264,11 @@ impl Reject for Unauthorized {}
 pub struct NotJson;
 impl Reject for NotJson {}
 
+/// More than one `Host` header (RFC 9112 §3.2): 400.
+#[derive(Debug)]
+pub struct DuplicateHost;
+impl Reject for DuplicateHost {}
+
 /// The body is not valid JSON; carries the parser's message.
 #[derive(Debug)]
 pub struct BadJson(pub String);
@@ -272,7 +277,9 @@ impl Reject for BadJson {}
 /// Turns every rejection into the JSON envelope with the right status.
 pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
     let invalid_header = err.find::<warp::reject::InvalidHeader>().map(|h| h.name());
-    let (status, message): (StatusCode, String) = if err.find::<ForbiddenHost>().is_some()
+    let (status, message): (StatusCode, String) = if err.find::<DuplicateHost>().is_some() {
+        (StatusCode::BAD_REQUEST, "Bad Request".into())
+    } else if err.find::<ForbiddenHost>().is_some()
         || invalid_header.is_some_and(|n| n.eq_ignore_ascii_case("host"))
     {
         (StatusCode::FORBIDDEN, "Forbidden host".into())

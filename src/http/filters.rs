@@ -5,7 +5,9 @@ use subtle::ConstantTimeEq;
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::errors::{BadJson, ForbiddenHost, ForbiddenOrigin, NotJson, Unauthorized};
+use super::errors::{
+    BadJson, DuplicateHost, ForbiddenHost, ForbiddenOrigin, NotJson, Unauthorized,
+};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -43,10 +45,15 @@ fn is_json_media_type(content_type: &str) -> bool {
 /// the two headers are read (not a clone of the whole header map): this runs
 /// on every request, `/health` polls included. Extracts the (allowed) Origin,
 /// if any, for the CORS response headers.
+///
+/// More than one `Host` header is a 400 (RFC 9112 §3.2: a server must
+/// answer 400 to a request with several), before anything else: the single
+/// header filters below would silently read the first.
 pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
     // A Host or Origin that is not visible ASCII makes these filters reject
     // with `InvalidHeader`, which `handle_rejection` answers as the same 403.
-    warp::header::optional::<String>("host")
+    single_host()
+        .and(warp::header::optional::<String>("host"))
         .and(warp::header::optional::<String>("origin"))
         .and_then(move |host: Option<String>, origin: Option<String>| {
             let verdict = if !host.as_deref().is_some_and(|h| host_allowed(h, &ctx)) {
@@ -58,6 +65,24 @@ pub fn guard(ctx: AppCtx) -> impl Filter<Extract = (Option<String>,), Error = Re
             };
             std::future::ready(verdict)
         })
+}
+
+/// Rejects with [`DuplicateHost`] when the request has several `Host`
+/// headers. warp's header filters read only the first value, so the header
+/// lines are counted on the raw request: `headers_cloned` is the only view
+/// warp gives of them (a copy of the header map, some hundred nanoseconds
+/// per request; no filter counts a header's values without it).
+fn single_host() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::header::headers_cloned()
+        .and_then(|headers: warp::http::HeaderMap| {
+            let hosts = headers.get_all(warp::http::header::HOST).iter().count();
+            std::future::ready(if hosts > 1 {
+                Err(warp::reject::custom(DuplicateHost))
+            } else {
+                Ok(())
+            })
+        })
+        .untuple_one()
 }
 
 fn host_allowed(host: &str, ctx: &AppCtx) -> bool {
@@ -140,7 +165,8 @@ fn loopback_origin(origin: &str) -> bool {
 }
 
 /// When a token is configured, requires `Authorization: Bearer <token>`
-/// (compared in constant time).
+/// (compared in constant time). The scheme is case-insensitive (`bearer`,
+/// `BEARER`; RFC 9110 §11.1) and may be followed by more than one space.
 pub fn bearer(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clone {
     warp::header::optional::<String>("authorization")
         .and_then(move |auth: Option<String>| {
@@ -149,10 +175,7 @@ pub fn bearer(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clo
                 let Some(expected) = expected else {
                     return Ok(());
                 };
-                let given = auth
-                    .as_deref()
-                    .and_then(|a| a.strip_prefix("Bearer "))
-                    .unwrap_or("");
+                let given = auth.as_deref().and_then(bearer_token).unwrap_or("");
                 if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
                     Ok(())
                 } else {
@@ -163,9 +186,28 @@ pub fn bearer(ctx: AppCtx) -> impl Filter<Extract = (), Error = Rejection> + Clo
         .untuple_one()
 }
 
+/// The token of an `Authorization: Bearer <token>` value, any case of the
+/// scheme; `None` for another scheme or none.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer t0k", "bearer t0k", "BEARER t0k", "bEaReR   t0k"] {
+            assert_eq!(bearer_token(value), Some("t0k"), "{value}");
+        }
+        for value in ["Basic t0k", "Bearert0k", "t0k", "Bearer", "Bear t0k"] {
+            assert_ne!(bearer_token(value), Some("t0k"), "{value}");
+        }
+    }
 
     #[test]
     fn host_port_split_handles_ipv6_and_garbage() {

@@ -29,7 +29,18 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
     let toggle = warp::path!("tasks" / String / "subtasks" / String / "toggle")
         .and(op(warp::patch(), &ctx))
         .then(|task, id, ctx| guarded(toggle(ctx, task, id)));
-    let item = warp::path!("tasks" / String / "subtasks" / String);
+    // `reorder` is the literal segment of the route above, never a sub-task
+    // id: other methods on it must be that path's 405 (with `Allow: PUT`),
+    // not a rename's `sub_task_id` 400.
+    let item = warp::path!("tasks" / String / "subtasks" / String)
+        .and_then(|task: String, id: String| {
+            std::future::ready(if id == "reorder" {
+                Err(warp::reject::not_found())
+            } else {
+                Ok((task, id))
+            })
+        })
+        .untuple_one();
     let rename = item
         .and(op_json(warp::patch(), &ctx))
         .then(|task, id, ctx, body| guarded(rename(ctx, task, id, body)));

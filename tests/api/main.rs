@@ -9,12 +9,14 @@ compile_error!(
     "the integration tests need a debug build of taskflowd: run `cargo test` without --release"
 );
 
+mod bad_input;
 mod browser;
 mod budget;
 mod cli;
 mod config;
 mod crash;
 mod daily_updates;
+mod database_url;
 mod errors;
 mod fuzz;
 mod harness;

@@ -26,20 +26,27 @@ fn concrete(path: &str) -> String {
         .join("/")
 }
 
-/// The methods of every documented template `url` matches (literal segments
-/// equal, `{param}` any): `…/subtasks/reorder` is also `…/subtasks/{sub_task_id}`,
-/// so its `Allow` is the union, and only methods outside it answer 405.
+/// The methods of the documented templates `url` matches (literal segments
+/// equal, `{param}` any), a literal segment winning over a parameter
+/// (issue #22): `…/subtasks/reorder` is not `…/subtasks/{sub_task_id}`, so
+/// its `Allow` is `PUT` alone.
 fn served_on(paths: &serde_json::Map<String, serde_json::Value>, url: &str) -> BTreeSet<String> {
     let segments: Vec<&str> = url.split('/').collect();
-    paths
+    let matching: Vec<(Vec<bool>, &serde_json::Value)> = paths
         .iter()
-        .filter(|(template, _)| {
+        .filter_map(|(template, item)| {
             let t: Vec<&str> = template.split('/').collect();
-            t.len() == segments.len()
+            let matches = t.len() == segments.len()
                 && t.iter()
                     .zip(&segments)
-                    .all(|(a, b)| a.starts_with('{') || a == b)
+                    .all(|(a, b)| a.starts_with('{') || a == b);
+            matches.then(|| (t.iter().map(|s| !s.starts_with('{')).collect(), item))
         })
+        .collect();
+    let best = matching.iter().map(|(shape, _)| shape.clone()).max();
+    matching
+        .into_iter()
+        .filter(|(shape, _)| Some(shape) == best.as_ref())
         .flat_map(|(_, item)| item.as_object().unwrap().keys().map(|m| m.to_uppercase()))
         .collect()
 }

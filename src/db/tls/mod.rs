@@ -23,7 +23,10 @@
 //! certificate, so no roots are involved: they stay on sqlx's own TLS.
 //! docs/tls.md has the design, the alternatives and the measured cost.
 
+mod alerts;
+mod chain;
 mod failures;
+mod host_name;
 mod relay;
 mod verifier;
 mod wire;

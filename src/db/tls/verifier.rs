@@ -1,22 +1,33 @@
 //! The rustls client configuration for one relay: exactly the given trust
 //! anchors, ring as the crypto provider, and libpq's meaning of the two
-//! verify modes.
+//! verify modes, checked by [`LibpqVerifier`] rather than rustls' WebPKI
+//! verifier:
 //!
-//! - `verify-full`: rustls' WebPKI verifier as it is (chain, validity dates,
-//!   key usage, then the host name against the DNS-name or IP-address SANs).
-//! - `verify-ca`: the same verifier, except that a name mismatch is accepted.
-//!   WebPKI checks the chain before the name, so a `NotValidForName` error
-//!   means the chain was already trusted — libpq's "chain only". (sqlx's own
-//!   `verify-ca` does the same.)
+//! - the chain as OpenSSL accepts it ([`super::chain`]): the PostgreSQL
+//!   manual's self-signed CA:TRUE server certificate given as the root, or a
+//!   path through the intermediates the server sends;
+//! - `verify-full` adds the host name with libpq's rules
+//!   ([`super::host_name`]: the CN counts when there is no SAN of the host's
+//!   kind), which webpki does not implement (it never reads the CN);
+//! - `verify-ca` is the chain alone (libpq's "chain only").
+//!
+//! A refusal is a [`CertRefused`] carrying libpq's sentence; the relay's
+//! failure record turns it into the reason shown after `Connection failed: `.
+//! The handshake signatures are checked by rustls' own functions.
 
 use std::sync::Arc;
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore,
+    SignatureScheme,
 };
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+use super::{chain, host_name};
 
 /// What the server's certificate must prove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,52 +38,88 @@ pub enum Verify {
     ChainAndName,
 }
 
+/// A server certificate refused, in libpq's words (e.g. `server certificate
+/// for "a" does not match host name "b"`). Travels inside
+/// `rustls::Error::InvalidCertificate(CertificateError::Other(..))`.
+#[derive(Debug)]
+pub struct CertRefused(pub String);
+
+impl std::fmt::Display for CertRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CertRefused {}
+
 /// The client configuration trusting `roots` and nothing else.
 pub fn client_config(roots: RootCertStore, verify: Verify) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    Ok(match verify {
-        Verify::ChainAndName => builder.with_root_certificates(roots).with_no_client_auth(),
-        Verify::Chain => {
-            let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| rustls::Error::General(e.to_string()))?;
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly { inner }))
-                .with_no_client_auth()
-        }
-    })
+    let verifier = LibpqVerifier {
+        roots,
+        verify,
+        algs: provider.signature_verification_algorithms,
+    };
+    Ok(ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth())
 }
 
-/// WebPKI with the host name check turned off (see the module docs).
+/// libpq's (OpenSSL's) certificate checks; see the module docs.
 #[derive(Debug)]
-struct ChainOnly {
-    inner: Arc<WebPkiServerVerifier>,
+struct LibpqVerifier {
+    roots: RootCertStore,
+    verify: Verify,
+    algs: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for ChainOnly {
+fn refused(reason: String) -> rustls::Error {
+    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(CertRefused(
+        reason,
+    )))))
+}
+
+/// The host as the settings gave it: the relay builds the `ServerName`
+/// from that string, and an address prints back as it parsed.
+fn host_text(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(dns) => dns.as_ref().to_owned(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        // `ServerName` is non-exhaustive; libpq's words for a missing name.
+        _ => String::new(),
+    }
+}
+
+impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
+        chain::verify(end_entity, intermediates, &self.roots, now, self.algs.all)
+            .map_err(refused)?;
+        if self.verify == Verify::ChainAndName {
+            let host = host_text(server_name);
+            if host.is_empty() {
+                return Err(refused(
+                    "host name must be specified for a verified SSL connection".to_owned(),
+                ));
+            }
+            // `chain::verify` parsed it already; a second parse is cheap.
+            let (_, cert) = X509Certificate::from_der(end_entity.as_ref()).map_err(|_| {
+                refused(
+                    "certificate verify failed: the server's certificate cannot be parsed"
+                        .to_owned(),
+                )
+            })?;
+            host_name::check(&cert, &host).map_err(refused)?;
         }
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -81,7 +128,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
     }
 
     fn verify_tls13_signature(
@@ -90,10 +137,62 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.algs.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use rustls::pki_types::pem::PemObject;
+
+    use super::*;
+
+    /// Made by the PostgreSQL manual's own command, with OpenSSL 3:
+    /// `openssl req -new -x509 -days 365 -nodes -text -out server.crt
+    /// -keyout server.key -subj "/CN=dbhost"` (RSA, `v3_ca`: CA:TRUE, no
+    /// SAN; `-text` puts a dump before the PEM). Checked at a time inside
+    /// its year, so the fixture never goes stale.
+    const MANUAL: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/db/tls/testdata/manual-server.crt"
+    );
+
+    fn at(cert: &X509Certificate<'_>, after_not_before: i64) -> UnixTime {
+        let secs = cert.validity().not_before.timestamp() + after_not_before;
+        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(secs).unwrap()))
+    }
+
+    #[tokio::test]
+    async fn the_manuals_openssl_certificate_is_accepted_as_libpq_accepts_it() {
+        // The same loader as `ssl_root_cert` (the `-text` dump included).
+        let roots = crate::domain::root_cert::load(MANUAL).await.unwrap();
+        let leaf = CertificateDer::from_pem_file(MANUAL).unwrap();
+        let (_, cert) = X509Certificate::from_der(leaf.as_ref()).unwrap();
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        let day = 86_400;
+        assert_eq!(
+            chain::verify(&leaf, &[], &roots, at(&cert, day), algs.all),
+            Ok(())
+        );
+        assert_eq!(host_name::check(&cert, "dbhost"), Ok(()));
+        assert_eq!(
+            host_name::check(&cert, "db.example"),
+            Err(r#"server certificate for "dbhost" does not match host name "db.example""#.into())
+        );
+        assert_eq!(
+            chain::verify(&leaf, &[], &roots, at(&cert, 400 * day), algs.all),
+            Err("certificate verify failed: certificate has expired".into())
+        );
+        assert_eq!(
+            chain::verify(&leaf, &[], &roots, at(&cert, -day), algs.all),
+            Err("certificate verify failed: certificate is not yet valid".into())
+        );
     }
 }
