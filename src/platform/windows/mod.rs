@@ -1,0 +1,1 @@
+//! The Windows side of [`crate::platform`] (next commit).
