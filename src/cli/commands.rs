@@ -147,7 +147,7 @@ pub fn paths(settings: &Settings) -> String {
 fn describe(path: &Path) -> String {
     match std::fs::symlink_metadata(path) {
         Ok(meta) => {
-            let mode = crate::platform::describe_access(&meta);
+            let mode = crate::platform::describe_access(path, &meta);
             let kind = if meta.file_type().is_symlink() {
                 "symlink, "
             } else {

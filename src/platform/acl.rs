@@ -47,7 +47,10 @@ pub enum Verdict {
     /// Owned by the user; only the user, SYSTEM and Administrators have access.
     Private,
     /// Owned by someone else.
-    OtherOwner,
+    OtherOwner {
+        /// The owner found.
+        owner: String,
+    },
     /// No DACL at all: Windows then grants everyone full access.
     NoDacl,
     /// An entry grants `mask` to `sid`.
@@ -69,7 +72,9 @@ pub enum Verdict {
 /// Windows prints in one canonical form (`S-1-…`, decimal).
 pub fn dacl_verdict(owner: &str, dacl: Option<&[Ace]>, me: &str) -> Verdict {
     if owner != me {
-        return Verdict::OtherOwner;
+        return Verdict::OtherOwner {
+            owner: owner.to_owned(),
+        };
     }
     let Some(aces) = dacl else {
         return Verdict::NoDacl;
@@ -163,12 +168,16 @@ mod tests {
     fn another_owner_or_a_null_dacl_is_refused() {
         assert_eq!(
             dacl_verdict(OTHER, Some(&[allow(ME, 1)]), ME),
-            Verdict::OtherOwner
+            Verdict::OtherOwner {
+                owner: OTHER.to_owned()
+            }
         );
         // Administrators owning it is still someone else (DESIGN: the user).
         assert_eq!(
             dacl_verdict(ADMINISTRATORS, Some(&[]), ME),
-            Verdict::OtherOwner
+            Verdict::OtherOwner {
+                owner: ADMINISTRATORS.to_owned()
+            }
         );
         assert_eq!(dacl_verdict(ME, None, ME), Verdict::NoDacl);
     }

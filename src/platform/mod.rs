@@ -124,9 +124,9 @@ pub const PRIVATE_FOLDER: &str = os::PRIVATE_FOLDER;
 pub const PRIVATE_FILE_HINT: &str = os::PRIVATE_FILE_HINT;
 
 /// A short description of a path's access for `taskflowd paths`
-/// (`mode 0600` on Unix; empty where there is no short form).
-pub fn describe_access(meta: &std::fs::Metadata) -> String {
-    os::describe_access(meta)
+/// (`mode 0600` on Unix, `owner-only` or what lets others in on Windows).
+pub fn describe_access(path: &Path, meta: &std::fs::Metadata) -> String {
+    os::describe_access(path, meta)
 }
 
 /// Moves the fully written and flushed `tmp` over `to` atomically; durable

@@ -58,7 +58,7 @@ pub fn default_config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "TaskFlow").map(|d| d.config_local_dir().to_path_buf())
 }
 
-pub fn describe_access(meta: &std::fs::Metadata) -> String {
+pub fn describe_access(_path: &std::path::Path, meta: &std::fs::Metadata) -> String {
     use std::os::unix::fs::PermissionsExt;
     format!("mode {:04o}", meta.permissions().mode() & 0o7777)
 }
