@@ -158,10 +158,15 @@ fn privacy(verdict: Verdict) -> Privacy {
 pub fn folder_privacy(dir: &Path, tighten: bool) -> io::Result<Option<Privacy>> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            return Err(io::Error::new(io::ErrorKind::NotADirectory, "not a folder"));
+        Ok(_) => return Err(not_a_folder(dir)),
+        // "Missing" only if the nearest existing ancestor is a folder: a path
+        // through a file is an error, as `ENOTDIR` is on Unix.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return match dir.ancestors().skip(1).find(|a| a.exists()) {
+                Some(blocker) if !blocker.is_dir() => Err(not_a_folder(blocker)),
+                _ => Ok(None),
+            };
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     }
     let found = privacy(security::verdict_of_path(dir)?);
@@ -170,6 +175,13 @@ pub fn folder_privacy(dir: &Path, tighten: bool) -> io::Result<Option<Privacy>> 
         security::note_read_back(dir, &security::verdict_of_path(dir)?);
     }
     Ok(Some(found))
+}
+
+fn not_a_folder(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotADirectory,
+        format!("Not a directory: {} is a file", path.display()),
+    )
 }
 
 pub fn persist_replace(tmp: tempfile::TempPath, to: &Path) -> io::Result<()> {
@@ -216,4 +228,80 @@ fn move_file(mut tmp: tempfile::TempPath, to: &Path, flags: u32) -> io::Result<b
 /// `FILE_FLAG_BACKUP_SEMANTICS`); renames are written through instead.
 pub fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn temp_path(dir: &Path, name: &str, bytes: &[u8]) -> tempfile::TempPath {
+        use std::io::Write;
+        let mut f = tempfile::Builder::new()
+            .prefix(name)
+            .make_in(dir, create_private_file)
+            .unwrap();
+        f.write_all(bytes).unwrap();
+        f.into_temp_path()
+    }
+
+    #[test]
+    fn created_files_and_folders_are_private_unless_acls_are_not_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a").join("b");
+        create_private_dir_all(&dir).unwrap();
+        let f = create_private_file(&dir.join("f")).unwrap();
+        let kept = security::acls_kept() != Some(false);
+        for found in [
+            file_privacy(&f).unwrap(),
+            folder_privacy(&dir, false).unwrap().unwrap(),
+        ] {
+            assert!(!kept || found == Privacy::Private, "{found:?}");
+        }
+        assert!(create_private_file(&dir.join("f")).is_err(), "CREATE_NEW");
+    }
+
+    #[test]
+    fn moves_replace_or_refuse_to_clobber() {
+        let tmp = tempfile::tempdir().unwrap();
+        let to = tmp.path().join("k");
+        assert!(persist_new(temp_path(tmp.path(), "t", b"one"), &to).unwrap());
+        assert!(!persist_new(temp_path(tmp.path(), "t", b"two"), &to).unwrap());
+        assert_eq!(std::fs::read(&to).unwrap(), b"one");
+        persist_replace(temp_path(tmp.path(), "t", b"three"), &to).unwrap();
+        assert_eq!(std::fs::read(&to).unwrap(), b"three");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temp file left: {left:?}");
+    }
+
+    #[test]
+    fn a_folder_opens_without_following_and_is_not_a_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        match open_nofollow(tmp.path()).unwrap() {
+            Opened::File(f) => assert!(f.metadata().unwrap().is_dir()),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            open_nofollow(&tmp.path().join("none")).unwrap(),
+            Opened::Missing
+        ));
+        let lock = open_private_lock_file(&tmp.path().join("l")).unwrap();
+        lock.lock().unwrap();
+    }
+
+    #[test]
+    fn a_folder_path_through_a_file_is_an_error_not_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(
+            folder_privacy(&tmp.path().join("none"), false)
+                .unwrap()
+                .is_none()
+        );
+        let file = tmp.path().join("file");
+        std::fs::write(&file, b"").unwrap();
+        for dir in [file.clone(), file.join("cfg")] {
+            let e = folder_privacy(&dir, false).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::NotADirectory, "{e}");
+        }
+    }
 }
