@@ -11,7 +11,7 @@
 //! | concern | Unix | Windows |
 //! |---|---|---|
 //! | owner-only files and folders | modes 0600 / 0700 at creation, uid + mode on load | a protected current-user DACL at creation; owner + ACEs on load ([`acl`]) |
-//! | open without following a symlink | `O_NOFOLLOW \| O_NONBLOCK` | `FILE_FLAG_OPEN_REPARSE_POINT`, then refuse a reparse point |
+//! | open without following a symlink | `O_NOFOLLOW \| O_NONBLOCK` | `FILE_FLAG_OPEN_REPARSE_POINT`, then refuse a symlink or junction |
 //! | durable atomic replace | fsync, rename, fsync the folder | `FlushFileBuffers`, `MoveFileExW(REPLACE_EXISTING \| WRITE_THROUGH)`, retried on sharing violations |
 //! | writer lock | `flock` (std `File::lock`) | `LockFileEx` (std `File::lock`) |
 //! | graceful stop | SIGTERM, SIGINT | Ctrl-C, Ctrl-Break, close and shutdown events |

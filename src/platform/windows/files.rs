@@ -19,6 +19,7 @@ use windows_sys::Win32::Storage::FileSystem::{
     MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, MoveFileExW, OPEN_ALWAYS,
 };
 
+use super::kept;
 use super::security::{self, PrivateDescriptor, wide};
 use super::{Exposure, OwnerId};
 use crate::platform::acl::Verdict;
@@ -65,7 +66,7 @@ pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
             }
         }
     }
-    security::note_read_back(dir, &security::verdict_of_path(dir)?);
+    kept::note_read_back(dir, &security::verdict_of_path(dir)?);
     Ok(())
 }
 
@@ -73,7 +74,7 @@ pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
 /// the file's from its first instant.
 pub fn create_private_file(path: &Path) -> io::Result<File> {
     let file = create_file(path, CREATE_NEW, 0)?;
-    security::note_read_back(path, &security::verdict_of_handle(file.as_raw_handle())?);
+    kept::note_read_back(path, &security::verdict_of_handle(file.as_raw_handle())?);
     Ok(file)
 }
 
@@ -138,9 +139,9 @@ pub fn file_privacy(file: &File) -> io::Result<Privacy> {
 
 /// The verdict as the portable [`Privacy`]. Where this machine was seen not
 /// to keep access lists, nothing here can be trusted or fixed: it passes
-/// (after the one warning [`security::note_read_back`] logged).
+/// (after the one warning [`kept::note_read_back`] logged).
 fn privacy(verdict: Verdict) -> Privacy {
-    if verdict == Verdict::Private || security::acls_kept() == Some(false) {
+    if verdict == Verdict::Private || kept::acls_kept() == Some(false) {
         return Privacy::Private;
     }
     match verdict {
@@ -172,7 +173,7 @@ pub fn folder_privacy(dir: &Path, tighten: bool) -> io::Result<Option<Privacy>> 
     let found = privacy(security::verdict_of_path(dir)?);
     if tighten && matches!(found, Privacy::Exposed(_)) {
         PrivateDescriptor::new(true)?.apply_dacl(dir)?;
-        security::note_read_back(dir, &security::verdict_of_path(dir)?);
+        kept::note_read_back(dir, &security::verdict_of_path(dir)?);
     }
     Ok(Some(found))
 }
@@ -251,7 +252,7 @@ mod tests {
         let dir = tmp.path().join("a").join("b");
         create_private_dir_all(&dir).unwrap();
         let f = create_private_file(&dir.join("f")).unwrap();
-        let kept = security::acls_kept() != Some(false);
+        let kept = kept::acls_kept() != Some(false);
         for found in [
             file_privacy(&f).unwrap(),
             folder_privacy(&dir, false).unwrap().unwrap(),

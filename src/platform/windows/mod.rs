@@ -2,6 +2,7 @@
 //! console control events, process handles, a loopback relay channel.
 
 mod files;
+mod kept;
 mod process;
 mod relay;
 mod security;
@@ -13,9 +14,9 @@ pub use files::{
     create_private_dir_all, create_private_file, file_privacy, folder_privacy, open_nofollow,
     open_private_lock_file, persist_new, persist_replace, sync_dir,
 };
+pub use kept::acls_kept;
 pub use process::{parent_gone, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
-pub use security::acls_kept;
 
 use super::PeerOwnerError;
 use super::acl::Verdict;
