@@ -20,6 +20,8 @@
 //!   updates) and their queries.
 //! - [`domain`]: types parsed from untrusted input, the redacting password, the lifecycle state.
 //! - [`security`]: the Fernet key, the credential token and folder rules, atomic writes.
+//! - [`platform`]: every OS-specific operation (owner-only files, durable
+//!   renames, stop requests, the parent watch, the TLS relay's channel) behind one interface.
 //! - [`cli`]: operator commands (`status`, `test-connection`, `paths`) that talk to a running daemon.
 
 pub mod actors;
@@ -28,6 +30,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod platform;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -1,18 +1,19 @@
 //! The `taskflowd` binary: parse flags, load the configuration, start the
-//! daemon, wait for SIGTERM/SIGINT or the parent process to go away, shut
-//! down. Everything else lives in the library so tests run the same code.
+//! daemon, wait for a stop request (SIGTERM/SIGINT, Ctrl-C/Ctrl-Break…) or
+//! the parent process to go away, shut down. Everything else — the OS parts
+//! included ([`taskflowd::platform`]) — lives in the library so tests run
+//! the same code.
 //!
 //! Exit codes: 0 clean stop, 1 the daemon failed while running, 2 invalid
 //! configuration, 3 port already in use.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use taskflowd::config::{self, FlagOverrides, Settings};
 use taskflowd::domain::credentials::ConnectionTarget;
-use taskflowd::{Daemon, StartupError, cli, telemetry};
+use taskflowd::{Daemon, StartupError, cli, platform, telemetry};
 
 /// TaskFlow backend daemon.
 #[derive(Debug, Parser)]
@@ -167,7 +168,7 @@ async fn serve(settings: Settings) -> ExitCode {
     // Handlers first: a SIGTERM that arrives the moment the port opens (a
     // shell that gives up early) must still mean a graceful stop, not the
     // default action that kills the process.
-    let mut signals = match Signals::install() {
+    let stop = match platform::stop_requested() {
         Ok(s) => s,
         Err(e) => return fail(1, &format!("cannot install signal handlers: {e}")),
     };
@@ -178,7 +179,7 @@ async fn serve(settings: Settings) -> ExitCode {
         Err(e) => return fail(1, &e.to_string()),
     };
     let code = tokio::select! {
-        why = signals.recv() => {
+        why = stop => {
             tracing::info!(signal = why, "shutting down");
             ExitCode::SUCCESS
         }
@@ -196,140 +197,15 @@ async fn serve(settings: Settings) -> ExitCode {
     code
 }
 
-/// SIGTERM and SIGINT, registered before anything else can be signalled.
-#[cfg(unix)]
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    fn install() -> std::io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.int.recv() => "SIGINT",
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn install() -> std::io::Result<Self> {
-        Ok(Self)
-    }
-
-    async fn recv(&mut self) -> &'static str {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
-    }
-}
-
-/// Resolves when the parent process no longer exists (never without one).
-///
-/// "Exists" means the same process, not just the same number: once the
-/// shell is gone its pid may be handed to an unrelated process, which would
-/// keep an orphan daemon alive forever. So the parent's start time (from
-/// `/proc/<pid>/stat`) is read once, at start, and a process under that pid
-/// with another start time counts as gone. Where `/proc` is not available,
-/// existence alone is checked.
+/// Resolves when the parent process is gone; never without one.
 async fn parent_gone(pid: Option<u32>) {
-    let Some(pid) = pid else {
-        return std::future::pending().await;
-    };
-    let started = start_time(pid);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tick.tick().await;
-        if !same_process_alive(pid, started) {
-            return;
-        }
+    match pid {
+        Some(pid) => platform::parent_gone(pid).await,
+        None => std::future::pending().await,
     }
-}
-
-/// Whether `pid` exists and, when its start time was known at start, still
-/// has that start time (i.e. was not reused).
-fn same_process_alive(pid: u32, started: Option<u64>) -> bool {
-    if !process_alive(pid) {
-        return false;
-    }
-    match (started, start_time(pid)) {
-        (Some(then), Some(now)) => then == now,
-        // Gone between the two checks, or /proc unreadable now: trust the
-        // existence check rather than shut down on a read error.
-        _ => true,
-    }
-}
-
-/// The process's start time in clock ticks since boot: field 22 of
-/// `/proc/<pid>/stat`. The command name (field 2) is in parentheses and may
-/// itself contain spaces and `)`, so fields are counted after the last `)`.
-fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_start_time(&stat)
-}
-
-fn parse_start_time(stat: &str) -> Option<u64> {
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    // After the name come field 3 (state) onwards: field 22 is the 20th.
-    after_comm.split_whitespace().nth(19)?.parse().ok()
-}
-
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    use nix::errno::Errno;
-    use nix::sys::signal::kill;
-    use nix::unistd::Pid;
-    let Ok(raw) = i32::try_from(pid) else {
-        return false;
-    };
-    // Signal 0 checks existence; EPERM means it exists but belongs to someone else.
-    !matches!(kill(Pid::from_raw(raw), None), Err(Errno::ESRCH))
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    true
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
     eprintln!("taskflowd: {message}");
     ExitCode::from(code)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn start_time_is_field_22_even_with_a_hostile_command_name() {
-        let fields: Vec<String> = (3..=52).map(|n| n.to_string()).collect();
-        let stat = format!("1234 (a) b (c)) {}\n", fields.join(" "));
-        assert_eq!(parse_start_time(&stat), Some(22));
-        assert_eq!(parse_start_time("1234 (x) S 1 2"), None);
-        assert_eq!(parse_start_time("garbage"), None);
-    }
-
-    #[test]
-    fn own_process_is_alive_only_with_its_own_start_time() {
-        let me = std::process::id();
-        let started = start_time(me);
-        assert!(started.is_some(), "/proc/self/stat is readable on Linux");
-        assert!(same_process_alive(me, started));
-        // The same pid with another start time: a reused pid, so gone.
-        assert!(!same_process_alive(me, started.map(|t| t + 1)));
-        assert!(same_process_alive(me, None));
-    }
 }

@@ -175,7 +175,7 @@ impl Daemon {
 }
 
 /// The token from `api_token`, else from `api_token_file` (which must be a
-/// regular file readable only by its owner).
+/// regular file that no other user can access).
 fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
     if let Some(token) = &settings.api_token {
         if token.expose().trim().is_empty() {
@@ -190,19 +190,28 @@ fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
     };
     let fail = |why: String| StartupError::TokenFile(format!("{}: {why}", path.display()));
     let meta = std::fs::symlink_metadata(path).map_err(|e| fail(e.to_string()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if !meta.file_type().is_file() {
-            return Err(fail("not a regular file".to_owned()));
+    if !meta.file_type().is_file() {
+        return Err(fail("not a regular file".to_owned()));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    // Checked on the opened file, so what is checked is what is read.
+    match crate::platform::file_privacy(&file).map_err(|e| fail(e.to_string()))? {
+        crate::platform::Privacy::Private => {}
+        crate::platform::Privacy::Exposed(_) => {
+            return Err(fail(format!(
+                "must be readable by its owner only ({})",
+                crate::platform::PRIVATE_FILE_HINT
+            )));
         }
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(fail(
-                "must be readable by its owner only (chmod 600)".to_owned(),
-            ));
+        crate::platform::Privacy::OtherOwner { owner, expected } => {
+            return Err(fail(format!(
+                "is owned by another user ({} {owner}, expected {expected})",
+                crate::platform::OWNER_LABEL
+            )));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| fail(e.to_string()))?;
     let token = text.trim();
     if token.is_empty() {
         return Err(fail("the file is empty".to_owned()));

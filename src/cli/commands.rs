@@ -147,13 +147,7 @@ pub fn paths(settings: &Settings) -> String {
 fn describe(path: &Path) -> String {
     match std::fs::symlink_metadata(path) {
         Ok(meta) => {
-            #[cfg(unix)]
-            let mode = {
-                use std::os::unix::fs::PermissionsExt;
-                format!("mode {:04o}", meta.permissions().mode() & 0o7777)
-            };
-            #[cfg(not(unix))]
-            let mode = String::new();
+            let mode = crate::platform::describe_access(path, &meta);
             let kind = if meta.file_type().is_symlink() {
                 "symlink, "
             } else {

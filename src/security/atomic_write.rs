@@ -4,17 +4,20 @@
 //! the old one, fsync the folder" sequence that DESIGN.md requires for every
 //! write in the config folder, so that a crash or `kill -9` at any moment
 //! leaves either the old or the new bytes under the final name, never a
-//! truncated mix. The temporary file comes from `tempfile`, which creates it
-//! with mode 0600 in the target folder (same file system, so the rename is
-//! atomic) — the mode is set at creation, never by a later `chmod`.
+//! truncated mix. The temporary file gets a random `tempfile` name in the
+//! target folder (same file system, so the rename is atomic) and is created
+//! owner-only by [`crate::platform::create_private_file`] — mode 0600 or a
+//! current-user DACL set at creation, never by a later change. How the rename
+//! is made durable is the platform's ([`crate::platform::persist_replace`]).
 //!
 //! Callers pass only ciphertext or key material: no plaintext credentials
 //! ever reach this module, so a temporary file left behind by a crash holds
 //! nothing readable without the key.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
+
+use crate::platform;
 
 /// Name prefix of every temporary file this module creates, so that stale
 /// ones left by a crash can be recognised (and removed under the folder lock).
@@ -23,11 +26,10 @@ pub const TEMP_PREFIX: &str = ".taskflowd-tmp-";
 /// Writes `bytes` to `dir/name`, replacing any existing file atomically.
 ///
 /// When this returns `Ok`, the new content is on disk and the rename is
-/// durable (the folder was fsynced).
+/// durable.
 pub fn replace(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let tmp = write_temp(dir, name, bytes)?;
-    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
-    sync_dir(dir)
+    platform::persist_replace(tmp, &dir.join(name))
 }
 
 /// Writes `bytes` to `dir/name` only if no file of that name exists
@@ -38,20 +40,12 @@ pub fn replace(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
 /// then use theirs.
 pub fn create_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<bool> {
     let tmp = write_temp(dir, name, bytes)?;
-    match tmp.persist_noclobber(dir.join(name)) {
-        Ok(_) => {
-            sync_dir(dir)?;
-            Ok(true)
-        }
-        // The temp file is removed when `e.file` drops.
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e.error),
-    }
+    platform::persist_new(tmp, &dir.join(name))
 }
 
-/// Flushes the folder's entries, making a preceding rename durable.
+/// Makes a preceding rename in `dir` durable (see [`platform::sync_dir`]).
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+    platform::sync_dir(dir)
 }
 
 /// Removes temporary files a crashed writer left in `dir`.
@@ -70,14 +64,16 @@ pub fn remove_stale_temps(dir: &Path) {
     }
 }
 
-/// Creates a 0600 temp file in `dir`, writes `bytes` and fsyncs it.
-fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+/// Creates an owner-only temp file in `dir`, writes `bytes`, flushes it to
+/// the disk and closes it (Windows renames only closed files reliably). The
+/// returned path removes the file when dropped unless persisted.
+fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<tempfile::TempPath> {
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!("{TEMP_PREFIX}{name}."))
-        .tempfile_in(dir)?;
+        .make_in(dir, platform::create_private_file)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    Ok(tmp)
+    Ok(tmp.into_temp_path())
 }
 
 #[cfg(test)]
@@ -85,10 +81,22 @@ fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<tempfile::Name
 mod tests {
     use super::*;
     use crate::security::test_support::names;
-    use std::os::unix::fs::PermissionsExt;
 
-    fn mode(p: &Path) -> u32 {
-        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    /// The file's access is private (mode 0600 on Unix).
+    fn assert_private(p: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
+        let file = std::fs::File::open(p).unwrap();
+        let privacy = platform::file_privacy(&file).unwrap();
+        assert!(
+            platform::acls_kept() == Some(false) || privacy == platform::Privacy::Private,
+            "{}: {privacy:?}",
+            p.display()
+        );
     }
 
     #[test]
@@ -96,7 +104,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         replace(dir.path(), "f", b"one").unwrap();
         assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"one");
-        assert_eq!(mode(&dir.path().join("f")), 0o600);
+        assert_private(&dir.path().join("f"));
         replace(dir.path(), "f", b"two").unwrap();
         assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"two");
         assert_eq!(names(dir.path()), ["f"], "no temp file left behind");
@@ -106,7 +114,7 @@ mod tests {
     fn create_new_does_not_clobber() {
         let dir = tempfile::tempdir().unwrap();
         assert!(create_new(dir.path(), "k", b"first").unwrap());
-        assert_eq!(mode(&dir.path().join("k")), 0o600);
+        assert_private(&dir.path().join("k"));
         assert!(!create_new(dir.path(), "k", b"second").unwrap());
         assert_eq!(std::fs::read(dir.path().join("k")).unwrap(), b"first");
         assert_eq!(names(dir.path()), ["k"], "losing temp file is removed");

@@ -13,7 +13,8 @@
 //! - Every writer (save, `rotate-key`) first secures the folder: another
 //!   user's is refused, ours is tightened to 0700 if it was looser (see
 //!   [`config_dir::secure`]).
-//! - **Save** runs under an exclusive `flock` on `<dir>/.taskflowd.lock`, held
+//! - **Save** runs under an exclusive lock (std's `File::lock`: `flock` on
+//!   Unix, `LockFileEx` on Windows) on `<dir>/.taskflowd.lock`, held
 //!   for the whole save (reading the old files, creating the key, replacing
 //!   the token), so two daemons pointed at one folder cannot interleave. Loads
 //!   take the same lock shared (when the lock file exists; waiting at most
@@ -29,9 +30,8 @@
 //!   files previously in place are unchanged (only files that were already
 //!   unreadable may have been moved aside).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,6 +43,7 @@ pub use super::folder_errors::{LoadError, SaveError};
 use super::interrupted_rotation;
 use super::owner_only;
 use crate::domain::credentials::DbCredentials;
+use crate::platform::{self, Opened};
 
 /// Name of the lock file that serialises writers on one folder.
 pub const LOCK_FILE: &str = ".taskflowd.lock";
@@ -227,7 +228,8 @@ impl CredentialFolder {
     }
 
     /// Secures the folder (see [`config_dir::secure`]), then opens (creating
-    /// 0600 if needed) and exclusively locks the lock file. Every writer
+    /// owner-only if needed, never through a symlink) and exclusively locks
+    /// the lock file. Every writer
     /// comes through here. The lock is released when the returned file is
     /// dropped.
     pub(crate) fn exclusive_lock(&self) -> Result<File, SaveError> {
@@ -237,15 +239,7 @@ impl CredentialFolder {
             path: path.clone(),
             error: Arc::new(e),
         };
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(nix::libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(err)?;
+        let file = platform::open_private_lock_file(&path).map_err(err)?;
         file.lock().map_err(err)?;
         Ok(file)
     }
@@ -256,11 +250,9 @@ impl CredentialFolder {
     /// that holds the lock longer than [`SHARED_LOCK_WAIT`] (a hung process)
     /// must not hang loads, so the wait is bounded.
     fn shared_lock(&self) -> Option<File> {
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-            .open(self.dir.join(LOCK_FILE))
-            .ok()?;
+        let Ok(Opened::File(file)) = platform::open_nofollow(&self.dir.join(LOCK_FILE)) else {
+            return None;
+        };
         let deadline = std::time::Instant::now() + SHARED_LOCK_WAIT;
         loop {
             match file.try_lock_shared() {
@@ -290,18 +282,27 @@ fn corrupt_stamp() -> String {
 mod tests {
     use super::*;
     use crate::security::test_support::names;
-    use std::os::unix::fs::PermissionsExt;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
 
     use crate::domain::credentials::sample as creds;
 
+    #[cfg(unix)]
     fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
         std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
     }
 
+    /// Sets the mode on Unix; elsewhere files keep the access they were
+    /// created with (the tests that need a mode are Unix-only).
     fn set_mode(p: &Path, m: u32) {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = (p, m);
     }
 
     fn corrupt_names(dir: &Path, prefix: &str) -> Vec<String> {
@@ -330,10 +331,13 @@ mod tests {
         let (_tmp, files) = fresh();
         let c = creds("db", "p w");
         files.save(&c).unwrap();
-        assert_eq!(mode(files.dir()), 0o700);
-        assert_eq!(mode(&files.dir().join(KEY_FILE)), 0o600);
-        assert_eq!(mode(&files.dir().join(CREDENTIALS_FILE)), 0o600);
-        assert_eq!(mode(&files.dir().join(LOCK_FILE)), 0o600);
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(files.dir()), 0o700);
+            assert_eq!(mode(&files.dir().join(KEY_FILE)), 0o600);
+            assert_eq!(mode(&files.dir().join(CREDENTIALS_FILE)), 0o600);
+            assert_eq!(mode(&files.dir().join(LOCK_FILE)), 0o600);
+        }
         assert_eq!(names(files.dir()), [LOCK_FILE, CREDENTIALS_FILE, KEY_FILE]);
         assert_eq!(files.load().unwrap(), Some(c));
         let key = std::fs::read(files.dir().join(KEY_FILE)).unwrap();
@@ -495,6 +499,7 @@ mod tests {
         assert_eq!(files.load().unwrap(), None);
     }
 
+    #[cfg(unix)]
     #[test]
     fn group_or_other_readable_files_are_refused_not_repaired() {
         for name in [KEY_FILE, CREDENTIALS_FILE] {
@@ -515,6 +520,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn symlinked_files_are_refused() {
         for name in [KEY_FILE, CREDENTIALS_FILE] {
@@ -593,6 +599,7 @@ mod tests {
         assert!(!stale.exists());
     }
 
+    #[cfg(unix)]
     #[test]
     fn errors_never_contain_the_password() {
         let (_tmp, files) = fresh();

@@ -2,7 +2,9 @@
 //!
 //! Owns the load-time checks DESIGN.md asks for on `fernet.key` and
 //! `db_credentials.enc`: the file must be a regular file (not a symlink),
-//! owned by the effective user, with no group/other permission bits.
+//! owned by the effective user, accessible by nobody else (no group/other
+//! permission bits on Unix, no ACE for another user on Windows: see
+//! [`crate::platform::file_privacy`]).
 //!
 //! Decision: such a file is **refused, not repaired**. A key that others could
 //! read may already be copied, and a file someone else owns or points us to
@@ -10,16 +12,17 @@
 //! reports why; the next save moves the refused file aside as
 //! `<name>.corrupt-<timestamp>` and writes fresh owner-only files.
 //!
-//! The checks are race-free: the file is opened with `O_NOFOLLOW` (a symlink
-//! swapped in after the `lstat` fails to open) and `O_NONBLOCK` (a FIFO swapped
-//! in cannot hang us), and the decisive checks run on the opened descriptor's
-//! own metadata (`fstat`), so what is checked is exactly what is read.
+//! The checks are race-free: the file is opened without following a symlink
+//! (one swapped in after the `lstat` fails to open) and without blocking (a
+//! FIFO swapped in cannot hang us), and the decisive checks run on the opened
+//! file's own metadata, so what is checked is exactly what is read.
 
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::Arc;
+
+use crate::platform::{self, Exposure, Opened, OwnerId, Privacy};
 
 /// Largest file accepted. A credential token for the longest allowed fields is
 /// a few KiB; anything far larger is not ours and is not read into memory.
@@ -35,18 +38,21 @@ pub enum ReadRefused {
     #[error("is not a regular file")]
     NotRegular,
     /// Owned by a different user than the one running taskflowd.
-    #[error("is owned by another user (uid {owner}, expected {expected})")]
+    #[error(
+        "is owned by another user ({} {owner}, expected {expected})",
+        platform::OWNER_LABEL
+    )]
     OtherOwner {
         /// The file's owner.
-        owner: u32,
-        /// Our effective uid.
-        expected: u32,
+        owner: OwnerId,
+        /// The user running taskflowd.
+        expected: OwnerId,
     },
     /// Readable or writable by group or others.
-    #[error("is accessible by group or others (mode {mode:04o}, expected 0600)")]
+    #[error("is accessible by group or others ({})", .found.describe_file())]
     TooOpen {
-        /// The permission bits found.
-        mode: u32,
+        /// The permission bits (or access entries) found.
+        found: Exposure,
     },
     /// Larger than [`MAX_FILE_BYTES`].
     #[error("is too large to be a taskflowd file")]
@@ -69,50 +75,29 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, ReadRefused> {
     if pre.file_type().is_symlink() {
         return Err(ReadRefused::Symlink);
     }
-    let file = match open_existing(path, nix::libc::O_NOFOLLOW) {
-        Ok(Some(f)) => f,
-        Ok(None) => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
-            return Err(ReadRefused::Symlink);
-        }
+    let file = match platform::open_nofollow(path) {
+        Ok(Opened::File(f)) => f,
+        Ok(Opened::Missing) => return Ok(None),
+        Ok(Opened::Symlink) => return Err(ReadRefused::Symlink),
         Err(e) => return Err(ReadRefused::Io(Arc::new(e))),
     };
-    let meta = file.metadata().map_err(|e| ReadRefused::Io(Arc::new(e)))?;
-    check(&meta)?;
+    check(&file)?;
     read_limited(file)
 }
 
-/// Opens `path` read-only with `flags` added, and `O_NONBLOCK` so that a
-/// FIFO planted under the name cannot block the open; `None` when nothing is
-/// there. The checks then run on the opened file's own metadata, so the name
-/// cannot be swapped between the check and the use.
-pub(crate) fn open_existing(path: &Path, flags: i32) -> io::Result<Option<File>> {
-    match OpenOptions::new()
-        .read(true)
-        .custom_flags(flags | nix::libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(f) => Ok(Some(f)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// The owner-only rules, applied to the opened file's own metadata.
-fn check(meta: &Metadata) -> Result<(), ReadRefused> {
+/// The owner-only rules, applied to the opened file itself.
+fn check(file: &File) -> Result<(), ReadRefused> {
+    let io = |e| ReadRefused::Io(Arc::new(e));
+    let meta = file.metadata().map_err(io)?;
     if !meta.file_type().is_file() {
         return Err(ReadRefused::NotRegular);
     }
-    let expected = nix::unistd::geteuid().as_raw();
-    if meta.uid() != expected {
-        return Err(ReadRefused::OtherOwner {
-            owner: meta.uid(),
-            expected,
-        });
-    }
-    let mode = meta.mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(ReadRefused::TooOpen { mode });
+    match platform::file_privacy(file).map_err(io)? {
+        Privacy::Private => {}
+        Privacy::OtherOwner { owner, expected } => {
+            return Err(ReadRefused::OtherOwner { owner, expected });
+        }
+        Privacy::Exposed(found) => return Err(ReadRefused::TooOpen { found }),
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReadRefused::TooLarge);
@@ -135,11 +120,18 @@ fn read_limited(file: File) -> Result<Option<Vec<u8>>, ReadRefused> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
+    /// Writes `bytes`; on Unix also sets `mode` (elsewhere the file keeps
+    /// the access it was created with).
     fn write_mode(p: &Path, bytes: &[u8], mode: u32) {
         std::fs::write(p, bytes).unwrap();
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
     }
 
     #[test]
@@ -153,6 +145,7 @@ mod tests {
         assert_eq!(read(&p).unwrap().unwrap(), b"abc");
     }
 
+    #[cfg(unix)]
     #[test]
     fn refuses_group_or_other_bits() {
         let dir = tempfile::tempdir().unwrap();
@@ -165,6 +158,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn refuses_symlink_even_to_a_good_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -184,13 +178,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("sub");
         std::fs::create_dir(&sub).unwrap();
-        std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o700)).unwrap();
         assert!(matches!(read(&sub), Err(ReadRefused::NotRegular)));
         let big = dir.path().join("big");
         write_mode(&big, &vec![b'a'; (MAX_FILE_BYTES + 1) as usize], 0o600);
         assert!(matches!(read(&big), Err(ReadRefused::TooLarge)));
     }
 
+    #[cfg(unix)]
     #[test]
     fn refuses_file_owned_by_another_user() {
         // Only root can give a file away; elsewhere this case is covered by
@@ -204,7 +198,13 @@ mod tests {
         nix::unistd::chown(&p, Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
         let e = read(&p).unwrap_err();
         assert!(
-            matches!(e, ReadRefused::OtherOwner { owner: 65534, .. }),
+            matches!(
+                e,
+                ReadRefused::OtherOwner {
+                    owner: OwnerId(65534),
+                    ..
+                }
+            ),
             "{e}"
         );
     }

@@ -2,7 +2,6 @@
 //! configure, restart, wrong password, outage, concurrent migrations, adoption
 //! of a Python-era database, reconfigure while connecting, unreadable files.
 
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use migration::MigratorTrait;
@@ -391,12 +390,11 @@ async fn corrupt_credential_token_is_reported_then_replaced_and_kept() {
     std::fs::remove_file(&file).unwrap();
     {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&file)
-            .unwrap();
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&file).unwrap();
         f.write_all(b"this is not a fernet token\n").unwrap();
     }
 

@@ -2,11 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::Signal;
+#[cfg(unix)]
+use crate::helpers::daemon::Signal;
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::files::any_file_contains;
+#[cfg(unix)]
 use crate::helpers::net::Blackhole;
 use crate::helpers::pg::PgCluster;
 use crate::helpers::{TestDaemon, pg};
@@ -36,6 +38,7 @@ async fn busy_port_exits_3_with_one_line() {
     drop(listener);
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn sigterm_or_sigint_while_idle_exits_0_quickly() {
     for signal in [Signal::SIGTERM, Signal::SIGINT] {
@@ -56,6 +59,7 @@ async fn sigterm_or_sigint_while_idle_exits_0_quickly() {
     }
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish() {
     let blackhole = Blackhole::start().await;
@@ -179,6 +183,7 @@ async fn password_never_appears_in_logs_responses_or_files() {
     let _ = pg::shared;
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
     let blackhole = Blackhole::start().await;
@@ -272,6 +277,7 @@ async fn a_server_that_echoes_the_password_never_gets_it_shown() {
     assert!(!logs.contains(&url), "the log contains the URL");
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
     let db = pg::shared().create_database().await;
@@ -318,6 +324,7 @@ async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
     }
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn sigterm_while_the_server_hangs_exits_0_within_a_few_seconds() {
     let db = pg::shared().create_database().await;

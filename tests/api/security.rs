@@ -276,6 +276,7 @@ async fn api_token_protects_api_v1_but_not_health() {
     assert!(!d.logs().contains(token), "token in the log");
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn api_token_file_must_be_owner_only() {
     let dir = tempfile::tempdir().unwrap();

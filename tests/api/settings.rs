@@ -1,7 +1,6 @@
 //! `/api/v1/settings/*`: test-connection, save-connection, connection, and
 //! what they leave (or must not leave) in the config folder.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -296,6 +295,7 @@ async fn saved_connection_is_shown_without_the_password() {
     assert!(!r.text.contains(&db.password));
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn saved_files_are_owner_only() {
     let db = pg::shared().create_database().await;
@@ -309,6 +309,7 @@ async fn saved_files_are_owner_only() {
     let r = daemon.save_connection(&db).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
+    use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700, "config folder mode");
     let files = entries(&dir);

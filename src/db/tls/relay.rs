@@ -1,25 +1,22 @@
-//! The relay: a private Unix socket the driver connects to in plaintext,
-//! and for each connection a TLS session to the server that trusts exactly
-//! the configured roots.
+//! The relay: a private channel the driver connects to in plaintext, and
+//! for each connection a TLS session to the server that trusts exactly the
+//! configured roots.
 //!
-//! Why a Unix socket in a fresh 0700 folder: sqlx connects only to TCP or to
-//! a Unix socket path; a loopback TCP port would be open to every local
-//! user, while the folder (under `$XDG_RUNTIME_DIR`, else the temp folder)
-//! admits only this user, and its random name is known only to this
-//! process. The driver is told `socket(<folder>)` (sqlx then connects to
-//! `<folder>/.s.PGSQL.<port>`, libpq's naming) and `ssl_mode(disable)`; the
-//! host name stays in its options for messages only.
+//! The channel is the platform's ([`crate::platform::relay_channel`]): on
+//! Unix a socket in a fresh 0700 folder, on Windows a loopback port that
+//! admits only a driver presenting this relay's one-time secret (see
+//! docs/tls.md). The driver is pointed at it and told `ssl_mode(disable)`;
+//! the host name stays in its options for messages where the channel
+//! allows.
 //!
 //! Lifetime: one relay per connection source use ([`route`]). Its
-//! [`RelayGuard`] stops accepting and removes the folder when dropped;
+//! [`RelayGuard`] stops accepting and removes the channel when dropped;
 //! connections already relayed go on until either side closes them. A pool
 //! keeps its guard alive for as long as the pool exists ([`keep_alive`]);
 //! a one-off connection (a probe, the migration session) only needs the
 //! guard until the driver has connected.
 
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +26,7 @@ use sea_orm::sqlx;
 use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UnixListener, UnixStream};
+use tokio::net::TcpStream;
 use tokio::task::AbortHandle;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -39,6 +36,7 @@ use super::verifier::{self, Verify};
 use super::wire;
 use crate::domain::credentials::{SslMode, check_tls_combination, missing_root_cert};
 use crate::domain::root_cert;
+use crate::platform::{self, RelayAcceptor, RelayEndpoint, RelayStream};
 
 /// sqlx's text for a server that answers `N` to the `SSLRequest` in the
 /// modes that need TLS; `db::connect` words exactly this text.
@@ -47,12 +45,12 @@ const NO_TLS: &str = "server does not support TLS";
 /// Copy buffer per direction of a relayed connection.
 const COPY_BUF: usize = 64 * 1024;
 
-/// A running relay. Dropping it stops new connections and removes its folder.
+/// A running relay. Dropping it stops new connections and removes its channel.
 #[derive(Debug)]
 pub struct RelayGuard {
     accept: AbortHandle,
-    /// Removed (with the socket) after the accept task is stopped.
-    _dir: tempfile::TempDir,
+    /// Removed (the socket and its folder) after the accept task is stopped.
+    _endpoint: RelayEndpoint,
 }
 
 impl Drop for RelayGuard {
@@ -103,17 +101,7 @@ pub fn route(
         return Err(missing_root_cert(mode).to_string());
     };
     let cannot = |e: io::Error| format!("cannot start the TLS relay: {e}");
-    // The mode is given at creation (tempfile's default would be 0777 less
-    // the umask), so the folder is never open to others.
-    let parent = socket_parent();
-    sweep_stale(&parent);
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
-        .permissions(std::fs::Permissions::from_mode(0o700))
-        .tempdir_in(&parent)
-        .map_err(cannot)?;
-    let listener = UnixListener::bind(dir.path().join(format!(".s.PGSQL.{}", opts.get_port())))
-        .map_err(cannot)?;
+    let (endpoint, acceptor) = platform::relay_channel(opts.get_port()).map_err(cannot)?;
     let upstream = Arc::new(Upstream {
         host: opts.get_host().to_owned(),
         port: opts.get_port(),
@@ -122,9 +110,15 @@ pub fn route(
         timeout,
     });
     tracing::debug!(host = %upstream.host, port = upstream.port, mode = ?verify, "TLS relay started");
-    let accept = tokio::spawn(accept_loop(listener, upstream)).abort_handle();
-    let opts = opts.socket(dir.path()).ssl_mode(PgSslMode::Disable);
-    Ok((opts, Some(RelayGuard { accept, _dir: dir })))
+    let accept = tokio::spawn(accept_loop(acceptor, upstream)).abort_handle();
+    let opts = endpoint.driver_options(opts).ssl_mode(PgSslMode::Disable);
+    Ok((
+        opts,
+        Some(RelayGuard {
+            accept,
+            _endpoint: endpoint,
+        }),
+    ))
 }
 
 /// An `after_connect` hook that does nothing but own `guard`: the pool
@@ -145,56 +139,19 @@ pub fn keep_alive(
     }
 }
 
-/// Relay folders are `<DIR_PREFIX><pid>-<random>`.
-const DIR_PREFIX: &str = "taskflowd-tls-";
-
-/// Removes relay folders of ours left by a daemon that is gone (`kill -9`,
-/// a crash: no destructor ran). Best effort; a live process's, or another
-/// user's, folder is never touched.
-fn sweep_stale(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let me = nix::unistd::geteuid().as_raw();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(DIR_PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<i32>().ok())
-            .filter(|pid| *pid > 0)
-        else {
-            continue;
-        };
-        let gone = matches!(
-            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-            Err(nix::errno::Errno::ESRCH)
-        );
-        let path = entry.path();
-        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        if gone && ours {
-            let _ = std::fs::remove_dir_all(&path);
-        }
-    }
-}
-
-/// `$XDG_RUNTIME_DIR` (per user, memory-backed, cleaned at logout) when set,
-/// else the temp folder. Socket paths must stay under ~108 bytes.
-fn socket_parent() -> PathBuf {
-    std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|d| d.is_absolute() && d.is_dir())
-        .unwrap_or_else(std::env::temp_dir)
-}
-
 /// Loads the roots once, then relays every connection the driver opens.
-async fn accept_loop(listener: UnixListener, upstream: Arc<Upstream>) {
+async fn accept_loop(acceptor: RelayAcceptor, upstream: Arc<Upstream>) {
     let connector = Arc::new(connector(&upstream).await);
+    let acceptor = Arc::new(acceptor);
     loop {
-        match listener.accept().await {
-            Ok((driver, _)) => {
-                tokio::spawn(serve(driver, upstream.clone(), connector.clone()));
+        match acceptor.accept().await {
+            Ok(driver) => {
+                tokio::spawn(serve(
+                    driver,
+                    acceptor.clone(),
+                    upstream.clone(),
+                    connector.clone(),
+                ));
             }
             Err(e) => {
                 // Out of descriptors and the like: the driver's connect
@@ -218,9 +175,11 @@ async fn connector(up: &Upstream) -> Result<TlsConnector, String> {
 
 /// One relayed connection: take the driver's startup message, open the TLS
 /// session, forward the message, then copy both ways until either side
-/// closes. A failure before that is answered as an `ErrorResponse`.
+/// closes. A failure before that is answered as an `ErrorResponse`; a
+/// startup message the channel does not admit is dropped unanswered.
 async fn serve(
-    mut driver: UnixStream,
+    mut driver: RelayStream,
+    channel: Arc<RelayAcceptor>,
     up: Arc<Upstream>,
     connector: Arc<Result<TlsConnector, String>>,
 ) {
@@ -228,6 +187,10 @@ async fn serve(
     // message could be lost when the socket closes.
     let Ok(Some(startup)) = tokio::time::timeout(up.timeout, wire::read_startup(&mut driver)).await
     else {
+        return;
+    };
+    let Some(startup) = channel.admit(startup) else {
+        tracing::warn!("TLS relay: a connection without the relay's secret was refused");
         return;
     };
     let connected = match connector.as_ref() {
@@ -319,6 +282,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn the_relay_socket_is_private_and_removed_with_the_guard() {
         let opts = PgConnectOptions::new_without_pgpass()
@@ -329,28 +293,11 @@ mod tests {
         let dir = routed.get_socket().unwrap().clone();
         assert!(matches!(routed.get_ssl_mode(), PgSslMode::Disable));
         assert_eq!(routed.get_host(), "db.invalid", "kept for messages");
+        use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
         assert!(dir.join(".s.PGSQL.6543").exists());
         drop(guard);
         assert!(!dir.exists());
-    }
-
-    #[test]
-    fn folders_of_gone_daemons_are_swept_and_others_kept() {
-        let parent = tempfile::tempdir().unwrap();
-        // No process has pid 2^22 + 1 (above Linux's pid_max limit).
-        let stale = parent.path().join(format!("{DIR_PREFIX}4194305-abc123"));
-        let live = parent
-            .path()
-            .join(format!("{DIR_PREFIX}{}-abc123", std::process::id()));
-        let other = parent.path().join(format!("{DIR_PREFIX}abc123"));
-        for d in [&stale, &live, &other] {
-            std::fs::create_dir(d).unwrap();
-            std::fs::write(d.join(".s.PGSQL.5432"), b"").unwrap();
-        }
-        sweep_stale(parent.path());
-        assert!(!stale.exists());
-        assert!(live.exists() && other.exists());
     }
 }

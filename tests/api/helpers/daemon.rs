@@ -13,8 +13,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+/// The signals a test can send (Unix only: Windows has no signals).
+#[cfg(unix)]
+pub use nix::sys::signal::Signal;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
@@ -453,27 +454,29 @@ impl TestDaemon {
     }
 
     /// The child's pid while it runs.
-    pub fn pid(&self) -> Option<Pid> {
+    pub fn pid(&self) -> Option<u32> {
         let child = self.child.lock().unwrap_or_else(|p| p.into_inner());
-        child
-            .as_ref()
-            .and_then(|c| i32::try_from(c.id()).ok())
-            .map(Pid::from_raw)
+        child.as_ref().map(|c| c.id())
     }
 
     /// Send a signal to the child (if it still runs).
+    #[cfg(unix)]
     pub fn signal(&self, signal: Signal) {
         if self.try_exit_status().is_none()
-            && let Some(pid) = self.pid()
+            && let Some(pid) = self.pid().and_then(|p| i32::try_from(p).ok())
         {
-            let _ = kill(pid, signal);
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
         }
     }
 
     /// SIGTERM, then wait (10 s) for the exit status. Panics (after SIGKILL) if the
-    /// daemon does not exit in time.
+    /// daemon does not exit in time. (Windows has no signal a test process can
+    /// send a console-less child: there the child is killed.)
     pub async fn terminate(&self) -> ExitStatus {
+        #[cfg(unix)]
         self.signal(Signal::SIGTERM);
+        #[cfg(not(unix))]
+        self.kill9();
         match self.wait_exit(Duration::from_secs(10)).await {
             Some(status) => status,
             None => {

@@ -8,6 +8,7 @@ pub mod certs;
 pub mod daemon;
 pub mod files;
 pub mod net;
+pub mod os;
 pub mod pg;
 pub mod pgbouncer;
 pub mod team;

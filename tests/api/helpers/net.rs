@@ -193,6 +193,8 @@ impl Drop for EchoServer {
 pub struct FreezableProxy {
     port: u16,
     frozen: Arc<std::sync::atomic::AtomicBool>,
+    // Read only by the SIGTERM test, which is Unix-only.
+    #[cfg_attr(not(unix), allow(dead_code))]
     held: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
@@ -247,6 +249,7 @@ impl FreezableProxy {
     }
 
     /// Chunks that arrived while frozen (a request that is now hanging).
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub fn held(&self) -> usize {
         self.held.load(Ordering::SeqCst)
     }

@@ -20,8 +20,6 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{LazyLock, Mutex};
@@ -150,7 +148,7 @@ impl PgCluster {
         );
         super::init_tracing();
         let bin_dir = find_bin_dir().unwrap_or_else(|e| panic!("{e}"));
-        let runuser = if nix::unistd::geteuid().is_root() {
+        let runuser = if super::os::is_root() {
             Some(find_runuser())
         } else {
             None
@@ -160,26 +158,22 @@ impl PgCluster {
             .prefix("taskflowd-pg-")
             .tempdir()
             .expect("create temp dir for PostgreSQL");
-        fs::set_permissions(root.path(), fs::Permissions::from_mode(0o711))
-            .expect("chmod 0711 cluster temp root");
+        super::os::set_mode(root.path(), 0o711).expect("chmod 0711 cluster temp root");
         let pg_dir = root.path().join("pg");
         fs::create_dir(&pg_dir).expect("create cluster dir");
-        fs::set_permissions(&pg_dir, fs::Permissions::from_mode(0o700))
-            .expect("chmod 0700 cluster dir");
+        super::os::set_mode(&pg_dir, 0o700).expect("chmod 0700 cluster dir");
         let data_dir = pg_dir.join("data");
         let admin_password = Uuid::new_v4().simple().to_string();
         let pwfile = pg_dir.join("pwfile");
         fs::write(&pwfile, format!("{admin_password}\n")).expect("write pwfile");
         if runuser.is_some() {
-            let pg = nix::unistd::User::from_name("postgres")
-                .expect("look up user postgres")
-                .expect(
+            for p in [&pg_dir, &pwfile] {
+                super::os::chown_to_postgres(
+                    p,
                     "running as root, but there is no `postgres` user to run PostgreSQL as \
                      (install the `postgresql` package, or run the tests as a normal user)",
-                );
-            for p in [&pg_dir, &pwfile] {
-                nix::unistd::chown(p.as_path(), Some(pg.uid), Some(pg.gid))
-                    .expect("chown cluster dir to postgres");
+                )
+                .expect("chown cluster dir to postgres");
             }
         }
 
@@ -273,24 +267,14 @@ impl PgCluster {
     /// creation, owned by the server's user) and, for `hostssl_only`, replaces
     /// `pg_hba.conf` so that TCP needs TLS.
     fn install_tls(&self, tls: &ServerTls, hostssl_only: bool) {
-        use std::os::unix::fs::OpenOptionsExt;
-        let owner = self.runuser.as_ref().map(|_| {
-            nix::unistd::User::from_name("postgres")
-                .expect("look up user postgres")
-                .expect("user postgres exists (checked at start)")
-        });
         for (name, pem) in [("server.crt", &tls.cert_pem), ("server.key", &tls.key_pem)] {
             let path = self.data_dir.join(name);
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
+            let mut f = super::os::create_new_private(&path)
                 .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
             f.write_all(pem.as_bytes())
                 .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-            if let Some(pg) = &owner {
-                nix::unistd::chown(path.as_path(), Some(pg.uid), Some(pg.gid))
+            if self.runuser.is_some() {
+                super::os::chown_to_postgres(&path, "user postgres exists (checked at start)")
                     .expect("chown TLS file to postgres");
             }
         }
@@ -633,29 +617,30 @@ fn spawn_watchdog(
     root: &Path,
     runuser: Option<&Path>,
 ) -> (ChildStdin, Child) {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(WATCHDOG_SCRIPT)
-        .arg("taskflowd-pg-watchdog")
-        .arg(data_dir)
-        .arg(bin_dir.join("pg_ctl"))
-        .arg(root)
-        .arg(runuser.map(Path::as_os_str).unwrap_or_default())
-        .env_clear()
-        .env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
-        )
-        .env("LC_ALL", "C")
-        .current_dir("/")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        // Its own process group: a terminal's Ctrl-C that kills the tests must not
-        // kill the watchdog before it has cleaned up.
-        .process_group(0)
-        .spawn()
-        .expect("spawn the cluster watchdog (sh)");
+    // Its own process group: a terminal's Ctrl-C that kills the tests must not
+    // kill the watchdog before it has cleaned up.
+    let mut child = super::os::own_process_group(
+        Command::new("sh")
+            .arg("-c")
+            .arg(WATCHDOG_SCRIPT)
+            .arg("taskflowd-pg-watchdog")
+            .arg(data_dir)
+            .arg(bin_dir.join("pg_ctl"))
+            .arg(root)
+            .arg(runuser.map(Path::as_os_str).unwrap_or_default())
+            .env_clear()
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            )
+            .env("LC_ALL", "C")
+            .current_dir("/")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .spawn()
+    .expect("spawn the cluster watchdog (sh)");
     let stdin = child.stdin.take().expect("watchdog stdin is piped");
     (stdin, child)
 }

@@ -9,7 +9,6 @@
 use std::fs;
 use std::io::Write;
 use std::net::TcpStream;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -77,8 +76,7 @@ impl PgBouncer {
             .prefix("taskflowd-pgbouncer-")
             .tempdir()
             .expect("create PgBouncer dir");
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
-            .expect("chmod PgBouncer dir");
+        super::os::set_mode(dir.path(), 0o755).expect("chmod PgBouncer dir");
         let port = super::free_port();
         let auth = dir.path().join("userlist.txt");
         let users: String = dbs
@@ -105,15 +103,13 @@ impl PgBouncer {
         )
         .expect("write pgbouncer.ini");
         let log = dir.path().join("pgbouncer.log");
-        let root = nix::unistd::geteuid().is_root();
+        let root = super::os::is_root();
         if root {
-            let pg = nix::unistd::User::from_name("postgres")
-                .expect("look up user postgres")
-                .expect("running as root needs a `postgres` user");
             for p in [dir.path(), auth.as_path(), ini.as_path()] {
-                nix::unistd::chown(p, Some(pg.uid), Some(pg.gid)).expect("chown to postgres");
+                super::os::chown_to_postgres(p, "running as root needs a `postgres` user")
+                    .expect("chown to postgres");
             }
-            fs::set_permissions(&auth, fs::Permissions::from_mode(0o600)).expect("chmod auth file");
+            super::os::set_mode(&auth, 0o600).expect("chmod auth file");
         }
         // `$1` pgbouncer, `$2` ini, `$3` log: kill PgBouncer when stdin closes.
         let script = r#"exec 3<&0 0</dev/null
