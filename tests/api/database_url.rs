@@ -4,7 +4,6 @@
 //! the driver; the `PG*` variables and `~/.pgpass` have no effect; client
 //! certificates in the verify modes are refused with a reason.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -102,7 +101,7 @@ async fn database_url_without_a_password_does_not_read_pgpass() {
     let escaped = db.password.replace('\\', "\\\\").replace(':', "\\:");
     std::fs::write(&pgpass, format!("*:*:*:*:{escaped}\n")).unwrap();
     // libpq ignores a .pgpass that others can read.
-    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    crate::helpers::os::set_mode(&pgpass, 0o600).unwrap();
     let daemon = TestDaemon::builder()
         .env(
             "TASKFLOW_DATABASE_URL",
