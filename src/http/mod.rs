@@ -19,6 +19,7 @@ pub mod members;
 pub mod openapi;
 pub mod panic_guard;
 pub mod paths;
+pub mod responses;
 pub mod route;
 pub mod settings;
 pub mod sub_tasks;

@@ -11,8 +11,8 @@ use warp::{Filter, Rejection};
 
 use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
 use super::errors::{ApiError, json_response};
-use super::openapi::{ActorTimeoutResponse, Envelope};
 use super::panic_guard::guarded;
+use super::responses::{ActorTimeoutResponse, Envelope};
 use super::route::{one_of, op, op_json};
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
