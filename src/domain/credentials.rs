@@ -25,7 +25,7 @@ const MAX_PATH_CHARS: usize = 4096;
 const SSL_MODE_EXPECTED: &str = "must be one of disable, prefer, require, verify-ca, verify-full";
 
 /// libpq's `sslmode` values that taskflowd accepts (libpq's meaning; `allow` is not offered).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SslMode {
     /// Plain TCP only.
@@ -79,23 +79,19 @@ impl fmt::Display for SslMode {
 ///
 /// Serialises as the Settings page shows it and the token stores it (`ssl_*`
 /// only when set); its fields are also the CLI's `test-connection` flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, clap::Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, clap::Args)]
 pub struct ConnectionTarget {
     /// Database host: one TCP host name or address (no commas, not a socket path).
     #[arg(long)]
-    #[schema(min_length = 1, max_length = 255)]
     pub host: String,
     /// Database port, 1–65535.
     #[arg(long, default_value_t = 5432)]
-    #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
     /// Database name.
     #[arg(long)]
-    #[schema(min_length = 1, max_length = 255)]
     pub database: String,
     /// Login role.
     #[arg(long)]
-    #[schema(min_length = 1, max_length = 255)]
     pub username: String,
     /// TLS mode (disable, prefer, require, verify-ca, verify-full); `None`
     /// means "not given", which behaves as [`SslMode::Prefer`].
@@ -108,7 +104,6 @@ pub struct ConnectionTarget {
     /// `verify-full` (required with both verify modes).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long)]
-    #[schema(max_length = 4096)]
     pub ssl_root_cert: Option<String>,
 }
 
@@ -234,28 +229,13 @@ pub(crate) fn sample(host: &str, password: &str) -> DbCredentials {
 }
 
 /// The saved settings without the password, for the Settings page and `/settings/status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionSummary {
     /// The saved settings but the password.
     #[serde(flatten)]
     pub target: ConnectionTarget,
     /// Always `true`: saved settings always include a password (which is never shown).
     pub has_password: bool,
-}
-
-/// The body of `test-connection` and `save-connection`, for the OpenAPI
-/// document (parsed by [`DbCredentials::from_json`], which gives the
-/// messages). Names are trimmed and must not contain control characters; the
-/// password is kept exactly as sent and must not contain NUL. Unknown fields
-/// are ignored.
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = ConnectionSettings)]
-#[allow(dead_code)]
-pub struct ConnectionSettingsBody {
-    #[serde(flatten)]
-    target: ConnectionTarget,
-    #[schema(min_length = 1, max_length = 1024, format = Password)]
-    password: String,
 }
 
 fn required<'a>(

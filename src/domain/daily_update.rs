@@ -2,7 +2,6 @@
 //! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]).
 
 use serde_json::Value;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ValidationError;
@@ -44,26 +43,6 @@ impl UpdateContent {
 
 fn content(v: &Value) -> Result<String, ValidationError> {
     text_of(v, "content", true, 1, MAX_CONTENT_CHARS)
-}
-
-/// `{author_id, content}`, for the OpenAPI document (parsed by [`NewDailyUpdate::from_json`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewDailyUpdateBody {
-    /// An existing member (inactive ones too).
-    author_id: Uuid,
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 1000)]
-    content: String,
-}
-
-/// `{content}`, for the OpenAPI document (parsed by [`UpdateContent::from_json`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateContentBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 1000)]
-    content: String,
 }
 
 #[cfg(test)]

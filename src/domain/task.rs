@@ -10,7 +10,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ValidationError;
@@ -53,7 +52,7 @@ pub trait Label: Copy + 'static {
 }
 
 /// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Status {
     /// Not started.
     #[serde(rename = "To Do")]
@@ -82,7 +81,7 @@ impl Label for Status {
 }
 
 /// A task's priority; the order is the `task_priority` enum's (and `sort=priority`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Priority {
     /// First.
     High,
@@ -319,7 +318,7 @@ pub enum AssigneeFilter {
 }
 
 /// The list's order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     /// `updated_at`, newest first.
@@ -405,49 +404,6 @@ impl TaskQuery {
             sort,
         })
     }
-}
-
-/// The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by
-/// [`NewTask::from_json`], which gives the messages). Unknown fields are ignored.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewTaskBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 200)]
-    title: String,
-    #[schema(max_length = 2000)]
-    description: Option<String>,
-    status: Status,
-    priority: Priority,
-    /// An existing member (inactive ones too).
-    assignee_id: Option<Uuid>,
-    /// Exactly 4 ASCII digits.
-    #[schema(pattern = "^[0-9]{4}$")]
-    gear_id: Option<String>,
-    /// Required (non-blank) when `status` is `Blocked`; stored as `""` otherwise.
-    #[schema(nullable = false)]
-    blocking_reason: Option<String>,
-}
-
-/// The body of `PATCH /api/v1/tasks/{id}`, for the OpenAPI document (parsed
-/// by [`TaskPatch::from_json`]): only the given fields change; `null` clears
-/// `description`, `gear_id`, `assignee_id` and `blocking_reason`, and is
-/// refused for the others.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TaskPatchBody {
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
-    title: Option<String>,
-    #[schema(max_length = 2000)]
-    description: Option<String>,
-    #[schema(nullable = false)]
-    status: Option<Status>,
-    #[schema(nullable = false)]
-    priority: Option<Priority>,
-    assignee_id: Option<Uuid>,
-    #[schema(pattern = "^[0-9]{4}$")]
-    gear_id: Option<String>,
-    blocking_reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -14,11 +14,10 @@ use super::panic_guard::guarded;
 use super::paths::{TaskPath, UpdatePath};
 use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::daily_updates::{NewDailyUpdateBody, UpdateContentBody};
 use crate::db::daily_updates;
 use crate::db::entities::daily_update::DailyUpdate;
-use crate::domain::daily_update::{
-    NewDailyUpdate, NewDailyUpdateBody, UpdateContent, UpdateContentBody,
-};
+use crate::domain::daily_update::{NewDailyUpdate, UpdateContent};
 
 /// The daily-update routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {

@@ -19,10 +19,11 @@ use super::panic_guard::guarded;
 use super::paths::MemberPath;
 use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::members::{MemberPatchBody, NewMemberBody};
 use crate::db::entities::member::Model as Member;
 use crate::db::members::{self, DeleteOutcome, References};
 use crate::db::members_cache;
-use crate::domain::member::{MemberPatch, MemberPatchBody, NewMember, NewMemberBody};
+use crate::domain::member::{MemberPatch, NewMember};
 
 /// The 404 body for every member route.
 const NOT_FOUND: &str = "Member not found";

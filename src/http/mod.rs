@@ -21,6 +21,7 @@ pub mod panic_guard;
 pub mod paths;
 pub mod responses;
 pub mod route;
+pub mod schemas;
 pub mod settings;
 pub mod sub_tasks;
 pub mod tasks;

@@ -35,18 +35,20 @@ use warp::{Filter, Rejection};
 use super::errors::{error_response, json_bytes_response};
 use super::health::{self, Alive, Healthy, Unhealthy};
 use super::responses::Envelope;
+use super::schemas::daily_updates::{NewDailyUpdateBody, UpdateContentBody};
+use super::schemas::members::{MemberPatchBody, NewMemberBody};
+use super::schemas::settings::ConnectionSettingsBody;
+use super::schemas::sub_tasks::{ReorderBody, SubTaskTitleBody};
+use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use super::settings::{self, Saved, SettingsStatus, Tested};
 use super::{daily_updates, members, sub_tasks, tasks};
 use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
 use crate::db::entities::sub_task::SubTask;
 use crate::db::entities::task::Task;
-use crate::domain::credentials::{ConnectionSettingsBody, ConnectionSummary, SslMode};
-use crate::domain::daily_update::{NewDailyUpdateBody, UpdateContentBody};
+use crate::domain::credentials::{ConnectionSummary, SslMode};
 use crate::domain::db_state::StateName;
-use crate::domain::member::{MemberPatchBody, NewMemberBody};
-use crate::domain::sub_task::{ReorderBody, SubTaskTitleBody};
-use crate::domain::task::{NewTaskBody, Priority, Sort, Status, TaskPatchBody};
+use crate::domain::task::{Priority, Sort, Status};
 
 /// The route.
 pub fn routes() -> impl Filter<Extract = (WarpResponse,), Error = Rejection> + Clone {

@@ -14,10 +14,11 @@ use super::errors::{ApiError, json_response};
 use super::panic_guard::guarded;
 use super::responses::{ActorTimeoutResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::settings::ConnectionSettingsBody;
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
 use crate::db::connect;
-use crate::domain::credentials::{ConnectionSettingsBody, ConnectionSummary, DbCredentials};
+use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::{DbState, StateName};
 use crate::domain::root_cert;
 

@@ -18,12 +18,11 @@ use super::panic_guard::guarded;
 use super::paths::TaskPath;
 use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use crate::db::entities::task::Task;
 use crate::db::list_cache::Listed;
 use crate::db::{tasks, tasks_cache};
-use crate::domain::task::{
-    NewTask, NewTaskBody, Priority, Sort, Status, TaskPatch, TaskPatchBody, TaskQuery,
-};
+use crate::domain::task::{NewTask, Priority, Sort, Status, TaskPatch, TaskQuery};
 
 /// The task routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
