@@ -7,11 +7,11 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use uuid::Uuid;
 
-use super::entities::daily_update::DailyUpdate;
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::{begin_locked, lock_task, stmt, touch, write_row};
 use super::tasks::member_name;
 use super::unit;
+use crate::domain::daily_update::DailyUpdate;
 use crate::domain::daily_update::{NewDailyUpdate, UpdateContent};
 
 macro_rules! columns {

@@ -13,9 +13,9 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 use uuid::Uuid;
 
-use super::entities::sub_task::SubTask;
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::{begin_locked, stmt, touch, write_row};
+use crate::domain::sub_task::SubTask;
 use crate::domain::sub_task::{MAX_PER_TASK, Reorder};
 
 macro_rules! columns {

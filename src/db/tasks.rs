@@ -14,12 +14,14 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::entities::sub_task::SubTask;
-use super::entities::task::{Task, TaskRow};
+use super::entities::task::TaskRow;
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::stmt;
 use super::unit;
-use crate::domain::task::{AssigneeFilter, Label, NewTask, Sort, TaskFields, TaskPatch, TaskQuery};
+use crate::domain::sub_task::SubTask;
+use crate::domain::task::{
+    AssigneeFilter, Label, NewTask, Sort, Task, TaskFields, TaskPatch, TaskQuery,
+};
 
 /// The columns of a task row.
 macro_rules! task_fields {

@@ -1,6 +1,8 @@
 //! Daily updates as the API accepts them (TASKS-API.md "Daily updates"):
-//! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]).
+//! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]);
+//! and as it answers them ([`DailyUpdate`]).
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -9,6 +11,29 @@ use super::fields::{object, required, text_of, uuid};
 
 /// Longest content, in characters (`VARCHAR(1000)`).
 pub const MAX_CONTENT_CHARS: usize = 1000;
+
+/// A daily update (TASKS-API.md "Daily updates"). Read from its row by
+/// `db::entities::daily_update`; deserialisable because a task's updates
+/// arrive as a JSON array built by PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyUpdate {
+    /// The id.
+    pub id: Uuid,
+    /// The task it is about.
+    pub task_id: Uuid,
+    /// The member who wrote it (`ON DELETE RESTRICT`).
+    pub author_id: Uuid,
+    /// The author's name when it was written.
+    pub author_name: String,
+    /// Trimmed, 1–1000 characters.
+    pub content: String,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+    /// RFC 3339 UTC with microseconds; moves on an edit.
+    pub updated_at: String,
+    /// Whether it was edited after being written.
+    pub edited: bool,
+}
 
 /// The body `{author_id, content}` of `POST /tasks/{task_id}/updates`.
 #[derive(Debug, Clone, PartialEq, Eq)]

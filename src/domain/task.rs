@@ -1,7 +1,8 @@
 //! Tasks as the API accepts them (TASKS-API.md "Tasks"): [`Status`],
 //! [`Priority`], the body of `POST /tasks` ([`NewTask`]), of `PATCH
 //! /tasks/{id}` ([`TaskPatch`], applied to the stored task by
-//! [`TaskPatch::apply`]) and the list's query string ([`TaskQuery`]).
+//! [`TaskPatch::apply`]) and the list's query string ([`TaskQuery`]); and
+//! the task as the API answers it ([`Task`]).
 //!
 //! Checks run in the contract's order and the first problem is reported:
 //! the body field by field (declaration order), then the gear id, then the
@@ -13,7 +14,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::ValidationError;
+use super::daily_update::DailyUpdate;
 use super::fields::{Given, given, not_null, object, required, string, text_of, uuid};
+use super::sub_task::SubTask;
 
 /// Longest title, in characters (`VARCHAR(200)`).
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -123,6 +126,39 @@ pub struct TaskFields {
     pub gear_id: Option<String>,
     /// Non-blank when `Blocked`, `""` otherwise.
     pub blocking_reason: String,
+}
+
+/// A task as the API answers it (TASKS-API.md "Tasks"), assembled from its
+/// row, sub-tasks and daily updates by `db::entities::task`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    /// The id.
+    pub id: Uuid,
+    /// Trimmed, 1–200 characters.
+    pub title: String,
+    /// At most 2000 characters, as sent.
+    pub description: Option<String>,
+    /// The status.
+    pub status: Status,
+    /// The priority.
+    pub priority: Priority,
+    /// The assignee, or `null`.
+    pub assignee_id: Option<Uuid>,
+    /// The assignee's name, resolved by the server (`null` when unassigned).
+    pub assignee_name: Option<String>,
+    /// Exactly 4 digits, or `null`.
+    pub gear_id: Option<String>,
+    /// Non-blank when `Blocked`, `""` otherwise.
+    pub blocking_reason: String,
+    /// Ordered by `position`.
+    pub sub_tasks: Vec<SubTask>,
+    /// Newest first; always `[]` in the list.
+    pub daily_updates: Vec<DailyUpdate>,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+    /// RFC 3339 UTC with microseconds; moves on every effective change to the
+    /// task, its sub-tasks or its daily updates.
+    pub updated_at: String,
 }
 
 /// The body of `POST /api/v1/tasks`: the fields to insert.

@@ -16,7 +16,7 @@ use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
 use super::schemas::daily_updates::{NewDailyUpdateBody, UpdateContentBody};
 use crate::db::daily_updates;
-use crate::db::entities::daily_update::DailyUpdate;
+use crate::domain::daily_update::DailyUpdate;
 use crate::domain::daily_update::{NewDailyUpdate, UpdateContent};
 
 /// The daily-update routes, below `/api/v1`.

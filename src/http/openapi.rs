@@ -42,13 +42,12 @@ use super::schemas::sub_tasks::{ReorderBody, SubTaskTitleBody};
 use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use super::settings::{self, Saved, SettingsStatus, Tested};
 use super::{daily_updates, members, sub_tasks, tasks};
-use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
-use crate::db::entities::sub_task::SubTask;
-use crate::db::entities::task::Task;
 use crate::domain::credentials::{ConnectionSummary, SslMode};
+use crate::domain::daily_update::DailyUpdate;
 use crate::domain::db_state::StateName;
-use crate::domain::task::{Priority, Sort, Status};
+use crate::domain::sub_task::SubTask;
+use crate::domain::task::{Priority, Sort, Status, Task};
 
 /// The route.
 pub fn routes() -> impl Filter<Extract = (WarpResponse,), Error = Rejection> + Clone {

@@ -15,8 +15,8 @@ use super::paths::{SubTaskPath, TaskPath};
 use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
 use super::schemas::sub_tasks::{ReorderBody, SubTaskTitleBody};
-use crate::db::entities::sub_task::SubTask;
 use crate::db::sub_tasks;
+use crate::domain::sub_task::SubTask;
 use crate::domain::sub_task::{Reorder, SubTaskTitle};
 
 /// The sub-task routes, below `/api/v1`.

@@ -19,10 +19,9 @@ use super::paths::TaskPath;
 use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
 use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
-use crate::db::entities::task::Task;
 use crate::db::list_cache::Listed;
 use crate::db::{tasks, tasks_cache};
-use crate::domain::task::{NewTask, Priority, Sort, Status, TaskPatch, TaskQuery};
+use crate::domain::task::{NewTask, Priority, Sort, Status, Task, TaskPatch, TaskQuery};
 
 /// The task routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {

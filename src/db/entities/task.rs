@@ -1,5 +1,5 @@
 //! The `tasks` table (created by `m20261202_000102_create_tasks`), as the
-//! queries of `db::tasks` read it, and the API's task built from it.
+//! queries of `db::tasks` read it, and the domain's [`Task`] built from it.
 //!
 //! Rows are read with raw, constant SQL rather than through a sea-orm
 //! `Entity`: the enum columns are read as their labels (`status::text`), the
@@ -9,13 +9,11 @@
 //! second statement).
 
 use sea_orm::{DbErr, FromQueryResult};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::daily_update::DailyUpdate;
-use super::sub_task::SubTask;
-use crate::domain::task::{Label, Priority, Status, TaskFields};
+use crate::domain::task::{Label, Priority, Status, Task, TaskFields};
+#[cfg(doc)]
+use crate::domain::{daily_update::DailyUpdate, sub_task::SubTask};
 
 /// One row of the task queries.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -49,40 +47,6 @@ pub struct TaskRow {
     pub daily_updates: String,
 }
 
-/// A task as the API answers it (TASKS-API.md "Tasks").
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Task {
-    /// The id.
-    pub id: Uuid,
-    /// Trimmed, 1–200 characters.
-    pub title: String,
-    /// At most 2000 characters, as sent.
-    pub description: Option<String>,
-    /// The status.
-    pub status: Status,
-    /// The priority.
-    pub priority: Priority,
-    /// The assignee, or `null`.
-    pub assignee_id: Option<Uuid>,
-    /// The assignee's name, resolved by the server (`null` when unassigned).
-    pub assignee_name: Option<String>,
-    /// Exactly 4 digits, or `null`.
-    pub gear_id: Option<String>,
-    /// Non-blank when `Blocked`, `""` otherwise.
-    pub blocking_reason: String,
-    /// Ordered by `position`.
-    pub sub_tasks: Vec<SubTask>,
-    /// Newest first; always `[]` in the list.
-    pub daily_updates: Vec<DailyUpdate>,
-    /// RFC 3339 UTC with microseconds.
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// RFC 3339 UTC with microseconds; moves on every effective change to the
-    /// task, its sub-tasks or its daily updates.
-    #[schema(format = DateTime)]
-    pub updated_at: String,
-}
-
 impl TaskRow {
     /// The writable fields as stored.
     pub fn fields(&self) -> Result<TaskFields, DbErr> {
@@ -100,7 +64,7 @@ impl TaskRow {
         })
     }
 
-    /// The API's task.
+    /// The domain's (and the API's) task.
     pub fn into_task(self) -> Result<Task, DbErr> {
         let fields = self.fields()?;
         let json = |what: &str, e: serde_json::Error| DbErr::Custom(format!("{what}: {e}"));

@@ -1,14 +1,53 @@
-//! The tasks' schemas: the twins of `Status`, `Priority` and `Sort`, and the
-//! request bodies (parsed by `domain::task`).
+//! The tasks' schemas: the twins of `Task`, `Status`, `Priority` and `Sort`,
+//! and the request bodies (parsed by `domain::task`).
 
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::schema_twin;
+use crate::domain::daily_update::DailyUpdate;
+use crate::domain::sub_task::SubTask;
 #[cfg(doc)]
 use crate::domain::task::{NewTask, TaskPatch};
-use crate::domain::task::{Priority, Sort, Status};
+use crate::domain::task::{Priority, Sort, Status, Task};
+
+/// A task as the API answers it (TASKS-API.md "Tasks").
+#[derive(Serialize, ToSchema)]
+#[schema(as = Task)]
+#[allow(dead_code)]
+struct TaskTwin {
+    /// The id.
+    id: Uuid,
+    /// Trimmed, 1–200 characters.
+    title: String,
+    /// At most 2000 characters, as sent.
+    description: Option<String>,
+    /// The status.
+    status: Status,
+    /// The priority.
+    priority: Priority,
+    /// The assignee, or `null`.
+    assignee_id: Option<Uuid>,
+    /// The assignee's name, resolved by the server (`null` when unassigned).
+    assignee_name: Option<String>,
+    /// Exactly 4 digits, or `null`.
+    gear_id: Option<String>,
+    /// Non-blank when `Blocked`, `""` otherwise.
+    blocking_reason: String,
+    /// Ordered by `position`.
+    sub_tasks: Vec<SubTask>,
+    /// Newest first; always `[]` in the list.
+    daily_updates: Vec<DailyUpdate>,
+    /// RFC 3339 UTC with microseconds.
+    #[schema(format = DateTime)]
+    created_at: String,
+    /// RFC 3339 UTC with microseconds; moves on every effective change to the
+    /// task, its sub-tasks or its daily updates.
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+schema_twin!(Task => TaskTwin);
 
 /// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
 #[derive(Serialize, ToSchema)]
@@ -98,6 +137,26 @@ mod tests {
 
     fn labels<T: Serialize>(all: &[T]) -> Vec<String> {
         json_keys(&all.iter().map(|v| serde_json::json!(v)).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn the_task_twin_names_exactly_what_a_task_serialises() {
+        let task = Task {
+            id: Uuid::nil(),
+            title: "t".into(),
+            description: Some("d".into()),
+            status: Status::Blocked,
+            priority: Priority::High,
+            assignee_id: Some(Uuid::nil()),
+            assignee_name: Some("a".into()),
+            gear_id: Some("1234".into()),
+            blocking_reason: "r".into(),
+            sub_tasks: vec![super::super::sub_tasks::sample()],
+            daily_updates: vec![super::super::daily_updates::sample()],
+            created_at: "2026-12-02T05:53:26.076755Z".into(),
+            updated_at: "2026-12-02T05:53:26.076755Z".into(),
+        };
+        assert_eq!(schema_keys::<Task>(), json_keys(&[serde_json::json!(task)]));
     }
 
     #[test]
