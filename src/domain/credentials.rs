@@ -1,10 +1,13 @@
 //! [`DbCredentials`]: the team database's connection settings, parsed from the
 //! Settings page's JSON body and stored encrypted by the CredentialStore.
 //!
-//! The fields are declared once, in [`ConnectionTarget`] (everything but the
-//! password): the Settings page's summary, the stored token's plaintext and
-//! the `taskflowd test-connection` flags are all built from it, so a new
-//! field is one declaration here plus its parser in [`DbCredentials::from_json`].
+//! The fields are declared in [`ConnectionTarget`] (everything but the
+//! password): the Settings page's summary and the stored token's plaintext
+//! are built from it; the `taskflowd test-connection` flags
+//! (`cli::target_flags`) and the OpenAPI schema (`http::schemas::settings`)
+//! are twins of it, which their tests keep equal to it. A new field is its
+//! declaration here, its parser in [`DbCredentials::from_json`], and its line
+//! in each twin.
 
 use std::fmt;
 
@@ -52,11 +55,6 @@ impl SslMode {
         }
     }
 
-    /// Parses a `--ssl-mode` flag, with the API's message for a bad value.
-    fn from_arg(s: &str) -> Result<Self, String> {
-        Self::parse(s).ok_or_else(|| SSL_MODE_EXPECTED.to_owned())
-    }
-
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "disable" => Self::Disable,
@@ -69,6 +67,16 @@ impl SslMode {
     }
 }
 
+/// The wire name exactly (`--ssl-mode`'s parser), with the API's message
+/// for a bad value.
+impl std::str::FromStr for SslMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s).ok_or_else(|| SSL_MODE_EXPECTED.to_owned())
+    }
+}
+
 impl fmt::Display for SslMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -78,32 +86,27 @@ impl fmt::Display for SslMode {
 /// Where and as whom to connect: every connection setting but the password.
 ///
 /// Serialises as the Settings page shows it and the token stores it (`ssl_*`
-/// only when set); its fields are also the CLI's `test-connection` flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, clap::Args)]
+/// only when set); its fields are also the CLI's `test-connection` flags
+/// (`cli::target_flags`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionTarget {
     /// Database host: one TCP host name or address (no commas, not a socket path).
-    #[arg(long)]
     pub host: String,
     /// Database port, 1–65535.
-    #[arg(long, default_value_t = 5432)]
     pub port: u16,
     /// Database name.
-    #[arg(long)]
     pub database: String,
     /// Login role.
-    #[arg(long)]
     pub username: String,
     /// TLS mode (disable, prefer, require, verify-ca, verify-full); `None`
     /// means "not given", which behaves as [`SslMode::Prefer`].
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[arg(long, value_parser = SslMode::from_arg)]
     pub ssl_mode: Option<SslMode>,
     /// Absolute path of a PEM file with the CA certificate(s) that verify the
     /// server — the only CAs trusted — or `system` for the operating system's
     /// CA store (`verify-full` only); only with `require`, `verify-ca` or
     /// `verify-full` (required with both verify modes).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[arg(long)]
     pub ssl_root_cert: Option<String>,
 }
 
