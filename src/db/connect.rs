@@ -22,6 +22,7 @@ use rustls::CertificateError;
 use crate::db::tls;
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
+use crate::security::trust_store;
 
 /// How long an unused pool connection stays open, and how long without a
 /// request makes a daemon idle. The DbSupervisor's ping goes through the
@@ -141,7 +142,7 @@ impl ConnectionSource {
     async fn check_files(&self) -> Result<(), String> {
         match self {
             Self::Saved(c) => match &c.ssl_root_cert {
-                Some(path) => root_cert::check(path).await.map_err(|e| e.to_string()),
+                Some(path) => trust_store::check(path).await.map_err(|e| e.to_string()),
                 None => Ok(()),
             },
             Self::Url(_) => Ok(()),

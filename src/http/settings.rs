@@ -20,7 +20,7 @@ use crate::actors::{db_supervisor, readiness};
 use crate::db::connect;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::{DbState, StateName};
-use crate::domain::root_cert;
+use crate::security::trust_store;
 
 /// The settings routes, below `/api/v1/settings`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -98,7 +98,7 @@ async fn parse_credentials(body: &Value) -> Result<DbCredentials, ApiError> {
     let creds = DbCredentials::from_json(body)?;
     creds.check_tls_settings()?;
     if let Some(path) = &creds.ssl_root_cert {
-        root_cert::check(path).await?;
+        trust_store::check(path).await?;
     }
     Ok(creds)
 }
