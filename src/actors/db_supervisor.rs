@@ -28,9 +28,8 @@ use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
 use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
-use crate::db::connect::{
-    ConnectionSource, POOL_IDLE_TIMEOUT, close_surplus, connect_pool, session_error,
-};
+use crate::db::connect::{ConnectionSource, POOL_IDLE_TIMEOUT, close_surplus, connect_pool};
+use crate::db::connect_errors::session_error;
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_lifecycle::{Effect, Event, Lifecycle, Limits, Loaded, Ticket, Wake};

@@ -1,4 +1,5 @@
-//! Database access: connecting ([`connect`]), migrating ([`migrate`]), the
+//! Database access: connecting ([`connect`], the failures worded by
+//! [`connect_errors`]), migrating ([`migrate`]), the
 //! sea-orm [`entities`], the queries per resource ([`members`], [`tasks`],
 //! [`sub_tasks`], [`daily_updates`]) with their [`outcome`] and what the
 //! writes below a task share ([`task_writes`]), the in-daemon
@@ -22,6 +23,7 @@ macro_rules! utc_text {
 pub mod caches;
 pub mod coherence;
 pub mod connect;
+pub mod connect_errors;
 pub mod daily_updates;
 pub mod entities;
 pub mod list_cache;

@@ -20,7 +20,7 @@ use sea_orm::{DbErr, RuntimeErr};
 use super::ctx::AppCtx;
 use crate::actors::db_supervisor::{self, DbUnavailable};
 use crate::actors::{ActorUnavailable, CallError};
-use crate::db::connect::request_failure;
+use crate::db::connect_errors::request_failure;
 use crate::db::outcome::{QueryError, Refusal};
 use crate::domain::ValidationError;
 
