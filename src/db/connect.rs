@@ -16,17 +16,11 @@ use sea_orm::sqlx::{self, Connection};
 
 use super::connect_errors::{Target, describe, not_resolved, timed_out};
 use crate::config::SecretValue;
+use crate::config::policy::POOL_IDLE_TIMEOUT;
 use crate::db::tls;
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
 use crate::security::trust_store;
-
-/// How long an unused pool connection stays open, and how long without a
-/// request makes a daemon idle. The DbSupervisor's ping goes through the
-/// pool every `db_ping_interval_ms` and keeps one connection warm, so an
-/// idle daemon settles at one server session (DESIGN.md, "The team's
-/// database"); see [`close_surplus`].
-pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Closes idle pool connections until at most `keep` are open. sqlx hands
 /// out idle connections oldest first, so a periodic ping alone touches each

@@ -13,9 +13,10 @@ use serde::Serialize;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
+use super::ctx::AppCtx;
 use super::errors::{ApiError, json_bytes_response, query_error};
 use crate::actors::db_supervisor;
+use crate::config::policy::ACTOR_CALL_TIMEOUT;
 use crate::db::caches::Caches;
 use crate::db::list_cache::{ListCache, Listed};
 use crate::db::outcome::QueryError;

@@ -9,7 +9,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
+use super::ctx::AppCtx;
 use super::errors::{ApiError, json_response};
 use super::panic_guard::guarded;
 use super::responses::{ActorTimeoutResponse, Envelope};
@@ -17,6 +17,7 @@ use super::route::{one_of, op, op_json};
 use super::schemas::settings::ConnectionSettingsBody;
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
+use crate::config::policy::ACTOR_CALL_TIMEOUT;
 use crate::db::connect;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::{DbState, StateName};
