@@ -3,8 +3,11 @@
 //! changes to one task (its sub-tasks and updates included, see
 //! [`super::sub_tasks`]) are applied one after the other.
 //!
-//! Reads go to the database every time (no cache): a write by another daemon
-//! or by the Python backend is therefore visible at once. A task alone is read
+//! These are the reads behind the caches: `GET /tasks` and `GET /tasks/{id}`
+//! go through [`super::tasks_cache`], which serves a stored body only while
+//! the change counters say no write committed since (so a write by another
+//! daemon or by the Python backend shows within `RECHECK_AFTER`, this
+//! daemon's own at once), and calls `list_in` and `get` otherwise. A task alone is read
 //! with its sub-tasks and daily updates as JSON arrays built in the same
 //! statement; the dashboard's list of ~500 tasks is two statements (the tasks,
 //! then all their sub-tasks), not one per task. All SQL text is constant; values are bind parameters.

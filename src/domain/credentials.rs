@@ -357,7 +357,7 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
 }
 
 /// Which modes take a root certificate, decided without touching the file
-/// (the file itself is checked by [`super::root_cert::check`]).
+/// (the file itself is checked by `security::trust_store::check`).
 ///
 /// - `disable` / `prefer` with `ssl_root_cert` is rejected rather than ignored:
 ///   neither mode checks certificates (sqlx's `prefer` never does, and a

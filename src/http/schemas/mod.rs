@@ -4,7 +4,7 @@
 //! The domain stays free of `utoipa` (docs/architecture.md): a domain type
 //! the document names (`Status`, `ConnectionTarget`, …) gets its schema
 //! from a *twin* declared here, a schema-only type with the same serde
-//! shape and the same doc comments, and [`schema_twin!`] implements
+//! shape and the same doc comments, and `schema_twin!` implements
 //! `utoipa::ToSchema` for the domain type by delegating to it. The tests of
 //! each file check that a twin names exactly the keys (or labels) the
 //! domain type serialises, so the two cannot drift apart silently.
