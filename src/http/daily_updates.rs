@@ -8,7 +8,7 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::write_tasks;
+use super::db_access::{Touches, write};
 use super::errors::{ApiError, json_response};
 use super::panic_guard::guarded;
 use super::paths::{TaskPath, UpdatePath};
@@ -52,7 +52,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let new = NewDailyUpdate::from_json(&body)?;
-    let u = write_tasks(&ctx, |db| async move {
+    let u = write(&ctx, Touches::Tasks, |db| async move {
         daily_updates::create(&db, task, new).await
     })
     .await?;
@@ -85,7 +85,7 @@ pub async fn edit(
         update_id: id,
     } = UpdatePath::parse(&task, &id)?;
     let content = UpdateContent::from_json(&body)?;
-    let u = write_tasks(&ctx, |db| async move {
+    let u = write(&ctx, Touches::Tasks, |db| async move {
         daily_updates::edit(&db, task, id, content).await
     })
     .await?;
@@ -111,7 +111,7 @@ pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         update_id: id,
     } = UpdatePath::parse(&task, &id)?;
-    write_tasks(&ctx, |db| async move {
+    write(&ctx, Touches::Tasks, |db| async move {
         daily_updates::delete(&db, task, id).await
     })
     .await?;

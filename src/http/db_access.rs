@@ -1,9 +1,14 @@
 //! How a handler gets the database: [`pool`] for reads, and for writes the
-//! pool together with a guard that drops the cached lists the write may
-//! change ([`pool_writing_tasks`]), so this daemon's own writes show in the
-//! very next list (TASKS-API.md: "a daemon sees its own writes at once"),
-//! and [`write_tasks`] around a whole task write; and how it answers a cached
-//! read ([`cached_response`]).
+//! pool together with a guard that drops the cached lists the write
+//! [`Touches`] ([`pool_for_write`], or [`write`] around a whole write), so
+//! this daemon's own writes show in the very next list (TASKS-API.md: "a
+//! daemon sees its own writes at once"); and how it answers a cached read
+//! ([`cached_response`]).
+//!
+//! Invalidation happens here and nowhere else (docs/architecture.md, step
+//! 7): a handler never calls `invalidate` itself. `tests/api/invalidation.rs`
+//! walks every documented write and fails for one that leaves a cached list
+//! standing, or that is not in its table.
 
 use std::future::Future;
 use std::hash::Hash;
@@ -28,38 +33,65 @@ pub async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
     Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
 }
 
-/// Invalidates the task lists and pages when dropped: at the end of the handler
-/// that holds it, whatever the write's outcome (a failed or timed-out write
-/// may still have committed), and only after the write's transaction ended,
-/// so no reader can store a body from before it (see `db/list_cache.rs`).
+/// Which cached lists a write may change: what its [`Written`] guard drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touches {
+    /// The member list only (a member added or deleted: no task names it).
+    Members,
+    /// The task lists and pages (a task, sub-task or daily update).
+    Tasks,
+    /// Both (a member rename rewrites the tasks' `assignee_name`).
+    MembersAndTasks,
+}
+
+/// Drops the cached lists a write [`Touches`] when dropped: at the end of
+/// the handler that holds it, whatever the write's outcome (a failed or
+/// timed-out write may still have committed), and only after the write's
+/// transaction ended, so no reader can store a body from before it (see
+/// `db/list_cache.rs`). The only way to a pool for a write is [`write`] or
+/// [`pool_for_write`], which hand it out with the pool.
 #[derive(Debug)]
 #[must_use = "hold it until the write is done: dropping it invalidates"]
-pub struct TasksWritten(Caches);
+pub struct Written {
+    caches: Caches,
+    touches: Touches,
+}
 
-impl Drop for TasksWritten {
+impl Drop for Written {
     fn drop(&mut self) {
-        self.0.invalidate_tasks();
+        if matches!(self.touches, Touches::Members | Touches::MembersAndTasks) {
+            self.caches.members.invalidate();
+        }
+        if matches!(self.touches, Touches::Tasks | Touches::MembersAndTasks) {
+            self.caches.invalidate_tasks();
+        }
     }
 }
 
-/// [`pool`] for a handler that writes to tasks, sub-tasks or daily updates
-/// (or, like a member rename, to what the task list shows).
-pub async fn pool_writing_tasks(
+/// [`pool`] for a handler that writes, with the guard that drops what the
+/// write `touches`; hold the guard until the write is over.
+pub async fn pool_for_write(
     ctx: &AppCtx,
-) -> Result<(DatabaseConnection, TasksWritten), ApiError> {
+    touches: Touches,
+) -> Result<(DatabaseConnection, Written), ApiError> {
     let db = pool(ctx).await?;
-    Ok((db, TasksWritten(ctx.caches.clone())))
+    let written = Written {
+        caches: ctx.caches.clone(),
+        touches,
+    };
+    Ok((db, written))
 }
 
-/// The shape of every task, sub-task and daily-update write: the pool with
-/// its [`TasksWritten`] guard (held until the write is over), the write, and
-/// its refusals and database errors mapped by [`query_error`].
-pub async fn write_tasks<T, W, F>(ctx: &AppCtx, write: W) -> Result<T, ApiError>
+/// The shape of every write whose query returns a [`QueryError`] (tasks,
+/// sub-tasks, daily updates): the pool with its [`Written`] guard (held
+/// until the write is over), the write, and its refusals and database
+/// errors mapped by [`query_error`].
+pub async fn write<T, W, F>(ctx: &AppCtx, touches: Touches, write: W) -> Result<T, ApiError>
 where
     W: FnOnce(DatabaseConnection) -> F,
     F: Future<Output = Result<T, QueryError>>,
 {
-    let (db, _written) = pool_writing_tasks(ctx).await?;
+    let (db, _written) = pool_for_write(ctx, touches).await?;
     write(db).await.map_err(|e| query_error(ctx, e))
 }
 

@@ -8,7 +8,7 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::write_tasks;
+use super::db_access::{Touches, write};
 use super::errors::{ApiError, json_response};
 use super::panic_guard::guarded;
 use super::paths::{SubTaskPath, TaskPath};
@@ -57,7 +57,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let s = write_tasks(&ctx, |db| async move {
+    let s = write(&ctx, Touches::Tasks, |db| async move {
         sub_tasks::create(&db, task, title.0).await
     })
     .await?;
@@ -81,7 +81,7 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
 pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let order = Reorder::from_json(&body)?;
-    let all = write_tasks(&ctx, |db| async move {
+    let all = write(&ctx, Touches::Tasks, |db| async move {
         sub_tasks::reorder(&db, task, order).await
     })
     .await?;
@@ -106,10 +106,9 @@ pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
-    let s = write_tasks(
-        &ctx,
-        |db| async move { sub_tasks::toggle(&db, task, id).await },
-    )
+    let s = write(&ctx, Touches::Tasks, |db| async move {
+        sub_tasks::toggle(&db, task, id).await
+    })
     .await?;
     Ok(json_response(StatusCode::OK, &s))
 }
@@ -139,7 +138,7 @@ pub async fn rename(
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let s = write_tasks(&ctx, |db| async move {
+    let s = write(&ctx, Touches::Tasks, |db| async move {
         sub_tasks::rename(&db, task, id, title.0).await
     })
     .await?;
@@ -164,10 +163,9 @@ pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
-    write_tasks(
-        &ctx,
-        |db| async move { sub_tasks::delete(&db, task, id).await },
-    )
+    write(&ctx, Touches::Tasks, |db| async move {
+        sub_tasks::delete(&db, task, id).await
+    })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -20,6 +20,7 @@ mod fuzz;
 mod harness;
 mod health;
 mod helpers;
+mod invalidation;
 mod layout;
 mod lifecycle;
 mod members;
