@@ -20,6 +20,7 @@ pub mod root_cert;
 pub mod sub_task;
 pub mod system_store;
 pub mod task;
+pub mod task_fields;
 
 use std::fmt;
 

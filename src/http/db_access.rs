@@ -1,6 +1,6 @@
 //! How a handler gets the database: [`pool`] for reads, and for writes the
 //! pool together with a guard that drops the cached lists the write
-//! [`Touches`] ([`pool_for_write`], or [`write`] around a whole write), so
+//! [`Touches`] ([`pool_for_write`], or [`write()`] around a whole write), so
 //! this daemon's own writes show in the very next list (TASKS-API.md: "a
 //! daemon sees its own writes at once"); and how it answers a cached read
 //! ([`cached_response`]).
@@ -48,7 +48,7 @@ pub enum Touches {
 /// the handler that holds it, whatever the write's outcome (a failed or
 /// timed-out write may still have committed), and only after the write's
 /// transaction ended, so no reader can store a body from before it (see
-/// `db/list_cache.rs`). The only way to a pool for a write is [`write`] or
+/// `db/list_cache.rs`). The only way to a pool for a write is [`write()`] or
 /// [`pool_for_write`], which hand it out with the pool.
 #[derive(Debug)]
 #[must_use = "hold it until the write is done: dropping it invalidates"]
