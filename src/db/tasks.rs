@@ -13,11 +13,12 @@
 //! then all their sub-tasks), not one per task. All SQL text is constant; values are bind parameters.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::entities::task::TaskRow;
+use super::entities::task::{TaskRow, WRITTEN, written_values};
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::stmt;
 use super::unit;
@@ -120,14 +121,37 @@ const LOCK_SQL: &str = concat!(
     ", '[]'::text AS daily_updates FROM tasks t WHERE t.id = $1 FOR UPDATE OF t"
 );
 
-const INSERT_SQL: &str = "INSERT INTO tasks (id, title, description, status, priority, \
-     assignee_id, assignee_name, gear_id, blocking_reason) \
-     VALUES ($1, $2, $3, $4::task_status, $5::task_priority, $6, $7, $8, $9)";
+/// `INSERT` of a task: `$1` the id, then the [`WRITTEN`] columns, then the
+/// assignee's name (the bind values of [`row_values`]). Built once from
+/// the field table; constant from then on.
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<&str> = WRITTEN.iter().map(|(name, _)| *name).collect();
+    let params: Vec<String> = WRITTEN
+        .iter()
+        .enumerate()
+        .map(|(i, (_, cast))| format!("${}{cast}", i + 2))
+        .collect();
+    format!(
+        "INSERT INTO tasks (id, {}, assignee_name) VALUES ($1, {}, ${})",
+        columns.join(", "),
+        params.join(", "),
+        WRITTEN.len() + 2
+    )
+});
 
-const UPDATE_SQL: &str = "UPDATE tasks SET title = $2, description = $3, \
-     status = $4::task_status, priority = $5::task_priority, assignee_id = $6, \
-     assignee_name = $7, gear_id = $8, blocking_reason = $9, updated_at = now() \
-     WHERE id = $1";
+/// `UPDATE` of a task, bound as [`INSERT_SQL`] is; it moves `updated_at`.
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
+    let set: Vec<String> = WRITTEN
+        .iter()
+        .enumerate()
+        .map(|(i, (name, cast))| format!("{name} = ${}{cast}", i + 2))
+        .collect();
+    format!(
+        "UPDATE tasks SET {}, assignee_name = ${}, updated_at = now() WHERE id = $1",
+        set.join(", "),
+        WRITTEN.len() + 2
+    )
+});
 
 /// The member's name, share-locked: the member cannot be deleted or renamed
 /// before this transaction ends, so the name stored with the task is current.
@@ -202,7 +226,7 @@ pub async fn create(db: &DatabaseConnection, new: NewTask) -> Result<Task, Query
         None => None,
     };
     let id = Uuid::new_v4();
-    txn.execute_raw(stmt(INSERT_SQL, row_values(id, &fields, assignee_name)))
+    txn.execute_raw(stmt(&INSERT_SQL, row_values(id, &fields, assignee_name)))
         .await?;
     let task = get(&txn, id).await?.ok_or(Refusal::TaskNotFound)?;
     txn.commit().await?;
@@ -234,7 +258,7 @@ pub async fn update(
             ),
             None => None,
         };
-        txn.execute_raw(stmt(UPDATE_SQL, row_values(id, &after, assignee_name)))
+        txn.execute_raw(stmt(&UPDATE_SQL, row_values(id, &after, assignee_name)))
             .await?;
     }
     let task = get(&txn, id).await?.ok_or(Refusal::TaskNotFound)?;
@@ -266,18 +290,12 @@ pub(crate) async fn member_name<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The bind values of [`INSERT_SQL`] and [`UPDATE_SQL`].
 fn row_values(id: Uuid, f: &TaskFields, assignee_name: Option<String>) -> Vec<Value> {
-    vec![
-        id.into(),
-        f.title.clone().into(),
-        f.description.clone().into(),
-        f.status.as_str().into(),
-        f.priority.as_str().into(),
-        f.assignee_id.into(),
-        assignee_name.into(),
-        f.gear_id.clone().into(),
-        f.blocking_reason.clone().into(),
-    ]
+    let mut values = vec![id.into()];
+    values.extend(written_values(f));
+    values.push(assignee_name.into());
+    values
 }
 
 #[cfg(test)]
@@ -289,5 +307,17 @@ mod tests {
         assert!(LIST_BY_PRIORITY.ends_with("ORDER BY t.priority, t.updated_at DESC, t.id"));
         assert!(GET_SQL.contains("ORDER BY u.created_at DESC"));
         assert!(GET_SQL.contains(r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#));
+        assert_eq!(
+            *INSERT_SQL,
+            "INSERT INTO tasks (id, title, description, status, priority, assignee_id, \
+             gear_id, blocking_reason, assignee_name) VALUES ($1, $2, $3, $4::task_status, \
+             $5::task_priority, $6, $7, $8, $9)"
+        );
+        assert_eq!(
+            *UPDATE_SQL,
+            "UPDATE tasks SET title = $2, description = $3, status = $4::task_status, \
+             priority = $5::task_priority, assignee_id = $6, gear_id = $7, \
+             blocking_reason = $8, assignee_name = $9, updated_at = now() WHERE id = $1"
+        );
     }
 }

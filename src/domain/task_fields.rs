@@ -9,8 +9,10 @@
 //! in the table's order (so the first problem reported follows it), and the
 //! merge of a patch onto the stored task. The rules between fields (the gear
 //! id's pattern, the blocking reason) stay hand-written in `domain::task`.
-//! The query layer's column lists and the OpenAPI bodies are still written
-//! out (the next step of issue #23).
+//! And by `task_db!`, in `db::entities::task`: the columns the writes set
+//! with their casts (`WRITTEN`), their bind values and the row's mapping
+//! back to `TaskFields`. The SELECT list, the read model `Task`
+//! and the OpenAPI bodies are still written out (the next step of issue #23).
 //!
 //! The vocabulary of a row:
 //!
@@ -23,7 +25,10 @@
 //!   parser);
 //! - `patch not_null`: `null` is `<field>: field cannot be null`;
 //!   `patch clearable`: `null` clears it (`Some(None)`);
-//!   `patch null_is_default`: `null` is the type's default.
+//!   `patch null_is_default`: `null` is the type's default;
+//! - `column plain`: the `tasks` column of the field's name, bound and read
+//!   as the type; `column label "<enum>"`: a PostgreSQL enum, bound as the
+//!   [`Label`](super::task::Label) cast to `<enum>` and read as `::text`.
 //!
 //! A patch holds `Option<type>` for every field: `None` when absent.
 
@@ -32,19 +37,19 @@ macro_rules! task_table {
     ($expand:path) => {
         $expand! {
             /// Trimmed, 1–200 characters.
-            title: String = title, create required, patch not_null;
+            title: String = title, create required, patch not_null, column plain;
             /// At most 2000 characters, stored as sent.
-            description: Option<String> = description, create optional, patch clearable;
+            description: Option<String> = description, create optional, patch clearable, column plain;
             /// The status.
-            status: Status = Status::parse, create required, patch not_null;
+            status: Status = Status::parse, create required, patch not_null, column label "task_status";
             /// The priority.
-            priority: Priority = Priority::parse, create required, patch not_null;
+            priority: Priority = Priority::parse, create required, patch not_null, column label "task_priority";
             /// An existing member (checked by the query layer), or unassigned.
-            assignee_id: Option<Uuid> = uuid, create optional, patch clearable;
+            assignee_id: Option<Uuid> = uuid, create optional, patch clearable, column plain;
             /// Exactly 4 ASCII digits, or none.
-            gear_id: Option<String> = owned_string, create optional, patch clearable;
+            gear_id: Option<String> = owned_string, create optional, patch clearable, column plain;
             /// Non-blank when `Blocked`, `""` otherwise.
-            blocking_reason: String = blocking_reason, create default, patch null_is_default;
+            blocking_reason: String = blocking_reason, create default, patch null_is_default, column plain;
         }
     };
 }
@@ -55,7 +60,8 @@ pub(crate) use task_table;
 macro_rules! task_domain {
     ($(
         $(#[$doc:meta])*
-        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident;
+        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?;
     )*) => {
         /// Every column of a task a client writes, valid together: what is
         /// inserted on create and what a patch leads to. `assignee_name` is

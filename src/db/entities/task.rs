@@ -7,13 +7,86 @@
 //! date-time crate is needed), and a task's sub-tasks and daily updates come
 //! in the same statement as JSON arrays (a list reads its sub-tasks with one
 //! second statement).
+//!
+//! What a write sets and how a row maps back to `TaskFields` follow from the
+//! one declaration of a task's fields (`domain::task_fields`), expanded here
+//! by `task_db!`: a field added to the table is written and read back
+//! without an edit here, and a `TaskRow` that lacks its column does not
+//! compile.
 
 use sea_orm::{DbErr, FromQueryResult};
 use uuid::Uuid;
 
 use crate::domain::task::{Label, Priority, Status, Task, TaskFields};
+use crate::domain::task_fields::task_table;
 #[cfg(doc)]
 use crate::domain::{daily_update::DailyUpdate, sub_task::SubTask};
+
+/// A bind parameter's cast, by column kind.
+macro_rules! column_cast {
+    (plain) => {
+        ""
+    };
+    (label $sql_type:literal) => {
+        concat!("::", $sql_type)
+    };
+}
+
+/// A field's bind value, by column kind.
+macro_rules! column_value {
+    (plain, $e:expr) => {
+        $e.clone().into()
+    };
+    (label, $e:expr) => {
+        $e.as_str().into()
+    };
+}
+
+/// A field read back from its row, by column kind (a label the type does
+/// not know is the row's error: the schema and the code disagree).
+macro_rules! column_read {
+    (plain, $e:expr, $ty:ty, $name:ident) => {
+        $e.clone()
+    };
+    (label, $e:expr, $ty:ty, $name:ident) => {
+        <$ty as Label>::from_label(&$e).ok_or_else(|| {
+            sea_orm::DbErr::Custom(format!(
+                concat!("unknown task ", stringify!($name), " {:?}"),
+                $e
+            ))
+        })?
+    };
+}
+
+/// The query layer's expansion of `task_table!`: `WRITTEN`, the columns a
+/// write sets with the cast of each bind parameter, `written_values`, their
+/// values in that order, and `TaskRow::fields`, the row read back.
+macro_rules! task_db {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?;
+    )*) => {
+        /// The columns a task write sets, each with its bind parameter's cast.
+        pub(crate) const WRITTEN: &[(&str, &str)] = &[
+            $( (stringify!($name), column_cast!($kind $($sql_type)?)), )*
+        ];
+
+        /// The values of [`WRITTEN`], in its order.
+        pub(crate) fn written_values(f: &TaskFields) -> Vec<sea_orm::Value> {
+            vec![ $( column_value!($kind, f.$name), )* ]
+        }
+
+        impl TaskRow {
+            /// The writable fields as stored.
+            pub fn fields(&self) -> Result<TaskFields, sea_orm::DbErr> {
+                Ok(TaskFields {
+                    $( $name: column_read!($kind, self.$name, $ty, $name), )*
+                })
+            }
+        }
+    };
+}
 
 /// One row of the task queries.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -47,23 +120,11 @@ pub struct TaskRow {
     pub daily_updates: String,
 }
 
-impl TaskRow {
-    /// The writable fields as stored.
-    pub fn fields(&self) -> Result<TaskFields, DbErr> {
-        Ok(TaskFields {
-            title: self.title.clone(),
-            description: self.description.clone(),
-            status: Status::from_label(&self.status)
-                .ok_or_else(|| DbErr::Custom(format!("unknown task status {:?}", self.status)))?,
-            priority: Priority::from_label(&self.priority).ok_or_else(|| {
-                DbErr::Custom(format!("unknown task priority {:?}", self.priority))
-            })?,
-            assignee_id: self.assignee_id,
-            gear_id: self.gear_id.clone(),
-            blocking_reason: self.blocking_reason.clone(),
-        })
-    }
+// `WRITTEN`, `written_values` and `TaskRow::fields`, from the one
+// declaration of a task's fields.
+task_table!(task_db);
 
+impl TaskRow {
     /// The domain's (and the API's) task.
     pub fn into_task(self) -> Result<Task, DbErr> {
         let fields = self.fields()?;
