@@ -5,7 +5,8 @@
 //! writes below a task share ([`task_writes`]), the in-daemon
 //! list caches ([`caches`]: [`members_cache`], [`tasks_cache`], both a
 //! [`list_cache`]) kept coherent by change counters
-//! ([`coherence`]), pooler-safe units of work ([`unit`]), and [`tls`]: the
+//! ([`coherence`]), pooler-safe units of work ([`unit`]), the connection a write takes
+//! ([`write_conn`], which drops the cached lists it touches), and [`tls`]: the
 //! TLS relay that makes the verify modes trust exactly `ssl_root_cert`.
 
 /// `$col` (a `timestamptz`) as the contract's timestamp text: RFC 3339 in UTC
@@ -37,3 +38,4 @@ pub mod tasks;
 pub mod tasks_cache;
 pub mod tls;
 pub mod unit;
+pub mod write_conn;

@@ -15,13 +15,14 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
 use super::entities::task::{TaskRow, WRITTEN, written_values};
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::stmt;
 use super::unit;
+use super::write_conn::WriteConn;
 use crate::domain::sub_task::SubTask;
 use crate::domain::task::{
     AssigneeFilter, Label, NewTask, Sort, Task, TaskFields, TaskPatch, TaskQuery,
@@ -214,7 +215,7 @@ pub(crate) async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<T
 
 /// Inserts a task with a fresh UUID v4; `AssigneeNotFound` when the assignee
 /// is not a member.
-pub async fn create(db: &DatabaseConnection, new: NewTask) -> Result<Task, QueryError> {
+pub async fn create(db: &WriteConn, new: NewTask) -> Result<Task, QueryError> {
     let fields = new.0;
     let txn = unit::begin(db).await?;
     let assignee_name = match fields.assignee_id {
@@ -236,11 +237,7 @@ pub async fn create(db: &DatabaseConnection, new: NewTask) -> Result<Task, Query
 /// Applies a patch, in the contract's order: 404, the blocking-reason rule
 /// against the result, then the assignee. A patch that changes nothing
 /// writes nothing (`updated_at` stays).
-pub async fn update(
-    db: &DatabaseConnection,
-    id: Uuid,
-    patch: TaskPatch,
-) -> Result<Task, QueryError> {
+pub async fn update(db: &WriteConn, id: Uuid, patch: TaskPatch) -> Result<Task, QueryError> {
     let txn = unit::begin(db).await?;
     let stored = TaskRow::find_by_statement(stmt(LOCK_SQL, vec![id.into()]))
         .one(&txn)
@@ -268,7 +265,7 @@ pub async fn update(
 
 /// Deletes a task (its sub-tasks and daily updates go with it, by the
 /// foreign keys' `ON DELETE CASCADE`); `TaskNotFound` when there was none.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), QueryError> {
+pub async fn delete(db: &WriteConn, id: Uuid) -> Result<(), QueryError> {
     let done = unit::run(db, |txn| {
         Box::pin(txn.execute_raw(stmt("DELETE FROM tasks WHERE id = $1", vec![id.into()])))
     })

@@ -115,7 +115,7 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewMember::from_json(&body)?;
-    let (db, _written) = pool_for_write(&ctx, Touches::Members).await?;
+    let db = pool_for_write(&ctx, Touches::Members).await?;
     let m = members::create(&db, new)
         .await
         .map_err(|e| db_error(&ctx, e))?;
@@ -141,7 +141,7 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
     let MemberPath { id } = MemberPath::parse(&id)?;
     let patch = MemberPatch::from_json(&body)?;
     // A rename rewrites the tasks' `assignee_name`.
-    let (db, _written) = pool_for_write(&ctx, Touches::MembersAndTasks).await?;
+    let db = pool_for_write(&ctx, Touches::MembersAndTasks).await?;
     match members::update(&db, id, patch)
         .await
         .map_err(|e| db_error(&ctx, e))?
@@ -167,7 +167,7 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let MemberPath { id } = MemberPath::parse(&id)?;
-    let (db, _written) = pool_for_write(&ctx, Touches::Members).await?;
+    let db = pool_for_write(&ctx, Touches::Members).await?;
     match members::delete(&db, id)
         .await
         .map_err(|e| db_error(&ctx, e))?
