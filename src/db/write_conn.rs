@@ -12,8 +12,6 @@ use std::ops::Deref;
 
 use sea_orm::DatabaseConnection;
 
-use super::caches::Caches;
-
 /// Which cached lists a write may change: what its [`WriteConn`] drops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Touches {
@@ -25,21 +23,33 @@ pub enum Touches {
     MembersAndTasks,
 }
 
+/// What a dropped [`WriteConn`] tells: the daemon's caches
+/// (`db::caches::Caches`). A trait so that this file needs nothing of the
+/// caches, whose queries take a `WriteConn` (no import circle).
+pub trait Invalidate: Send + Sync + std::fmt::Debug {
+    /// Drops the cached lists a write that `touches` these may have changed.
+    fn invalidate(&self, touches: Touches);
+}
+
 /// The pool, for one write; dropping it invalidates what the write touches.
 #[derive(Debug)]
 #[must_use = "hold it until the write is done: dropping it invalidates"]
 pub struct WriteConn {
     conn: DatabaseConnection,
-    caches: Caches,
+    caches: Box<dyn Invalidate>,
     touches: Touches,
 }
 
 impl WriteConn {
     /// `conn` for a write that `touches` these of `caches`.
-    pub fn new(conn: DatabaseConnection, caches: Caches, touches: Touches) -> Self {
+    pub fn new(
+        conn: DatabaseConnection,
+        caches: impl Invalidate + 'static,
+        touches: Touches,
+    ) -> Self {
         Self {
             conn,
-            caches,
+            caches: Box::new(caches),
             touches,
         }
     }
@@ -55,11 +65,6 @@ impl Deref for WriteConn {
 
 impl Drop for WriteConn {
     fn drop(&mut self) {
-        if matches!(self.touches, Touches::Members | Touches::MembersAndTasks) {
-            self.caches.members.invalidate();
-        }
-        if matches!(self.touches, Touches::Tasks | Touches::MembersAndTasks) {
-            self.caches.invalidate_tasks();
-        }
+        self.caches.invalidate(self.touches);
     }
 }

@@ -1,5 +1,5 @@
 //! Every documented write drops the cached lists it changes before it
-//! answers, through the one guard of `src/http/db_access.rs`: a write path
+//! answers, through the `WriteConn` of `src/db/write_conn.rs`: a write path
 //! added without it leaves a list cached and fails here, and a write added
 //! to the API without a row in [`WRITES`] fails
 //! [`the_table_lists_every_documented_write`].
