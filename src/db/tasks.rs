@@ -27,14 +27,50 @@ use crate::domain::sub_task::SubTask;
 use crate::domain::task::{
     AssigneeFilter, Label, NewTask, Sort, Task, TaskFields, TaskPatch, TaskQuery,
 };
+use crate::domain::task_fields::task_table;
 
-/// The columns of a task row.
+/// One written column in a SELECT list, by column kind: a label is read
+/// as its text (`TaskRow` holds it as a `String`).
+macro_rules! column_select {
+    (plain, $name:ident) => {
+        concat!("t.", stringify!($name), ", ")
+    };
+    (label, $name:ident) => {
+        concat!(
+            "t.",
+            stringify!($name),
+            "::text AS ",
+            stringify!($name),
+            ", "
+        )
+    };
+}
+
+/// The field table's expansion for reads: `written_columns!()`, the
+/// SELECT list of the columns a task write sets (each followed by `, `).
+macro_rules! task_select {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?;
+    )*) => {
+        macro_rules! written_columns {
+            () => {
+                concat!($( column_select!($kind, $name), )*)
+            };
+        }
+    };
+}
+task_table!(task_select);
+
+/// The columns of a task row: the id, the written columns (from the field
+/// table), the server-resolved name and the timestamps.
 macro_rules! task_fields {
     () => {
         concat!(
-            "SELECT t.id, t.title, t.description, t.status::text AS status, \
-             t.priority::text AS priority, t.assignee_id, t.assignee_name, t.gear_id, \
-             t.blocking_reason, ",
+            "SELECT t.id, ",
+            written_columns!(),
+            "t.assignee_name, ",
             utc_text!("t.created_at"),
             " AS created_at, ",
             utc_text!("t.updated_at"),
@@ -304,6 +340,11 @@ mod tests {
         assert!(LIST_BY_PRIORITY.ends_with("ORDER BY t.priority, t.updated_at DESC, t.id"));
         assert!(GET_SQL.contains("ORDER BY u.created_at DESC"));
         assert!(GET_SQL.contains(r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#));
+        assert!(GET_SQL.starts_with(
+            "SELECT t.id, t.title, t.description, t.status::text AS status, \
+             t.priority::text AS priority, t.assignee_id, t.gear_id, t.blocking_reason, \
+             t.assignee_name, to_char("
+        ));
         assert_eq!(
             *INSERT_SQL,
             "INSERT INTO tasks (id, title, description, status, priority, assignee_id, \
