@@ -9,11 +9,12 @@
 //! in the table's order (so the first problem reported follows it), and the
 //! merge of a patch onto the stored task. The rules between fields (the gear
 //! id's pattern, the blocking reason) stay hand-written in `domain::task`.
-//! And by `task_db!`, in `db::entities::task`: the columns the writes set
-//! with their casts (`WRITTEN`), their bind values and the row's mapping
-//! back to `TaskFields`; and by `task_select!`, in `db::tasks`: the written
-//! columns of the SELECT list. `TaskRow`, the read model `Task` and the
-//! OpenAPI bodies are still written out (the next step of issue #23).
+//! And by `task_db!`, in `db::entities::task`: the row `TaskRow`, the
+//! columns the writes set with their casts (`WRITTEN`), their bind values
+//! and the row's mapping back to `TaskFields`; and by `task_select!`, in
+//! `db::tasks`: the written columns of the SELECT list. The read model
+//! `Task` (with `TaskRow::into_task`) and the OpenAPI bodies are still
+//! written out (the next step of issue #23).
 //!
 //! The vocabulary of a row:
 //!

@@ -10,9 +10,8 @@
 //!
 //! What a write sets and how a row maps back to `TaskFields` follow from the
 //! one declaration of a task's fields (`domain::task_fields`), expanded here
-//! by `task_db!`: a field added to the table is written and read back
-//! without an edit here, and a `TaskRow` that lacks its column does not
-//! compile.
+//! by `task_db!`: a field added to the table is in `TaskRow`, written and
+//! read back without an edit here but in [`TaskRow::into_task`].
 
 use sea_orm::{DbErr, FromQueryResult};
 use uuid::Uuid;
@@ -29,6 +28,16 @@ macro_rules! column_cast {
     };
     (label $sql_type:literal) => {
         concat!("::", $sql_type)
+    };
+}
+
+/// A field's type in the row, by column kind (a label is read as its text).
+macro_rules! column_type {
+    (plain, $ty:ty) => {
+        $ty
+    };
+    (label, $ty:ty) => {
+        String
     };
 }
 
@@ -58,15 +67,37 @@ macro_rules! column_read {
     };
 }
 
-/// The query layer's expansion of `task_table!`: `WRITTEN`, the columns a
-/// write sets with the cast of each bind parameter, `written_values`, their
-/// values in that order, and `TaskRow::fields`, the row read back.
+/// The query layer's expansion of `task_table!`: `TaskRow`, one row of the
+/// task queries (the written columns as read, labels as text, around the
+/// id, the resolved name, the timestamps and the children); `WRITTEN`, the
+/// columns a write sets with the cast of each bind parameter;
+/// `written_values`, their values in that order; and `TaskRow::fields`, the
+/// row read back.
 macro_rules! task_db {
     ($(
         $(#[$doc:meta])*
         $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
         column $kind:ident $($sql_type:literal)?;
     )*) => {
+        /// One row of the task queries.
+        #[derive(Debug, Clone, FromQueryResult)]
+        pub struct TaskRow {
+            /// Primary key (UUID v4 from the daemon, or the Python backend's default).
+            pub id: Uuid,
+            $( $(#[$doc])* pub $name: column_type!($kind, $ty), )*
+            /// The assignee's name when assigned (kept in step by member renames).
+            pub assignee_name: Option<String>,
+            /// RFC 3339 UTC.
+            pub created_at: String,
+            /// RFC 3339 UTC.
+            pub updated_at: String,
+            /// JSON array of [`SubTask`], by position (`[]` in lists, which read them
+            /// with a second statement).
+            pub sub_tasks: String,
+            /// JSON array of [`DailyUpdate`], newest first (`[]` in lists).
+            pub daily_updates: String,
+        }
+
         /// The columns a task write sets, each with its bind parameter's cast.
         pub(crate) const WRITTEN: &[(&str, &str)] = &[
             $( (stringify!($name), column_cast!($kind $($sql_type)?)), )*
@@ -88,40 +119,8 @@ macro_rules! task_db {
     };
 }
 
-/// One row of the task queries.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct TaskRow {
-    /// Primary key (UUID v4 from the daemon, or the Python backend's default).
-    pub id: Uuid,
-    /// The title.
-    pub title: String,
-    /// The description.
-    pub description: Option<String>,
-    /// `task_status` label.
-    pub status: String,
-    /// `task_priority` label.
-    pub priority: String,
-    /// The assignee.
-    pub assignee_id: Option<Uuid>,
-    /// The assignee's name when assigned (kept in step by member renames).
-    pub assignee_name: Option<String>,
-    /// Four digits, or none.
-    pub gear_id: Option<String>,
-    /// Non-blank only when blocked.
-    pub blocking_reason: String,
-    /// RFC 3339 UTC.
-    pub created_at: String,
-    /// RFC 3339 UTC.
-    pub updated_at: String,
-    /// JSON array of [`SubTask`], by position (`[]` in lists, which read them
-    /// with a second statement).
-    pub sub_tasks: String,
-    /// JSON array of [`DailyUpdate`], newest first (`[]` in lists).
-    pub daily_updates: String,
-}
-
-// `WRITTEN`, `written_values` and `TaskRow::fields`, from the one
-// declaration of a task's fields.
+// `TaskRow`, `WRITTEN`, `written_values` and `TaskRow::fields`, from the
+// one declaration of a task's fields.
 task_table!(task_db);
 
 impl TaskRow {
