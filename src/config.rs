@@ -7,6 +7,8 @@
 //! snapshot): no `current_dir()` lookups and no hidden globals, so tests can
 //! load settings for a temporary folder.
 
+pub mod policy;
+
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

@@ -6,23 +6,32 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: layered settings (defaults < TOML < `TASKFLOW_*` < flags).
+//! The layers, the arrows allowed between them and the one way a resource is
+//! written are in `docs/architecture.md`; in short, every module imports only
+//! the layers below it, and [`domain`] imports none.
+//!
+//! - [`config`]: layered settings (defaults < TOML < `TASKFLOW_*` < flags), and
+//!   `config::policy`, the fixed retry, timeout and `Retry-After` values.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`startup`]: [`Daemon`], the one start-up seam (bind, serve, spawn actors, shut down).
 //! - [`actors`]: the supervision tree — `supervisor` owns `credential_store`
 //!   (the only code touching the key and credential files), `db_supervisor`
 //!   (the connection lifecycle state machine) and `readiness` (answers `/health`).
 //! - [`http`]: warp filters per resource (health, settings, members, tasks, sub_tasks,
-//!   daily_updates, openapi),
-//!   the Host/Origin guard and CORS, the error envelope in `http::errors`.
-//! - [`db`]: connecting (options built field by field, actionable errors),
-//!   migrating under an advisory lock, the entities (members, tasks, sub-tasks, daily
-//!   updates) and their queries.
-//! - [`domain`]: types parsed from untrusted input, the redacting password, the lifecycle state.
-//! - [`security`]: the Fernet key, the credential token and folder rules, atomic writes.
+//!   daily_updates, openapi), the OpenAPI schemas of the wire types (`http::schemas`,
+//!   `http::responses`), the Host/Origin guard and CORS, the error envelope in
+//!   `http::errors`.
+//! - [`db`]: connecting (options built field by field; the failures worded in
+//!   `db::connect_errors`), migrating under an advisory lock, how each table's rows
+//!   are read (`db::entities`), the queries per resource and the list caches.
+//! - [`domain`]: pure — types parsed from untrusted input, the read models the API
+//!   answers, the redacting password, the lifecycle state machine.
+//! - [`security`]: the Fernet key, the credential token and folder rules, atomic
+//!   writes, the `ssl_root_cert` trust store.
 //! - [`platform`]: every OS-specific operation (owner-only files, durable
 //!   renames, stop requests, the parent watch, the TLS relay's channel) behind one interface.
-//! - [`cli`]: operator commands (`status`, `test-connection`, `paths`) that talk to a running daemon.
+//! - [`cli`]: operator commands (`status`, `test-connection`, `paths`, `rotate-key`);
+//!   all but `paths` and `rotate-key` talk to a running daemon.
 
 pub mod actors;
 pub mod cli;

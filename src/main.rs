@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use taskflowd::cli::target_flags::TargetFlags;
 use taskflowd::config::{self, FlagOverrides, Settings};
-use taskflowd::domain::credentials::ConnectionTarget;
 use taskflowd::{Daemon, StartupError, cli, platform, telemetry};
 
 /// TaskFlow backend daemon.
@@ -58,7 +58,7 @@ enum Command {
     TestConnection {
         /// The connection settings, as on the Settings page.
         #[command(flatten)]
-        target: ConnectionTarget,
+        target: TargetFlags,
         /// Read the password from standard input (required: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,

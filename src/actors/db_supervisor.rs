@@ -26,11 +26,11 @@ use time::OffsetDateTime;
 use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
+use crate::config::policy::{POOL_IDLE_TIMEOUT, STORE_RETRY};
 use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
-use crate::db::connect::{
-    ConnectionSource, POOL_IDLE_TIMEOUT, close_surplus, connect_pool, session_error,
-};
+use crate::db::connect::{ConnectionSource, close_surplus, connect_pool};
+use crate::db::connect_errors::session_error;
 use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_lifecycle::{Effect, Event, Lifecycle, Limits, Loaded, Ticket, Wake};
@@ -235,9 +235,6 @@ pub const NAME: &str = "db_supervisor";
 
 // How handlers and peers find the current instance (see `directory.rs`).
 super::directory::directory_slot!(db_supervisor, set_db_supervisor, DbSupervisorMsg, NAME);
-
-/// How long to wait for the CredentialStore at start-up before asking again.
-const STORE_RETRY: Duration = Duration::from_millis(200);
 
 impl DbSupervisorState {
     /// Applies `event` to the lifecycle and carries out its effects in order.

@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 
@@ -18,15 +18,8 @@ use super::credential_store::{CredentialStore, CredentialStoreArgs};
 use super::db_supervisor::{DbSettings, DbSupervisor, DbSupervisorArgs, DbSupervisorMsg};
 use super::directory::Directory;
 use super::readiness::{HealthWatch, Readiness};
+use crate::config::policy::{CHILD_STOP_TIMEOUT, MAX_RESTARTS, RESTART_WINDOW};
 use crate::db::caches::Caches;
-
-/// Restarts tolerated within [`RESTART_WINDOW`] before giving up.
-pub const MAX_RESTARTS: usize = 5;
-/// The sliding window for [`MAX_RESTARTS`].
-pub const RESTART_WINDOW: Duration = Duration::from_secs(10);
-
-/// How long children get to stop (the DbSupervisor closes its pool).
-const CHILD_STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The reason the supervisor stops with when children keep failing.
 pub const TOO_MANY_RESTARTS: &str = "children keep failing";

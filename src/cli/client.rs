@@ -1,8 +1,8 @@
 //! A minimal HTTP/1.1 client (hyper) for the operator commands: one request
 //! per connection to the local daemon, with the configured token.
 
+use crate::config::policy::CLI_REQUEST_TIMEOUT;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -10,9 +10,6 @@ use hyper::Request;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-
-/// Deadline for one request; a probe may take the connect timeout plus a bit.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Talks to the daemon at `addr`.
 #[derive(Debug, Clone)]
@@ -45,10 +42,13 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), ClientError> {
-        tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path, body))
+        tokio::time::timeout(CLI_REQUEST_TIMEOUT, self.exchange(method, path, body))
             .await
             .map_err(|_| {
-                ClientError::Http(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()))
+                ClientError::Http(format!(
+                    "no answer within {} s",
+                    CLI_REQUEST_TIMEOUT.as_secs()
+                ))
             })?
     }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::client::Client;
+use super::target_flags::TargetFlags;
 use crate::config::Settings;
 use crate::domain::credentials::ConnectionTarget;
 use crate::security::credential_folder::LOCK_FILE;
@@ -91,7 +92,7 @@ pub fn render_status(body: &Value) -> String {
 /// as the API. Exit 0 when the connection works, 1 otherwise.
 pub async fn test_connection(
     settings: &Settings,
-    target: &ConnectionTarget,
+    target: &TargetFlags,
     stdin: &mut impl Read,
 ) -> u8 {
     let mut password = String::new();
@@ -104,7 +105,7 @@ pub async fn test_connection(
         .strip_suffix('\n')
         .map(|p| p.strip_suffix('\r').unwrap_or(p))
         .unwrap_or(&password);
-    let mut body = json!(target);
+    let mut body = json!(ConnectionTarget::from(target.clone()));
     body["password"] = json!(password);
     let client = daemon_client(settings);
     match client

@@ -4,6 +4,7 @@
 
 use super::members_cache::MembersCache;
 use super::tasks_cache::{TaskPageCache, TasksCache};
+use super::write_conn::{Invalidate, Touches};
 
 /// Every list cache; clones share them.
 #[derive(Debug, Clone, Default)]
@@ -29,5 +30,17 @@ impl Caches {
     pub fn invalidate_tasks(&self) {
         self.tasks.invalidate();
         self.task_pages.invalidate();
+    }
+}
+
+/// What a write that is over drops (see `db::write_conn`).
+impl Invalidate for Caches {
+    fn invalidate(&self, touches: Touches) {
+        if matches!(touches, Touches::Members | Touches::MembersAndTasks) {
+            self.members.invalidate();
+        }
+        if matches!(touches, Touches::Tasks | Touches::MembersAndTasks) {
+            self.invalidate_tasks();
+        }
     }
 }

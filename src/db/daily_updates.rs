@@ -4,14 +4,15 @@
 //! database clock (`now() - created_at`), the same clock that stamped
 //! `created_at`.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::entities::daily_update::DailyUpdate;
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::{begin_locked, lock_task, stmt, touch, write_row};
 use super::tasks::member_name;
 use super::unit;
+use super::write_conn::WriteConn;
+use crate::domain::daily_update::DailyUpdate;
 use crate::domain::daily_update::{NewDailyUpdate, UpdateContent};
 
 macro_rules! columns {
@@ -62,7 +63,7 @@ async fn state<C: ConnectionTrait>(
 /// Adds an update: the author is checked before the task, as the contract
 /// orders it; the author's name is stored with it.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &WriteConn,
     task_id: Uuid,
     new: NewDailyUpdate,
 ) -> Result<DailyUpdate, QueryError> {
@@ -90,7 +91,7 @@ pub async fn create(
 /// Edits the content within 24 hours of `created_at` (checked before the
 /// no-change case); the same content writes nothing.
 pub async fn edit(
-    db: &DatabaseConnection,
+    db: &WriteConn,
     task_id: Uuid,
     id: Uuid,
     content: UpdateContent,
@@ -118,7 +119,7 @@ pub async fn edit(
 }
 
 /// Deletes an update within 24 hours of `created_at`.
-pub async fn delete(db: &DatabaseConnection, task_id: Uuid, id: Uuid) -> Result<(), QueryError> {
+pub async fn delete(db: &WriteConn, task_id: Uuid, id: Uuid) -> Result<(), QueryError> {
     let txn = begin_locked(db, task_id).await?;
     let (_, expired) = state(&txn, task_id, id).await?;
     if expired {

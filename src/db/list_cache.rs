@@ -43,13 +43,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::coherence::Version;
-
-/// How long a confirmed body is served without asking the database again.
-/// Bounds the coherence queries to a few per second however busy the list
-/// is, and keeps other daemons' writes visible within TASKS-API.md's 1 s
-/// (a write committed after a confirmation shows at most this much later;
-/// this daemon's own writes drop the bodies at once).
-pub const RECHECK_AFTER: Duration = Duration::from_millis(250);
+use crate::config::policy::RECHECK_AFTER;
 
 /// Most variants kept of one list; storing one more starts afresh (the UI
 /// asks for a handful: the dashboard and the filters someone is using).

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::entities::member::{self, Column, Entity as Members, Model as Member};
 use super::unit;
+use super::write_conn::WriteConn;
 use crate::domain::member::{MemberPatch, NewMember};
 
 /// What [`delete`] did, so the handler can answer 204, 404 or 409.
@@ -76,7 +77,7 @@ pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Member>, Db
 /// Inserts a member with a fresh UUID v4 and returns the stored row.
 /// A duplicate e-mail fails with the database's `uq_members_email` violation
 /// (also when a concurrent insert wins the race), mapped to 409 by the caller.
-pub async fn create(db: &DatabaseConnection, new: NewMember) -> Result<Member, DbErr> {
+pub async fn create(db: &WriteConn, new: NewMember) -> Result<Member, DbErr> {
     let row = member::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(new.name.into_inner()),
@@ -91,11 +92,7 @@ pub async fn create(db: &DatabaseConnection, new: NewMember) -> Result<Member, D
 /// the row instead (there is nothing to update). A new name is copied to
 /// `tasks.assignee_name` of the member's tasks in the same transaction (the
 /// tasks' `updated_at` stays: nobody changed those tasks).
-pub async fn update(
-    db: &DatabaseConnection,
-    id: Uuid,
-    patch: MemberPatch,
-) -> Result<Option<Member>, DbErr> {
+pub async fn update(db: &WriteConn, id: Uuid, patch: MemberPatch) -> Result<Option<Member>, DbErr> {
     if patch.is_empty() {
         return get(db, id).await;
     }
@@ -129,7 +126,7 @@ pub async fn update(
 /// it. One transaction: the member row is locked first (`FOR UPDATE`), so a
 /// concurrent insert that references it through a foreign key waits for us
 /// and then fails, instead of slipping in between the count and the delete.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<DeleteOutcome, DbErr> {
+pub async fn delete(db: &WriteConn, id: Uuid) -> Result<DeleteOutcome, DbErr> {
     let txn = unit::begin(db).await?;
     if Members::find_by_id(id)
         .lock_exclusive()

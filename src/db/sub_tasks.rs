@@ -10,12 +10,13 @@
 //! statements: first out of the way (to distinct negative values), then to
 //! their final places.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use uuid::Uuid;
 
-use super::entities::sub_task::SubTask;
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::{begin_locked, stmt, touch, write_row};
+use super::write_conn::WriteConn;
+use crate::domain::sub_task::SubTask;
 use crate::domain::sub_task::{MAX_PER_TASK, Reorder};
 
 macro_rules! columns {
@@ -72,11 +73,7 @@ async fn all<C: ConnectionTrait>(db: &C, task_id: Uuid) -> Result<Vec<SubTask>, 
 }
 
 /// Appends a sub-task (position = count); `TooManySubTasks` at 20.
-pub async fn create(
-    db: &DatabaseConnection,
-    task_id: Uuid,
-    title: String,
-) -> Result<SubTask, QueryError> {
+pub async fn create(db: &WriteConn, task_id: Uuid, title: String) -> Result<SubTask, QueryError> {
     let txn = begin_locked(db, task_id).await?;
     let count = txn
         .query_one_raw(stmt(COUNT_SQL, vec![task_id.into()]))
@@ -104,11 +101,7 @@ pub async fn create(
 }
 
 /// Flips `completed`.
-pub async fn toggle(
-    db: &DatabaseConnection,
-    task_id: Uuid,
-    id: Uuid,
-) -> Result<SubTask, QueryError> {
+pub async fn toggle(db: &WriteConn, task_id: Uuid, id: Uuid) -> Result<SubTask, QueryError> {
     let txn = begin_locked(db, task_id).await?;
     let toggle = stmt(TOGGLE_SQL, vec![id.into(), task_id.into()]);
     write_row(txn, task_id, toggle, Refusal::SubTaskNotFound).await
@@ -116,7 +109,7 @@ pub async fn toggle(
 
 /// Changes the title; the same title writes nothing.
 pub async fn rename(
-    db: &DatabaseConnection,
+    db: &WriteConn,
     task_id: Uuid,
     id: Uuid,
     title: String,
@@ -143,7 +136,7 @@ pub async fn rename(
 /// `ReorderMismatch` unless the ids are exactly the task's sub-tasks. The
 /// current order again writes nothing.
 pub async fn reorder(
-    db: &DatabaseConnection,
+    db: &WriteConn,
     task_id: Uuid,
     order: Reorder,
 ) -> Result<Vec<SubTask>, QueryError> {
@@ -169,7 +162,7 @@ pub async fn reorder(
 }
 
 /// Deletes a sub-task; the ones after it move up one.
-pub async fn delete(db: &DatabaseConnection, task_id: Uuid, id: Uuid) -> Result<(), QueryError> {
+pub async fn delete(db: &WriteConn, task_id: Uuid, id: Uuid) -> Result<(), QueryError> {
     let txn = begin_locked(db, task_id).await?;
     let position = txn
         .query_one_raw(stmt(DELETE_SQL, vec![id.into(), task_id.into()]))

@@ -3,31 +3,74 @@
 //! changes to one task (its sub-tasks and updates included, see
 //! [`super::sub_tasks`]) are applied one after the other.
 //!
-//! Reads go to the database every time (no cache): a write by another daemon
-//! or by the Python backend is therefore visible at once. A task alone is read
+//! These are the reads behind the caches: `GET /tasks` and `GET /tasks/{id}`
+//! go through [`super::tasks_cache`], which serves a stored body only while
+//! the change counters say no write committed since (so a write by another
+//! daemon or by the Python backend shows within `RECHECK_AFTER`, this
+//! daemon's own at once), and calls `list_in` and `get` otherwise. A task alone is read
 //! with its sub-tasks and daily updates as JSON arrays built in the same
 //! statement; the dashboard's list of ~500 tasks is two statements (the tasks,
 //! then all their sub-tasks), not one per task. All SQL text is constant; values are bind parameters.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::entities::sub_task::SubTask;
-use super::entities::task::{Task, TaskRow};
+use super::entities::task::{TaskRow, WRITTEN, written_values};
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::stmt;
 use super::unit;
-use crate::domain::task::{AssigneeFilter, Label, NewTask, Sort, TaskFields, TaskPatch, TaskQuery};
+use super::write_conn::WriteConn;
+use crate::domain::sub_task::SubTask;
+use crate::domain::task::{
+    AssigneeFilter, Label, NewTask, Sort, Task, TaskFields, TaskPatch, TaskQuery,
+};
+use crate::domain::task_fields::task_table;
 
-/// The columns of a task row.
+/// One written column in a SELECT list, by column kind: a label is read
+/// as its text (`TaskRow` holds it as a `String`).
+macro_rules! column_select {
+    (plain, $name:ident) => {
+        concat!("t.", stringify!($name), ", ")
+    };
+    (label, $name:ident) => {
+        concat!(
+            "t.",
+            stringify!($name),
+            "::text AS ",
+            stringify!($name),
+            ", "
+        )
+    };
+}
+
+/// The field table's expansion for reads: `written_columns!()`, the
+/// SELECT list of the columns a task write sets (each followed by `, `).
+macro_rules! task_select {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?;
+    )*) => {
+        macro_rules! written_columns {
+            () => {
+                concat!($( column_select!($kind, $name), )*)
+            };
+        }
+    };
+}
+task_table!(task_select);
+
+/// The columns of a task row: the id, the written columns (from the field
+/// table), the server-resolved name and the timestamps.
 macro_rules! task_fields {
     () => {
         concat!(
-            "SELECT t.id, t.title, t.description, t.status::text AS status, \
-             t.priority::text AS priority, t.assignee_id, t.assignee_name, t.gear_id, \
-             t.blocking_reason, ",
+            "SELECT t.id, ",
+            written_columns!(),
+            "t.assignee_name, ",
             utc_text!("t.created_at"),
             " AS created_at, ",
             utc_text!("t.updated_at"),
@@ -115,14 +158,37 @@ const LOCK_SQL: &str = concat!(
     ", '[]'::text AS daily_updates FROM tasks t WHERE t.id = $1 FOR UPDATE OF t"
 );
 
-const INSERT_SQL: &str = "INSERT INTO tasks (id, title, description, status, priority, \
-     assignee_id, assignee_name, gear_id, blocking_reason) \
-     VALUES ($1, $2, $3, $4::task_status, $5::task_priority, $6, $7, $8, $9)";
+/// `INSERT` of a task: `$1` the id, then the [`WRITTEN`] columns, then the
+/// assignee's name (the bind values of [`row_values`]). Built once from
+/// the field table; constant from then on.
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<&str> = WRITTEN.iter().map(|(name, _)| *name).collect();
+    let params: Vec<String> = WRITTEN
+        .iter()
+        .enumerate()
+        .map(|(i, (_, cast))| format!("${}{cast}", i + 2))
+        .collect();
+    format!(
+        "INSERT INTO tasks (id, {}, assignee_name) VALUES ($1, {}, ${})",
+        columns.join(", "),
+        params.join(", "),
+        WRITTEN.len() + 2
+    )
+});
 
-const UPDATE_SQL: &str = "UPDATE tasks SET title = $2, description = $3, \
-     status = $4::task_status, priority = $5::task_priority, assignee_id = $6, \
-     assignee_name = $7, gear_id = $8, blocking_reason = $9, updated_at = now() \
-     WHERE id = $1";
+/// `UPDATE` of a task, bound as [`INSERT_SQL`] is; it moves `updated_at`.
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
+    let set: Vec<String> = WRITTEN
+        .iter()
+        .enumerate()
+        .map(|(i, (name, cast))| format!("{name} = ${}{cast}", i + 2))
+        .collect();
+    format!(
+        "UPDATE tasks SET {}, assignee_name = ${}, updated_at = now() WHERE id = $1",
+        set.join(", "),
+        WRITTEN.len() + 2
+    )
+});
 
 /// The member's name, share-locked: the member cannot be deleted or renamed
 /// before this transaction ends, so the name stored with the task is current.
@@ -185,7 +251,7 @@ pub(crate) async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<T
 
 /// Inserts a task with a fresh UUID v4; `AssigneeNotFound` when the assignee
 /// is not a member.
-pub async fn create(db: &DatabaseConnection, new: NewTask) -> Result<Task, QueryError> {
+pub async fn create(db: &WriteConn, new: NewTask) -> Result<Task, QueryError> {
     let fields = new.0;
     let txn = unit::begin(db).await?;
     let assignee_name = match fields.assignee_id {
@@ -197,7 +263,7 @@ pub async fn create(db: &DatabaseConnection, new: NewTask) -> Result<Task, Query
         None => None,
     };
     let id = Uuid::new_v4();
-    txn.execute_raw(stmt(INSERT_SQL, row_values(id, &fields, assignee_name)))
+    txn.execute_raw(stmt(&INSERT_SQL, row_values(id, &fields, assignee_name)))
         .await?;
     let task = get(&txn, id).await?.ok_or(Refusal::TaskNotFound)?;
     txn.commit().await?;
@@ -207,11 +273,7 @@ pub async fn create(db: &DatabaseConnection, new: NewTask) -> Result<Task, Query
 /// Applies a patch, in the contract's order: 404, the blocking-reason rule
 /// against the result, then the assignee. A patch that changes nothing
 /// writes nothing (`updated_at` stays).
-pub async fn update(
-    db: &DatabaseConnection,
-    id: Uuid,
-    patch: TaskPatch,
-) -> Result<Task, QueryError> {
+pub async fn update(db: &WriteConn, id: Uuid, patch: TaskPatch) -> Result<Task, QueryError> {
     let txn = unit::begin(db).await?;
     let stored = TaskRow::find_by_statement(stmt(LOCK_SQL, vec![id.into()]))
         .one(&txn)
@@ -229,7 +291,7 @@ pub async fn update(
             ),
             None => None,
         };
-        txn.execute_raw(stmt(UPDATE_SQL, row_values(id, &after, assignee_name)))
+        txn.execute_raw(stmt(&UPDATE_SQL, row_values(id, &after, assignee_name)))
             .await?;
     }
     let task = get(&txn, id).await?.ok_or(Refusal::TaskNotFound)?;
@@ -239,7 +301,7 @@ pub async fn update(
 
 /// Deletes a task (its sub-tasks and daily updates go with it, by the
 /// foreign keys' `ON DELETE CASCADE`); `TaskNotFound` when there was none.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), QueryError> {
+pub async fn delete(db: &WriteConn, id: Uuid) -> Result<(), QueryError> {
     let done = unit::run(db, |txn| {
         Box::pin(txn.execute_raw(stmt("DELETE FROM tasks WHERE id = $1", vec![id.into()])))
     })
@@ -261,18 +323,12 @@ pub(crate) async fn member_name<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The bind values of [`INSERT_SQL`] and [`UPDATE_SQL`].
 fn row_values(id: Uuid, f: &TaskFields, assignee_name: Option<String>) -> Vec<Value> {
-    vec![
-        id.into(),
-        f.title.clone().into(),
-        f.description.clone().into(),
-        f.status.as_str().into(),
-        f.priority.as_str().into(),
-        f.assignee_id.into(),
-        assignee_name.into(),
-        f.gear_id.clone().into(),
-        f.blocking_reason.clone().into(),
-    ]
+    let mut values = vec![id.into()];
+    values.extend(written_values(f));
+    values.push(assignee_name.into());
+    values
 }
 
 #[cfg(test)]
@@ -284,5 +340,22 @@ mod tests {
         assert!(LIST_BY_PRIORITY.ends_with("ORDER BY t.priority, t.updated_at DESC, t.id"));
         assert!(GET_SQL.contains("ORDER BY u.created_at DESC"));
         assert!(GET_SQL.contains(r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#));
+        assert!(GET_SQL.starts_with(
+            "SELECT t.id, t.title, t.description, t.status::text AS status, \
+             t.priority::text AS priority, t.assignee_id, t.gear_id, t.blocking_reason, \
+             t.assignee_name, to_char("
+        ));
+        assert_eq!(
+            *INSERT_SQL,
+            "INSERT INTO tasks (id, title, description, status, priority, assignee_id, \
+             gear_id, blocking_reason, assignee_name) VALUES ($1, $2, $3, $4::task_status, \
+             $5::task_priority, $6, $7, $8, $9)"
+        );
+        assert_eq!(
+            *UPDATE_SQL,
+            "UPDATE tasks SET title = $2, description = $3, status = $4::task_status, \
+             priority = $5::task_priority, assignee_id = $6, gear_id = $7, \
+             blocking_reason = $8, assignee_name = $9, updated_at = now() WHERE id = $1"
+        );
     }
 }

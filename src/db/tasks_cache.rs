@@ -18,10 +18,10 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::coherence;
-use super::entities::task::Task;
 use super::list_cache::{ListCache, Listed, Lookup};
 use super::tasks;
 use super::unit::{self, UnitFuture};
+use crate::domain::task::Task;
 use crate::domain::task::TaskQuery;
 
 /// The task list's cache, keyed by the parsed query (filters and sort).

@@ -1,10 +1,13 @@
 //! [`DbCredentials`]: the team database's connection settings, parsed from the
 //! Settings page's JSON body and stored encrypted by the CredentialStore.
 //!
-//! The fields are declared once, in [`ConnectionTarget`] (everything but the
-//! password): the Settings page's summary, the stored token's plaintext and
-//! the `taskflowd test-connection` flags are all built from it, so a new
-//! field is one declaration here plus its parser in [`DbCredentials::from_json`].
+//! The fields are declared in [`ConnectionTarget`] (everything but the
+//! password): the Settings page's summary and the stored token's plaintext
+//! are built from it; the `taskflowd test-connection` flags
+//! (`cli::target_flags`) and the OpenAPI schema (`http::schemas::settings`)
+//! are twins of it, which their tests keep equal to it. A new field is its
+//! declaration here, its parser in [`DbCredentials::from_json`], and its line
+//! in each twin.
 
 use std::fmt;
 
@@ -25,7 +28,7 @@ const MAX_PATH_CHARS: usize = 4096;
 const SSL_MODE_EXPECTED: &str = "must be one of disable, prefer, require, verify-ca, verify-full";
 
 /// libpq's `sslmode` values that taskflowd accepts (libpq's meaning; `allow` is not offered).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SslMode {
     /// Plain TCP only.
@@ -52,11 +55,6 @@ impl SslMode {
         }
     }
 
-    /// Parses a `--ssl-mode` flag, with the API's message for a bad value.
-    fn from_arg(s: &str) -> Result<Self, String> {
-        Self::parse(s).ok_or_else(|| SSL_MODE_EXPECTED.to_owned())
-    }
-
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "disable" => Self::Disable,
@@ -69,6 +67,16 @@ impl SslMode {
     }
 }
 
+/// The wire name exactly (`--ssl-mode`'s parser), with the API's message
+/// for a bad value.
+impl std::str::FromStr for SslMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s).ok_or_else(|| SSL_MODE_EXPECTED.to_owned())
+    }
+}
+
 impl fmt::Display for SslMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -78,37 +86,27 @@ impl fmt::Display for SslMode {
 /// Where and as whom to connect: every connection setting but the password.
 ///
 /// Serialises as the Settings page shows it and the token stores it (`ssl_*`
-/// only when set); its fields are also the CLI's `test-connection` flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, clap::Args)]
+/// only when set); its fields are also the CLI's `test-connection` flags
+/// (`cli::target_flags`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionTarget {
     /// Database host: one TCP host name or address (no commas, not a socket path).
-    #[arg(long)]
-    #[schema(min_length = 1, max_length = 255)]
     pub host: String,
     /// Database port, 1–65535.
-    #[arg(long, default_value_t = 5432)]
-    #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
     /// Database name.
-    #[arg(long)]
-    #[schema(min_length = 1, max_length = 255)]
     pub database: String,
     /// Login role.
-    #[arg(long)]
-    #[schema(min_length = 1, max_length = 255)]
     pub username: String,
     /// TLS mode (disable, prefer, require, verify-ca, verify-full); `None`
     /// means "not given", which behaves as [`SslMode::Prefer`].
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[arg(long, value_parser = SslMode::from_arg)]
     pub ssl_mode: Option<SslMode>,
     /// Absolute path of a PEM file with the CA certificate(s) that verify the
     /// server — the only CAs trusted — or `system` for the operating system's
     /// CA store (`verify-full` only); only with `require`, `verify-ca` or
     /// `verify-full` (required with both verify modes).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[arg(long)]
-    #[schema(max_length = 4096)]
     pub ssl_root_cert: Option<String>,
 }
 
@@ -234,28 +232,13 @@ pub(crate) fn sample(host: &str, password: &str) -> DbCredentials {
 }
 
 /// The saved settings without the password, for the Settings page and `/settings/status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionSummary {
     /// The saved settings but the password.
     #[serde(flatten)]
     pub target: ConnectionTarget,
     /// Always `true`: saved settings always include a password (which is never shown).
     pub has_password: bool,
-}
-
-/// The body of `test-connection` and `save-connection`, for the OpenAPI
-/// document (parsed by [`DbCredentials::from_json`], which gives the
-/// messages). Names are trimmed and must not contain control characters; the
-/// password is kept exactly as sent and must not contain NUL. Unknown fields
-/// are ignored.
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = ConnectionSettings)]
-#[allow(dead_code)]
-pub struct ConnectionSettingsBody {
-    #[serde(flatten)]
-    target: ConnectionTarget,
-    #[schema(min_length = 1, max_length = 1024, format = Password)]
-    password: String,
 }
 
 fn required<'a>(
@@ -374,7 +357,7 @@ fn ssl_root_cert_field(obj: &Map<String, Value>) -> Result<Option<String>, Valid
 }
 
 /// Which modes take a root certificate, decided without touching the file
-/// (the file itself is checked by [`super::root_cert::check`]).
+/// (the file itself is checked by `security::trust_store::check`).
 ///
 /// - `disable` / `prefer` with `ssl_root_cert` is rejected rather than ignored:
 ///   neither mode checks certificates (sqlx's `prefer` never does, and a

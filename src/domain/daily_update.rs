@@ -1,8 +1,9 @@
 //! Daily updates as the API accepts them (TASKS-API.md "Daily updates"):
-//! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]).
+//! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]);
+//! and as it answers them ([`DailyUpdate`]).
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ValidationError;
@@ -10,6 +11,29 @@ use super::fields::{object, required, text_of, uuid};
 
 /// Longest content, in characters (`VARCHAR(1000)`).
 pub const MAX_CONTENT_CHARS: usize = 1000;
+
+/// A daily update (TASKS-API.md "Daily updates"). Read from its row by
+/// `db::entities::daily_update`; deserialisable because a task's updates
+/// arrive as a JSON array built by PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyUpdate {
+    /// The id.
+    pub id: Uuid,
+    /// The task it is about.
+    pub task_id: Uuid,
+    /// The member who wrote it (`ON DELETE RESTRICT`).
+    pub author_id: Uuid,
+    /// The author's name when it was written.
+    pub author_name: String,
+    /// Trimmed, 1–1000 characters.
+    pub content: String,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+    /// RFC 3339 UTC with microseconds; moves on an edit.
+    pub updated_at: String,
+    /// Whether it was edited after being written.
+    pub edited: bool,
+}
 
 /// The body `{author_id, content}` of `POST /tasks/{task_id}/updates`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,26 +68,6 @@ impl UpdateContent {
 
 fn content(v: &Value) -> Result<String, ValidationError> {
     text_of(v, "content", true, 1, MAX_CONTENT_CHARS)
-}
-
-/// `{author_id, content}`, for the OpenAPI document (parsed by [`NewDailyUpdate::from_json`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewDailyUpdateBody {
-    /// An existing member (inactive ones too).
-    author_id: Uuid,
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 1000)]
-    content: String,
-}
-
-/// `{content}`, for the OpenAPI document (parsed by [`UpdateContent::from_json`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateContentBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 1000)]
-    content: String,
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub enum DbState {
 }
 
 /// The status endpoint's `state` word: what kind of `DbState` it is, without its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StateName {
     /// [`DbState::Unconfigured`].

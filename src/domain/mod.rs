@@ -1,4 +1,11 @@
-//! Domain types parsed from untrusted input ("parse, don't validate").
+//! Domain types parsed from untrusted input ("parse, don't validate"), the
+//! read models the API answers, and the pure state machines.
+//!
+//! Pure by rule (docs/architecture.md; CONTRIBUTING.md has the `grep` that
+//! checks it): no OpenAPI or CLI derives, no async runtime, no file or
+//! environment access here. The OpenAPI schemas are `http::schemas`', the
+//! CLI flags `cli::target_flags`, and every file or environment read
+//! `security`'s (the `ssl_root_cert` trust store: `security::trust_store`).
 //!
 //! Every parser returns a [`ValidationError`] whose `Display` is the exact
 //! `"<field>: <what is wrong>"` message the HTTP contract prescribes.
@@ -14,6 +21,7 @@ pub mod root_cert;
 pub mod sub_task;
 pub mod system_store;
 pub mod task;
+pub mod task_fields;
 
 use std::fmt;
 

@@ -1,30 +1,32 @@
-//! The `ssl_root_cert` file: readable, a regular file, and PEM certificates
-//! that the TLS stack will accept as trust anchors — or the value
-//! [`SYSTEM`], the operating system's store (see [`super::system_store`]).
-//! [`load`] turns either into the exact set of trust anchors the daemon's
-//! TLS relay uses (`db::tls`), so what validation accepted is what connects.
+//! The `ssl_root_cert` value's rules: [`SYSTEM`] (the operating system's
+//! store, see [`super::system_store`]) or the path of a regular file of PEM
+//! certificates that the TLS stack accepts as trust anchors, at most
+//! [`MAX_BYTES`] long; and the messages, which name the field.
 //!
-//! Kept apart from [`DbCredentials::from_json`](super::credentials::DbCredentials::from_json),
-//! which stays pure (it also parses the stored credential file). The settings
-//! handlers call [`check`] after parsing, so a bad path is a 400 at validation
-//! instead of a confusing handshake failure; the connect functions call it
-//! again before each connect, because the file may have changed since it was
-//! saved.
+//! Pure: reading the file (and the system store) is
+//! `security::trust_store`'s, which applies these rules to what it read and
+//! hands the exact set of trust anchors to the TLS relay (`db::tls`), so what
+//! validation accepted is what connects. Kept apart from
+//! [`DbCredentials::from_json`](super::credentials::DbCredentials::from_json),
+//! which parses the stored credential file too: the settings handlers check
+//! the file after parsing, so a bad path is a 400 at validation instead of a
+//! confusing handshake failure; the connect functions check it again before
+//! each connect, because the file may have changed since it was saved.
 //!
 //! A file without `CERTIFICATE` sections or with one rustls cannot use is
-//! refused here with a message naming the field, rather than surfacing as
-//! a handshake failure.
+//! refused with a message naming the field, rather than surfacing as a
+//! handshake failure.
 
 use std::io;
 
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use tokio::io::AsyncReadExt;
 
 use super::ValidationError;
 
-const FIELD: &str = "ssl_root_cert";
+/// The field every message names.
+pub const FIELD: &str = "ssl_root_cert";
 
 /// The `ssl_root_cert` value that asks for the operating system's CA store
 /// instead of a file (libpq's `sslrootcert=system`).
@@ -32,53 +34,29 @@ pub const SYSTEM: &str = "system";
 
 /// Largest accepted file. A CA bundle (all of Mozilla's roots) is about 250 KiB;
 /// the bound keeps a path like `/dev/zero` from being read forever.
-const MAX_BYTES: u64 = 1024 * 1024;
+pub const MAX_BYTES: u64 = 1024 * 1024;
 
-/// Reads `path` and checks that it holds at least one PEM certificate and
-/// nothing the TLS stack would refuse.
-///
-/// Errors read `ssl_root_cert: cannot read <path>: <os error>`,
-/// `ssl_root_cert: <path> is not a regular file`, or
-/// `ssl_root_cert: <path> …` naming what is wrong with the content.
-pub async fn check(path: &str) -> Result<(), ValidationError> {
-    load(path).await.map(drop)
+/// `ssl_root_cert: cannot read <path>: <os error>`.
+pub fn cannot_read(path: &str, e: &io::Error) -> ValidationError {
+    ValidationError::new(FIELD, format!("cannot read {path}: {e}"))
 }
 
-/// The trust anchors `value` names: the certificates of the PEM file at
-/// that path, or the operating system's store for [`SYSTEM`]. Nothing else
-/// is ever added. Errors as for [`check`].
-pub async fn load(value: &str) -> Result<RootCertStore, ValidationError> {
-    if value == SYSTEM {
-        return super::system_store::load().await;
-    }
-    let path = value;
-    let cannot_read =
-        |e: io::Error| ValidationError::new(FIELD, format!("cannot read {path}: {e}"));
-    // Before opening: opening a FIFO for reading would block until a writer appears.
-    let meta = tokio::fs::metadata(path).await.map_err(cannot_read)?;
-    if !meta.is_file() {
-        return Err(ValidationError::new(
-            FIELD,
-            format!("{path} is not a regular file"),
-        ));
-    }
-    let file = tokio::fs::File::open(path).await.map_err(cannot_read)?;
-    let mut data = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut data)
-        .await
-        .map_err(cannot_read)?;
-    if data.len() as u64 > MAX_BYTES {
-        return Err(ValidationError::new(
-            FIELD,
-            format!("{path} is larger than {} KiB", MAX_BYTES / 1024),
-        ));
-    }
-    check_pem(path, &data)
+/// `ssl_root_cert: <path> is not a regular file` (a folder, a FIFO, …).
+pub fn not_a_regular_file(path: &str) -> ValidationError {
+    ValidationError::new(FIELD, format!("{path} is not a regular file"))
 }
 
-/// The content check, separate for unit tests.
-fn check_pem(path: &str, data: &[u8]) -> Result<RootCertStore, ValidationError> {
+/// `ssl_root_cert: <path> is larger than 1024 KiB`.
+pub fn too_large(path: &str) -> ValidationError {
+    ValidationError::new(
+        FIELD,
+        format!("{path} is larger than {} KiB", MAX_BYTES / 1024),
+    )
+}
+
+/// The trust anchors in the content `data` of the file at `path`: at least
+/// one PEM certificate, and nothing the TLS stack would refuse.
+pub fn check_pem(path: &str, data: &[u8]) -> Result<RootCertStore, ValidationError> {
     let mut store = RootCertStore::empty();
     for item in CertificateDer::pem_slice_iter(data) {
         let der = item
@@ -126,16 +104,5 @@ mod tests {
             ),
             "{e}"
         );
-    }
-
-    #[tokio::test]
-    async fn missing_file_and_directory_are_named() {
-        let e = check("/nonexistent/ca.pem").await.unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "ssl_root_cert: cannot read /nonexistent/ca.pem: No such file or directory (os error 2)"
-        );
-        let e = check("/").await.unwrap_err().to_string();
-        assert_eq!(e, "ssl_root_cert: / is not a regular file");
     }
 }

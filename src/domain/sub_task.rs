@@ -1,11 +1,11 @@
 //! Sub-tasks as the API accepts them (TASKS-API.md "Sub-tasks"): the title
 //! of `POST`/`PATCH` ([`SubTaskTitle`]) and the order of `PUT /reorder`
-//! ([`Reorder`]).
+//! ([`Reorder`]); and as it answers them ([`SubTask`]).
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ValidationError;
@@ -15,6 +15,25 @@ use super::fields::{invalid_uuid, object, required, string, text};
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Most sub-tasks a task may have, and so most ids a reorder may list.
 pub const MAX_PER_TASK: usize = 20;
+
+/// A sub-task (TASKS-API.md "Sub-tasks"). Read from its row by
+/// `db::entities::sub_task`; deserialisable because a task's sub-tasks
+/// arrive as a JSON array built by PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubTask {
+    /// The id.
+    pub id: Uuid,
+    /// The task it belongs to.
+    pub task_id: Uuid,
+    /// Trimmed, 1–200 characters.
+    pub title: String,
+    /// Whether it is ticked off.
+    pub completed: bool,
+    /// 0..n-1 within the task, without gaps (`uq_sub_tasks_task_id_position`).
+    pub position: i32,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+}
 
 /// The body `{title}` of `POST` and `PATCH`: trimmed, 1–200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,24 +84,6 @@ impl Reorder {
         }
         Ok(Self(ids))
     }
-}
-
-/// `{title}`, for the OpenAPI document (parsed by [`SubTaskTitle::from_json`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct SubTaskTitleBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 200)]
-    title: String,
-}
-
-/// `{sub_task_ids}`, for the OpenAPI document (parsed by [`Reorder::from_json`]):
-/// each of the task's sub-tasks exactly once, in the new order.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ReorderBody {
-    #[schema(min_items = 1, max_items = 20)]
-    sub_task_ids: Vec<Uuid>,
 }
 
 #[cfg(test)]

@@ -21,8 +21,12 @@
 //!
 //! Certificates rustls cannot use as trust anchors are skipped, as OpenSSL
 //! skips them; an empty result is an error naming what was read.
+//!
+//! Pure: which sources to read, how a file's content is added and the
+//! messages. Reading the environment and the files is
+//! `security::trust_store`'s.
 
-use std::ffi::OsString;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use rustls::RootCertStore;
@@ -30,8 +34,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use super::ValidationError;
-
-const FIELD: &str = "ssl_root_cert";
+use super::root_cert::FIELD;
 
 /// Bundle files, in the order OpenSSL-probing tools try them.
 const DEFAULT_FILES: &[&str] = &[
@@ -46,48 +49,30 @@ const DEFAULT_FILES: &[&str] = &[
 ];
 
 /// The folder read when no bundle file exists.
-const DEFAULT_DIR: &str = "/etc/ssl/certs";
+pub const DEFAULT_DIR: &str = "/etc/ssl/certs";
 
 /// Largest file read (a full bundle is about 250 KiB).
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Where the store is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Sources {
+pub struct Sources {
+    /// A bundle file.
+    pub file: Option<PathBuf>,
+    /// Folders whose every file is read.
+    pub dirs: Vec<PathBuf>,
+    /// Named by `SSL_CERT_FILE` / `SSL_CERT_DIR` (a missing file is then an error).
+    pub from_env: bool,
+}
+
+/// The sources: the file and folders the environment names (already split,
+/// empty ones dropped) when it names any, else the first default bundle
+/// file that `exists`, else [`DEFAULT_DIR`].
+pub fn sources(
     file: Option<PathBuf>,
     dirs: Vec<PathBuf>,
-    /// Named by `SSL_CERT_FILE` / `SSL_CERT_DIR` (a missing file is then an error).
-    from_env: bool,
-}
-
-/// Loads the store, reading the environment now (the files may change, so
-/// every relay start reads them again).
-pub async fn load() -> Result<RootCertStore, ValidationError> {
-    let sources = sources(
-        std::env::var_os("SSL_CERT_FILE"),
-        std::env::var_os("SSL_CERT_DIR"),
-        |p| p.is_file(),
-    );
-    tokio::task::spawn_blocking(move || read(&sources))
-        .await
-        .map_err(|_| {
-            ValidationError::new(
-                FIELD,
-                "\"system\": reading the operating system's CA store failed",
-            )
-        })?
-}
-
-fn sources(
-    file: Option<OsString>,
-    dir: Option<OsString>,
     exists: impl Fn(&Path) -> bool,
 ) -> Sources {
-    let file = file.filter(|f| !f.is_empty()).map(PathBuf::from);
-    let dirs: Vec<PathBuf> = dir
-        .filter(|d| !d.is_empty())
-        .map(|d| std::env::split_paths(&d).collect())
-        .unwrap_or_default();
     if file.is_some() || !dirs.is_empty() {
         return Sources {
             file,
@@ -109,77 +94,50 @@ fn sources(
     }
 }
 
-fn read(sources: &Sources) -> Result<RootCertStore, ValidationError> {
-    let mut store = RootCertStore::empty();
-    let mut read_from = Vec::new();
-    if let Some(file) = &sources.file {
-        match read_file(file) {
-            Ok(data) => add_pem(&mut store, &data),
-            Err(e) if sources.from_env => {
-                return Err(ValidationError::new(
-                    FIELD,
-                    format!(
-                        "\"system\": cannot read SSL_CERT_FILE {}: {e}",
-                        file.display()
-                    ),
-                ));
-            }
-            Err(_) => {}
-        }
-        read_from.push(file.display().to_string());
-    }
-    for dir in &sources.dirs {
-        // Unreadable entries (a README, a broken link) are skipped, as OpenSSL
-        // skips what it cannot use.
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                if let Ok(data) = read_file(&entry.path()) {
-                    add_pem(&mut store, &data);
-                }
-            }
-        }
-        read_from.push(dir.display().to_string());
-    }
-    if store.is_empty() {
-        return Err(ValidationError::new(
-            FIELD,
-            format!(
-                "\"system\": the operating system's CA store has no usable certificates \
-                 (read {}); set SSL_CERT_FILE or SSL_CERT_DIR, or give the path of a CA file",
-                read_from.join(", ")
-            ),
-        ));
-    }
-    Ok(store)
-}
-
-/// A regular file (symlinks followed, as the hashed links in `/etc/ssl/certs` are).
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut data = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES)
-        .read_to_end(&mut data)?;
-    Ok(data)
-}
-
-fn add_pem(store: &mut RootCertStore, data: &[u8]) {
+/// Adds the certificates of one file's content that rustls can use.
+pub fn add_pem(store: &mut RootCertStore, data: &[u8]) {
     let certs = CertificateDer::pem_slice_iter(data).filter_map(Result::ok);
     store.add_parsable_certificates(certs);
 }
 
+/// `SSL_CERT_FILE` names a file that cannot be read.
+pub fn env_file_unreadable(file: &Path, e: &io::Error) -> ValidationError {
+    ValidationError::new(
+        FIELD,
+        format!(
+            "\"system\": cannot read SSL_CERT_FILE {}: {e}",
+            file.display()
+        ),
+    )
+}
+
+/// Nothing usable in what was read (`read_from`, in order).
+pub fn no_usable_certificates(read_from: &[String]) -> ValidationError {
+    ValidationError::new(
+        FIELD,
+        format!(
+            "\"system\": the operating system's CA store has no usable certificates \
+             (read {}); set SSL_CERT_FILE or SSL_CERT_DIR, or give the path of a CA file",
+            read_from.join(", ")
+        ),
+    )
+}
+
+/// The blocking read did not finish (its task panicked or was cancelled).
+pub fn read_failed() -> ValidationError {
+    ValidationError::new(
+        FIELD,
+        "\"system\": reading the operating system's CA store failed",
+    )
+}
+
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
-    fn environment_names_the_only_sources() {
-        let s = sources(Some("/a.pem".into()), None, |_| true);
+    fn the_environment_names_the_only_sources() {
+        let s = sources(Some("/a.pem".into()), vec![], |_| true);
         assert_eq!(
             s,
             Sources {
@@ -188,50 +146,18 @@ mod tests {
                 from_env: true
             }
         );
-        let s = sources(None, Some("/d1:/d2".into()), |_| true);
+        let s = sources(None, vec!["/d1".into(), "/d2".into()], |_| true);
         assert_eq!(s.file, None);
-        assert_eq!(s.dirs, [PathBuf::from("/d1"), PathBuf::from("/d2")]);
-        // Empty variables count as unset.
-        let s = sources(Some("".into()), Some("".into()), |p| {
-            p == Path::new("/etc/ssl/cert.pem")
-        });
+        assert!(s.from_env);
+        let s = sources(None, vec![], |p| p == Path::new("/etc/ssl/cert.pem"));
         assert_eq!(s.file, Some(PathBuf::from("/etc/ssl/cert.pem")));
         assert!(!s.from_env);
     }
 
     #[test]
     fn without_any_bundle_file_the_default_folder_is_read() {
-        let s = sources(None, None, |_| false);
+        let s = sources(None, vec![], |_| false);
         assert_eq!(s.file, None);
         assert_eq!(s.dirs, [PathBuf::from(DEFAULT_DIR)]);
-    }
-
-    #[test]
-    fn a_missing_ssl_cert_file_and_an_empty_store_are_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("none.pem");
-        let e = read(&Sources {
-            file: Some(missing.clone()),
-            dirs: vec![],
-            from_env: true,
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.starts_with(&format!(
-                "ssl_root_cert: \"system\": cannot read SSL_CERT_FILE {}:",
-                missing.display()
-            )),
-            "{e}"
-        );
-        std::fs::write(dir.path().join("README"), b"not a certificate").unwrap();
-        let e = read(&Sources {
-            file: None,
-            dirs: vec![dir.path().to_path_buf()],
-            from_env: true,
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("has no usable certificates"), "{e}");
     }
 }

@@ -1,7 +1,8 @@
 //! Tasks as the API accepts them (TASKS-API.md "Tasks"): [`Status`],
 //! [`Priority`], the body of `POST /tasks` ([`NewTask`]), of `PATCH
 //! /tasks/{id}` ([`TaskPatch`], applied to the stored task by
-//! [`TaskPatch::apply`]) and the list's query string ([`TaskQuery`]).
+//! [`TaskPatch::apply`]) and the list's query string ([`TaskQuery`]); and
+//! the task as the API answers it ([`Task`]).
 //!
 //! Checks run in the contract's order and the first problem is reported:
 //! the body field by field (declaration order), then the gear id, then the
@@ -9,12 +10,14 @@
 //! query layer's, in between or after, as the contract orders it.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::ToSchema;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::ValidationError;
+use super::daily_update::DailyUpdate;
 use super::fields::{Given, given, not_null, object, required, string, text_of, uuid};
+use super::sub_task::SubTask;
+use super::task_fields::{task_domain, task_table};
 
 /// Longest title, in characters (`VARCHAR(200)`).
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -53,7 +56,7 @@ pub trait Label: Copy + 'static {
 }
 
 /// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Status {
     /// Not started.
     #[serde(rename = "To Do")]
@@ -82,7 +85,7 @@ impl Label for Status {
 }
 
 /// A task's priority; the order is the `task_priority` enum's (and `sort=priority`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Priority {
     /// First.
     High,
@@ -105,25 +108,41 @@ impl Label for Priority {
     }
 }
 
-/// Every column of a task a client writes, valid together: what is inserted
-/// on create and what a patch leads to. `assignee_name` is not here: the
-/// server resolves it from `assignee_id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskFields {
+// `TaskFields` and `TaskPatch`, with their field-by-field parsing and the
+// merge, from the one declaration of a task's fields.
+task_table!(task_domain);
+
+/// A task as the API answers it (TASKS-API.md "Tasks"), assembled from its
+/// row, sub-tasks and daily updates by `db::entities::task`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    /// The id.
+    pub id: Uuid,
     /// Trimmed, 1–200 characters.
     pub title: String,
-    /// At most 2000 characters, stored as sent.
+    /// At most 2000 characters, as sent.
     pub description: Option<String>,
     /// The status.
     pub status: Status,
     /// The priority.
     pub priority: Priority,
-    /// An existing member (checked by the query layer), or unassigned.
+    /// The assignee, or `null`.
     pub assignee_id: Option<Uuid>,
-    /// Exactly 4 ASCII digits, or none.
+    /// The assignee's name, resolved by the server (`null` when unassigned).
+    pub assignee_name: Option<String>,
+    /// Exactly 4 digits, or `null`.
     pub gear_id: Option<String>,
     /// Non-blank when `Blocked`, `""` otherwise.
     pub blocking_reason: String,
+    /// Ordered by `position`.
+    pub sub_tasks: Vec<SubTask>,
+    /// Newest first; always `[]` in the list.
+    pub daily_updates: Vec<DailyUpdate>,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+    /// RFC 3339 UTC with microseconds; moves on every effective change to the
+    /// task, its sub-tasks or its daily updates.
+    pub updated_at: String,
 }
 
 /// The body of `POST /api/v1/tasks`: the fields to insert.
@@ -134,160 +153,61 @@ impl NewTask {
     /// Parses the body: field checks, then the gear id, then the blocking
     /// reason (the assignee is checked afterwards, against the database).
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
-        let obj = object(body)?;
-        let title = title(required(obj, "title")?)?;
-        let description = match given(obj, "description") {
-            Given::Absent | Given::Null => None,
-            Given::Value(v) => Some(description(v)?),
-        };
-        let status = Status::parse(required(obj, "status")?, "status")?;
-        let priority = Priority::parse(required(obj, "priority")?, "priority")?;
-        let assignee_id = match given(obj, "assignee_id") {
-            Given::Absent | Given::Null => None,
-            Given::Value(v) => Some(uuid(v, "assignee_id")?),
-        };
-        let gear_id = match given(obj, "gear_id") {
-            Given::Absent | Given::Null => None,
-            Given::Value(v) => Some(string(v, "gear_id")?.to_owned()),
-        };
-        let reason = match obj.get("blocking_reason") {
-            None => String::new(),
-            Some(v) => blocking_reason(v)?,
-        };
-        check_gear_id(gear_id.as_deref())?;
-        let blocking_reason = blocking_rule(status, reason)?;
-        Ok(Self(TaskFields {
-            title,
-            description,
-            status,
-            priority,
-            assignee_id,
-            gear_id,
-            blocking_reason,
-        }))
+        let mut fields = TaskFields::from_object(object(body)?)?;
+        check_gear_id(fields.gear_id.as_deref())?;
+        let reason = std::mem::take(&mut fields.blocking_reason);
+        fields.blocking_reason = blocking_rule(fields.status, reason)?;
+        Ok(Self(fields))
     }
-}
-
-/// The body of `PATCH /api/v1/tasks/{id}`: only the given fields change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskPatch {
-    /// A new title (`null` is refused).
-    pub title: Option<String>,
-    /// A new description; `Some(None)` clears it.
-    pub description: Option<Option<String>>,
-    /// A new status (`null` is refused).
-    pub status: Option<Status>,
-    /// A new priority (`null` is refused).
-    pub priority: Option<Priority>,
-    /// A new assignee; `Some(None)` unassigns.
-    pub assignee_id: Option<Option<Uuid>>,
-    /// A new gear id; `Some(None)` clears it.
-    pub gear_id: Option<Option<String>>,
-    /// A new reason, trimmed (`null` is `""`).
-    pub blocking_reason: Option<String>,
 }
 
 impl TaskPatch {
     /// Parses the body: field checks, then the gear id. The blocking-reason
     /// rule needs the stored task and runs in [`Self::apply`].
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
-        let obj = object(body)?;
-        let title = match given(obj, "title") {
-            Given::Absent => None,
-            Given::Null => return Err(not_null("title")),
-            Given::Value(v) => Some(title(v)?),
-        };
-        let description = match given(obj, "description") {
-            Given::Absent => None,
-            Given::Null => Some(None),
-            Given::Value(v) => Some(Some(description(v)?)),
-        };
-        let status = match given(obj, "status") {
-            Given::Absent => None,
-            Given::Null => return Err(not_null("status")),
-            Given::Value(v) => Some(Status::parse(v, "status")?),
-        };
-        let priority = match given(obj, "priority") {
-            Given::Absent => None,
-            Given::Null => return Err(not_null("priority")),
-            Given::Value(v) => Some(Priority::parse(v, "priority")?),
-        };
-        let assignee_id = match given(obj, "assignee_id") {
-            Given::Absent => None,
-            Given::Null => Some(None),
-            Given::Value(v) => Some(Some(uuid(v, "assignee_id")?)),
-        };
-        let gear_id = match given(obj, "gear_id") {
-            Given::Absent => None,
-            Given::Null => Some(None),
-            Given::Value(v) => Some(Some(string(v, "gear_id")?.to_owned())),
-        };
-        let blocking_reason = match given(obj, "blocking_reason") {
-            Given::Absent => None,
-            Given::Null => Some(String::new()),
-            Given::Value(v) => Some(blocking_reason(v)?),
-        };
-        if let Some(Some(g)) = &gear_id {
+        let patch = Self::from_object(object(body)?)?;
+        if let Some(Some(g)) = &patch.gear_id {
             check_gear_id(Some(g))?;
         }
-        Ok(Self {
-            title,
-            description,
-            status,
-            priority,
-            assignee_id,
-            gear_id,
-            blocking_reason,
-        })
+        Ok(patch)
     }
 
     /// The task after this patch, or the blocking-reason error: the rule is
     /// checked against the resulting status and reason (the stored reason
     /// when none is sent, kept exactly as stored).
     pub fn apply(&self, stored: &TaskFields) -> Result<TaskFields, ValidationError> {
-        let status = self.status.unwrap_or(stored.status);
-        let reason = self
-            .blocking_reason
-            .clone()
-            .unwrap_or_else(|| stored.blocking_reason.clone());
-        let blocking_reason = if self.blocking_reason.is_none() && status == Status::Blocked {
+        let mut after = self.merged(stored);
+        let reason = std::mem::take(&mut after.blocking_reason);
+        after.blocking_reason = if self.blocking_reason.is_none() && after.status == Status::Blocked
+        {
             // Kept as it is; only a blank one breaks the rule.
             if reason.trim().is_empty() {
                 return Err(ValidationError::rule(BLOCKING_RULE));
             }
             reason
         } else {
-            blocking_rule(status, reason)?
+            blocking_rule(after.status, reason)?
         };
-        Ok(TaskFields {
-            title: self.title.clone().unwrap_or_else(|| stored.title.clone()),
-            description: self
-                .description
-                .clone()
-                .unwrap_or_else(|| stored.description.clone()),
-            status,
-            priority: self.priority.unwrap_or(stored.priority),
-            assignee_id: self.assignee_id.unwrap_or(stored.assignee_id),
-            gear_id: self
-                .gear_id
-                .clone()
-                .unwrap_or_else(|| stored.gear_id.clone()),
-            blocking_reason,
-        })
+        Ok(after)
     }
 }
 
-fn title(v: &Value) -> Result<String, ValidationError> {
-    text_of(v, "title", true, 1, MAX_TITLE_CHARS)
+fn title(v: &Value, field: &'static str) -> Result<String, ValidationError> {
+    text_of(v, field, true, 1, MAX_TITLE_CHARS)
 }
 
-fn description(v: &Value) -> Result<String, ValidationError> {
-    text_of(v, "description", false, 0, MAX_DESCRIPTION_CHARS)
+fn description(v: &Value, field: &'static str) -> Result<String, ValidationError> {
+    text_of(v, field, false, 0, MAX_DESCRIPTION_CHARS)
 }
 
-fn blocking_reason(v: &Value) -> Result<String, ValidationError> {
+fn blocking_reason(v: &Value, field: &'static str) -> Result<String, ValidationError> {
     // The column is unbounded (`VARCHAR`); the 64 KiB body limit bounds it.
-    text_of(v, "blocking_reason", true, 0, usize::MAX)
+    text_of(v, field, true, 0, usize::MAX)
+}
+
+/// A JSON string, as it is (the gear id: its rule is [`check_gear_id`]).
+fn owned_string(v: &Value, field: &'static str) -> Result<String, ValidationError> {
+    string(v, field).map(str::to_owned)
 }
 
 /// `null`, or exactly 4 ASCII digits (`""` and `" 1234"` are not).
@@ -319,7 +239,7 @@ pub enum AssigneeFilter {
 }
 
 /// The list's order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     /// `updated_at`, newest first.
@@ -412,49 +332,6 @@ impl TaskQuery {
             sort,
         })
     }
-}
-
-/// The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by
-/// [`NewTask::from_json`], which gives the messages). Unknown fields are ignored.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewTaskBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 200)]
-    title: String,
-    #[schema(max_length = 2000)]
-    description: Option<String>,
-    status: Status,
-    priority: Priority,
-    /// An existing member (inactive ones too).
-    assignee_id: Option<Uuid>,
-    /// Exactly 4 ASCII digits.
-    #[schema(pattern = "^[0-9]{4}$")]
-    gear_id: Option<String>,
-    /// Required (non-blank) when `status` is `Blocked`; stored as `""` otherwise.
-    #[schema(nullable = false)]
-    blocking_reason: Option<String>,
-}
-
-/// The body of `PATCH /api/v1/tasks/{id}`, for the OpenAPI document (parsed
-/// by [`TaskPatch::from_json`]): only the given fields change; `null` clears
-/// `description`, `gear_id`, `assignee_id` and `blocking_reason`, and is
-/// refused for the others.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TaskPatchBody {
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
-    title: Option<String>,
-    #[schema(max_length = 2000)]
-    description: Option<String>,
-    #[schema(nullable = false)]
-    status: Option<Status>,
-    #[schema(nullable = false)]
-    priority: Option<Priority>,
-    assignee_id: Option<Uuid>,
-    #[schema(pattern = "^[0-9]{4}$")]
-    gear_id: Option<String>,
-    blocking_reason: Option<String>,
 }
 
 #[cfg(test)]

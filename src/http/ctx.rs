@@ -2,7 +2,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use warp::Filter;
@@ -10,9 +9,6 @@ use warp::Filter;
 use crate::actors::directory::Directory;
 use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
-
-/// How long a handler waits for an actor's answer before giving a 503.
-pub const ACTOR_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The handler context: one `Arc`, so a clone is one reference count.
 ///

@@ -8,17 +8,16 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::write_tasks;
+use super::db_access::{Touches, write};
 use super::errors::{ApiError, json_response};
-use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::{TaskPath, UpdatePath};
+use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::daily_updates::{NewDailyUpdateBody, UpdateContentBody};
 use crate::db::daily_updates;
-use crate::db::entities::daily_update::DailyUpdate;
-use crate::domain::daily_update::{
-    NewDailyUpdate, NewDailyUpdateBody, UpdateContent, UpdateContentBody,
-};
+use crate::domain::daily_update::DailyUpdate;
+use crate::domain::daily_update::{NewDailyUpdate, UpdateContent};
 
 /// The daily-update routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -53,7 +52,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let new = NewDailyUpdate::from_json(&body)?;
-    let u = write_tasks(&ctx, |db| async move {
+    let u = write(&ctx, Touches::Tasks, |db| async move {
         daily_updates::create(&db, task, new).await
     })
     .await?;
@@ -86,7 +85,7 @@ pub async fn edit(
         update_id: id,
     } = UpdatePath::parse(&task, &id)?;
     let content = UpdateContent::from_json(&body)?;
-    let u = write_tasks(&ctx, |db| async move {
+    let u = write(&ctx, Touches::Tasks, |db| async move {
         daily_updates::edit(&db, task, id, content).await
     })
     .await?;
@@ -112,7 +111,7 @@ pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         update_id: id,
     } = UpdatePath::parse(&task, &id)?;
-    write_tasks(&ctx, |db| async move {
+    write(&ctx, Touches::Tasks, |db| async move {
         daily_updates::delete(&db, task, id).await
     })
     .await?;

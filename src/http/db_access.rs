@@ -1,9 +1,15 @@
-//! How a handler gets the database: [`pool`] for reads, and for writes the
-//! pool together with a guard that drops the cached lists the write may
-//! change ([`pool_writing_tasks`]), so this daemon's own writes show in the
-//! very next list (TASKS-API.md: "a daemon sees its own writes at once"),
-//! and [`write_tasks`] around a whole task write; and how it answers a cached
-//! read ([`cached_response`]).
+//! How a handler gets the database: [`pool`] for reads, and for writes a
+//! [`WriteConn`], the pool with the invalidation of the cached lists the
+//! write [`Touches`] ([`pool_for_write`], or [`write()`] around a whole
+//! write), so this daemon's own writes show in the very next list
+//! (TASKS-API.md: "a daemon sees its own writes at once"); and how it
+//! answers a cached read ([`cached_response`]).
+//!
+//! Invalidation happens in `WriteConn` and nowhere else (docs/architecture.md,
+//! step 7): a handler never calls `invalidate` itself, and the write queries
+//! take a `WriteConn`, so a write without it does not compile. `tests/api/invalidation.rs`
+//! walks every documented write and fails for one that leaves a cached list
+//! standing, or that is not in its table.
 
 use std::future::Future;
 use std::hash::Hash;
@@ -13,12 +19,13 @@ use serde::Serialize;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
+use super::ctx::AppCtx;
 use super::errors::{ApiError, json_bytes_response, query_error};
 use crate::actors::db_supervisor;
-use crate::db::caches::Caches;
+use crate::config::policy::ACTOR_CALL_TIMEOUT;
 use crate::db::list_cache::{ListCache, Listed};
 use crate::db::outcome::QueryError;
+pub use crate::db::write_conn::{Touches, WriteConn};
 
 /// The current pool, or 503 `Database not ready: <reason>` (or 503 when
 /// the DbSupervisor itself does not answer).
@@ -27,38 +34,23 @@ pub async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
     Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
 }
 
-/// Invalidates the task lists and pages when dropped: at the end of the handler
-/// that holds it, whatever the write's outcome (a failed or timed-out write
-/// may still have committed), and only after the write's transaction ended,
-/// so no reader can store a body from before it (see `db/list_cache.rs`).
-#[derive(Debug)]
-#[must_use = "hold it until the write is done: dropping it invalidates"]
-pub struct TasksWritten(Caches);
-
-impl Drop for TasksWritten {
-    fn drop(&mut self) {
-        self.0.invalidate_tasks();
-    }
-}
-
-/// [`pool`] for a handler that writes to tasks, sub-tasks or daily updates
-/// (or, like a member rename, to what the task list shows).
-pub async fn pool_writing_tasks(
-    ctx: &AppCtx,
-) -> Result<(DatabaseConnection, TasksWritten), ApiError> {
+/// [`pool`] for a handler that writes: the write queries take only a
+/// [`WriteConn`], which drops what the write `touches` when it is dropped.
+pub async fn pool_for_write(ctx: &AppCtx, touches: Touches) -> Result<WriteConn, ApiError> {
     let db = pool(ctx).await?;
-    Ok((db, TasksWritten(ctx.caches.clone())))
+    Ok(WriteConn::new(db, ctx.caches.clone(), touches))
 }
 
-/// The shape of every task, sub-task and daily-update write: the pool with
-/// its [`TasksWritten`] guard (held until the write is over), the write, and
-/// its refusals and database errors mapped by [`query_error`].
-pub async fn write_tasks<T, W, F>(ctx: &AppCtx, write: W) -> Result<T, ApiError>
+/// The shape of every write whose query returns a [`QueryError`] (tasks,
+/// sub-tasks, daily updates): the [`WriteConn`] (dropped when the write is
+/// over), the write, and its refusals and database errors mapped by
+/// [`query_error`].
+pub async fn write<T, W, F>(ctx: &AppCtx, touches: Touches, write: W) -> Result<T, ApiError>
 where
-    W: FnOnce(DatabaseConnection) -> F,
+    W: FnOnce(WriteConn) -> F,
     F: Future<Output = Result<T, QueryError>>,
 {
-    let (db, _written) = pool_writing_tasks(ctx).await?;
+    let db = pool_for_write(ctx, touches).await?;
     write(db).await.map_err(|e| query_error(ctx, e))
 }
 

@@ -20,7 +20,8 @@ use sea_orm::{DbErr, RuntimeErr};
 use super::ctx::AppCtx;
 use crate::actors::db_supervisor::{self, DbUnavailable};
 use crate::actors::{ActorUnavailable, CallError};
-use crate::db::connect::request_failure;
+use crate::config::policy::RETRY_AFTER_SECS;
+use crate::db::connect_errors::request_failure;
 use crate::db::outcome::{QueryError, Refusal};
 use crate::domain::ValidationError;
 
@@ -214,7 +215,7 @@ impl Reply for ApiError {
         let mut res = error_response(status, &self.to_string());
         if status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
         res
     }

@@ -13,16 +13,17 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::{cached_response, pool, pool_writing_tasks};
+use super::db_access::{Touches, cached_response, pool, pool_for_write};
 use super::errors::{ApiError, db_error, json_response};
-use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::MemberPath;
+use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::members::{MemberPatchBody, NewMemberBody};
 use crate::db::entities::member::Model as Member;
 use crate::db::members::{self, DeleteOutcome, References};
 use crate::db::members_cache;
-use crate::domain::member::{MemberPatch, MemberPatchBody, NewMember, NewMemberBody};
+use crate::domain::member::{MemberPatch, NewMember};
 
 /// The 404 body for every member route.
 const NOT_FOUND: &str = "Member not found";
@@ -114,12 +115,10 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewMember::from_json(&body)?;
-    let db = pool(&ctx).await?;
-    let created = members::create(&db, new).await;
-    // Whatever the outcome (a lost connection may still have committed): this
-    // daemon's next list must not be served from before it.
-    ctx.caches.members.invalidate();
-    let m = created.map_err(|e| db_error(&ctx, e))?;
+    let db = pool_for_write(&ctx, Touches::Members).await?;
+    let m = members::create(&db, new)
+        .await
+        .map_err(|e| db_error(&ctx, e))?;
     Ok(json_response(StatusCode::CREATED, &m))
 }
 
@@ -142,10 +141,11 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
     let MemberPath { id } = MemberPath::parse(&id)?;
     let patch = MemberPatch::from_json(&body)?;
     // A rename rewrites the tasks' `assignee_name`.
-    let (db, _written) = pool_writing_tasks(&ctx).await?;
-    let updated = members::update(&db, id, patch).await;
-    ctx.caches.members.invalidate();
-    match updated.map_err(|e| db_error(&ctx, e))? {
+    let db = pool_for_write(&ctx, Touches::MembersAndTasks).await?;
+    match members::update(&db, id, patch)
+        .await
+        .map_err(|e| db_error(&ctx, e))?
+    {
         Some(m) => Ok(json_response(StatusCode::OK, &m)),
         None => Err(ApiError::NotFound(NOT_FOUND)),
     }
@@ -167,10 +167,11 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let MemberPath { id } = MemberPath::parse(&id)?;
-    let db = pool(&ctx).await?;
-    let deleted = members::delete(&db, id).await;
-    ctx.caches.members.invalidate();
-    match deleted.map_err(|e| db_error(&ctx, e))? {
+    let db = pool_for_write(&ctx, Touches::Members).await?;
+    match members::delete(&db, id)
+        .await
+        .map_err(|e| db_error(&ctx, e))?
+    {
         DeleteOutcome::Deleted => Ok(StatusCode::NO_CONTENT.into_response()),
         DeleteOutcome::NotFound => Err(ApiError::NotFound(NOT_FOUND)),
         DeleteOutcome::Referenced(refs) => Err(ApiError::Conflict(still_referenced(refs))),

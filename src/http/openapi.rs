@@ -5,11 +5,11 @@
 //! (`health::health`, `settings::status`, `members::create`, `tasks::list`,
 //! [`serve`], …), and the response schemas are the types those handlers
 //! serialise (`Healthy`, `SettingsStatus`, the entities `Member`, `Task`, …,
-//! [`ErrorBody`]). Request bodies are parsed by hand from JSON in `domain`
+//! `ErrorBody`). Request bodies are parsed by hand from JSON in `domain`
 //! (for the exact messages and the absent/`null` distinction), so each parser
 //! has a schema-only `…Body` struct beside it with exactly the validators'
-//! limits. The 503s many operations share are declared once, below, as
-//! [`IntoResponses`] types ([`DbNotReadyResponse`], [`ActorTimeoutResponse`]).
+//! limits. The 503s many operations share are declared once, in
+//! [`super::responses`], which the handlers import too.
 //!
 //! Statuses every route shares are added by [`CommonResponses`] rather than
 //! repeated: 403 (the Host/Origin guard) and 500 everywhere; 400 and 401 plus
@@ -27,28 +27,27 @@ use std::sync::LazyLock;
 use bytes::Bytes;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, SecurityRequirement};
-use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa::{Modify, OpenApi};
 use warp::http::StatusCode;
 use warp::reply::Response as WarpResponse;
 use warp::{Filter, Rejection};
 
-use super::errors::{ErrorBody, error_response, json_bytes_response};
+use super::errors::{error_response, json_bytes_response};
 use super::health::{self, Alive, Healthy, Unhealthy};
+use super::responses::Envelope;
+use super::schemas::daily_updates::{NewDailyUpdateBody, UpdateContentBody};
+use super::schemas::members::{MemberPatchBody, NewMemberBody};
+use super::schemas::settings::ConnectionSettingsBody;
+use super::schemas::sub_tasks::{ReorderBody, SubTaskTitleBody};
+use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use super::settings::{self, Saved, SettingsStatus, Tested};
 use super::{daily_updates, members, sub_tasks, tasks};
-use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
-use crate::db::entities::sub_task::SubTask;
-use crate::db::entities::task::Task;
-use crate::domain::credentials::{ConnectionSettingsBody, ConnectionSummary, SslMode};
-use crate::domain::daily_update::{NewDailyUpdateBody, UpdateContentBody};
+use crate::domain::credentials::{ConnectionSummary, SslMode};
+use crate::domain::daily_update::DailyUpdate;
 use crate::domain::db_state::StateName;
-use crate::domain::member::{MemberPatchBody, NewMemberBody};
-use crate::domain::sub_task::{ReorderBody, SubTaskTitleBody};
-use crate::domain::task::{NewTaskBody, Priority, Sort, Status, TaskPatchBody};
-
-/// The error envelope's schema (`ErrorBody` borrows its message).
-pub(crate) type Envelope = ErrorBody<'static>;
+use crate::domain::sub_task::SubTask;
+use crate::domain::task::{Priority, Sort, Status, Task};
 
 /// The route.
 pub fn routes() -> impl Filter<Extract = (WarpResponse,), Error = Rejection> + Clone {
@@ -165,30 +164,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     )
 )]
 struct ApiDoc;
-
-// ---- responses several operations share -----------------------------------
-
-/// The 503 of every route that needs the database (`ApiError::DbNotReady`,
-/// `ConnectionLost`, `Unavailable`).
-#[derive(IntoResponses)]
-#[response(
-    status = 503,
-    description = "`Database not ready: <reason>` or `Database connection lost. Please retry.`",
-    headers(("Retry-After" = u32, description = "Seconds to wait"))
-)]
-#[allow(dead_code)]
-pub struct DbNotReadyResponse(Envelope);
-
-/// The 503 of a settings route whose actor did not answer in time
-/// (`ApiError::Unavailable`).
-#[derive(IntoResponses)]
-#[response(
-    status = 503,
-    description = "`Service temporarily unavailable: …`: an internal actor did not answer",
-    headers(("Retry-After" = u32, description = "Seconds to wait"))
-)]
-#[allow(dead_code)]
-pub struct ActorTimeoutResponse(Envelope);
 
 // ---- what every route shares ----------------------------------------------
 

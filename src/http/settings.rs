@@ -9,17 +9,19 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::ctx::{ACTOR_CALL_TIMEOUT, AppCtx};
+use super::ctx::AppCtx;
 use super::errors::{ApiError, json_response};
-use super::openapi::{ActorTimeoutResponse, Envelope};
 use super::panic_guard::guarded;
+use super::responses::{ActorTimeoutResponse, Envelope};
 use super::route::{one_of, op, op_json};
+use super::schemas::settings::ConnectionSettingsBody;
 use crate::actors::credential_store::{self, LoadError, SaveError};
 use crate::actors::{db_supervisor, readiness};
+use crate::config::policy::ACTOR_CALL_TIMEOUT;
 use crate::db::connect;
-use crate::domain::credentials::{ConnectionSettingsBody, ConnectionSummary, DbCredentials};
+use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_state::{DbState, StateName};
-use crate::domain::root_cert;
+use crate::security::trust_store;
 
 /// The settings routes, below `/api/v1/settings`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -97,7 +99,7 @@ async fn parse_credentials(body: &Value) -> Result<DbCredentials, ApiError> {
     let creds = DbCredentials::from_json(body)?;
     creds.check_tls_settings()?;
     if let Some(path) = &creds.ssl_root_cert {
-        root_cert::check(path).await?;
+        trust_store::check(path).await?;
     }
     Ok(creds)
 }

@@ -8,15 +8,16 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::write_tasks;
+use super::db_access::{Touches, write};
 use super::errors::{ApiError, json_response};
-use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::{SubTaskPath, TaskPath};
+use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
-use crate::db::entities::sub_task::SubTask;
+use super::schemas::sub_tasks::{ReorderBody, SubTaskTitleBody};
 use crate::db::sub_tasks;
-use crate::domain::sub_task::{Reorder, ReorderBody, SubTaskTitle, SubTaskTitleBody};
+use crate::domain::sub_task::SubTask;
+use crate::domain::sub_task::{Reorder, SubTaskTitle};
 
 /// The sub-task routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -67,7 +68,7 @@ pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejecti
 pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let s = write_tasks(&ctx, |db| async move {
+    let s = write(&ctx, Touches::Tasks, |db| async move {
         sub_tasks::create(&db, task, title.0).await
     })
     .await?;
@@ -91,7 +92,7 @@ pub async fn create(ctx: AppCtx, task: String, body: Value) -> Result<Response, 
 pub async fn reorder(ctx: AppCtx, task: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: task } = TaskPath::parse(&task)?;
     let order = Reorder::from_json(&body)?;
-    let all = write_tasks(&ctx, |db| async move {
+    let all = write(&ctx, Touches::Tasks, |db| async move {
         sub_tasks::reorder(&db, task, order).await
     })
     .await?;
@@ -116,10 +117,9 @@ pub async fn toggle(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
-    let s = write_tasks(
-        &ctx,
-        |db| async move { sub_tasks::toggle(&db, task, id).await },
-    )
+    let s = write(&ctx, Touches::Tasks, |db| async move {
+        sub_tasks::toggle(&db, task, id).await
+    })
     .await?;
     Ok(json_response(StatusCode::OK, &s))
 }
@@ -149,7 +149,7 @@ pub async fn rename(
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
     let title = SubTaskTitle::from_json(&body)?;
-    let s = write_tasks(&ctx, |db| async move {
+    let s = write(&ctx, Touches::Tasks, |db| async move {
         sub_tasks::rename(&db, task, id, title.0).await
     })
     .await?;
@@ -174,10 +174,9 @@ pub async fn delete(ctx: AppCtx, task: String, id: String) -> Result<Response, A
         task_id: task,
         sub_task_id: id,
     } = SubTaskPath::parse(&task, &id)?;
-    write_tasks(
-        &ctx,
-        |db| async move { sub_tasks::delete(&db, task, id).await },
-    )
+    write(&ctx, Touches::Tasks, |db| async move {
+        sub_tasks::delete(&db, task, id).await
+    })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -12,18 +12,16 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::{cached_response, pool, write_tasks};
+use super::db_access::{Touches, cached_response, pool, write};
 use super::errors::{ApiError, db_error, json_response};
-use super::openapi::{DbNotReadyResponse, Envelope};
 use super::panic_guard::guarded;
 use super::paths::TaskPath;
+use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
-use crate::db::entities::task::Task;
+use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use crate::db::list_cache::Listed;
 use crate::db::{tasks, tasks_cache};
-use crate::domain::task::{
-    NewTask, NewTaskBody, Priority, Sort, Status, TaskPatch, TaskPatchBody, TaskQuery,
-};
+use crate::domain::task::{NewTask, Priority, Sort, Status, Task, TaskPatch, TaskQuery};
 
 /// The task routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -131,7 +129,10 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewTask::from_json(&body)?;
-    let t = write_tasks(&ctx, |db| async move { tasks::create(&db, new).await }).await?;
+    let t = write(&ctx, Touches::Tasks, |db| async move {
+        tasks::create(&db, new).await
+    })
+    .await?;
     Ok(json_response(StatusCode::CREATED, &t))
 }
 
@@ -154,10 +155,9 @@ pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
 pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, ApiError> {
     let TaskPath { task_id: id } = TaskPath::parse(&id)?;
     let patch = TaskPatch::from_json(&body)?;
-    let t = write_tasks(
-        &ctx,
-        |db| async move { tasks::update(&db, id, patch).await },
-    )
+    let t = write(&ctx, Touches::Tasks, |db| async move {
+        tasks::update(&db, id, patch).await
+    })
     .await?;
     Ok(json_response(StatusCode::OK, &t))
 }
@@ -177,6 +177,9 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let TaskPath { task_id: id } = TaskPath::parse(&id)?;
-    write_tasks(&ctx, |db| async move { tasks::delete(&db, id).await }).await?;
+    write(&ctx, Touches::Tasks, |db| async move {
+        tasks::delete(&db, id).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,7 +8,8 @@
 //! [`credential_folder`] (the load/save rules that tie them together) with
 //! [`folder_errors`] (why a load or save failed), [`key_rotation`] (replacing
 //! the key, crash-safe) and [`interrupted_rotation`] (what a crash mid-rotation
-//! leaves and how the next writer completes it).
+//! leaves and how the next writer completes it); [`trust_store`] reads the
+//! `ssl_root_cert` file or the system's CA store.
 
 pub mod atomic_write;
 pub mod config_dir;
@@ -19,6 +20,7 @@ pub mod folder_errors;
 pub mod interrupted_rotation;
 pub mod key_rotation;
 pub mod owner_only;
+pub mod trust_store;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

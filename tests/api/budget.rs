@@ -22,14 +22,7 @@ pub async fn sessions(cluster: &PgCluster, db: &TestDb) -> i64 {
     let mut admin = sqlx::PgConnection::connect_with(&cluster.admin_options())
         .await
         .unwrap();
-    let n = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity \
-         WHERE datname = $1 AND application_name = 'taskflowd'",
-    )
-    .bind(&db.name)
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
+    let n = db.daemon_sessions(&mut admin).await;
     let _ = admin.close().await;
     n
 }

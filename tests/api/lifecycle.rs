@@ -356,14 +356,7 @@ async fn reconfigure_while_connecting_wins_over_the_stale_attempt() {
         .start()
         .await;
 
-    let r = daemon
-        .post_json(
-            "/api/v1/settings/save-connection",
-            &blackhole.credentials_json("stale-password"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+    daemon.save_blackhole(&blackhole, "stale-password").await;
     let switched = Instant::now();
     assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
     daemon.wait_until_healthy(Duration::from_secs(10)).await;
@@ -478,14 +471,7 @@ async fn reconfigure_after_startup_failed_reports_the_new_attempt() {
         )
         .await;
 
-    let r = daemon
-        .post_json(
-            "/api/v1/settings/save-connection",
-            &blackhole.credentials_json("pw"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+    daemon.save_blackhole(&blackhole, "pw").await;
 
     // The new settings' first attempt is in flight: the old failure is history.
     wait_for_first_attempt(&daemon).await;
@@ -516,14 +502,7 @@ async fn reconfigure_after_connection_lost_reports_the_new_attempt() {
         )
         .await;
 
-    let r = daemon
-        .post_json(
-            "/api/v1/settings/save-connection",
-            &blackhole.credentials_json("pw"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+    daemon.save_blackhole(&blackhole, "pw").await;
     wait_for_first_attempt(&daemon).await;
     let s = daemon.get(STATUS).await.body;
     assert_eq!(s["state"], "connecting", "{s}");

@@ -862,14 +862,7 @@ async fn killed_sessions_never_leave_a_stale_list() {
     create(&daemon, "Ada", "ada@example.org").await;
     cached_list(&daemon).await;
     let mut conn = db.connect().await.unwrap();
-    let killed: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND application_name = 'taskflowd'",
-    )
-    .bind(&db.name)
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+    let killed = db.terminate_daemon_sessions(&mut conn).await;
     assert!(!killed.is_empty(), "the daemon had a session");
     sqlx::query(
         "INSERT INTO members (id, name, email, active) VALUES ($1, 'Bo', 'bo@example.org', true)",

@@ -9,22 +9,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::TestDaemon;
+use crate::helpers::paths::concrete;
 
 const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-
-/// `{param}` → a concrete segment (a UUID, so id parsing is not what answers).
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|s| {
-            if s.starts_with('{') {
-                "67e55044-10b1-426f-9247-bb680e5fe0c8"
-            } else {
-                s
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
 
 /// The methods of the documented templates `url` matches (literal segments
 /// equal, `{param}` any), a literal segment winning over a parameter

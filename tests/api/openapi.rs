@@ -6,6 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestDaemon;
+use crate::helpers::paths::concrete;
 
 const METHODS: [Method; 5] = [
     Method::GET,
@@ -14,20 +15,6 @@ const METHODS: [Method; 5] = [
     Method::PATCH,
     Method::DELETE,
 ];
-
-/// `/api/v1/members/{id}` → a concrete path (every `{param}` a UUID).
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|s| {
-            if s.starts_with('{') {
-                "67e55044-10b1-426f-9247-bb680e5fe0c8"
-            } else {
-                s
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
 
 /// Whether `method` is documented on a template that `url` matches other
 /// than its own: `…/subtasks/reorder` is also `…/subtasks/{sub_task_id}`

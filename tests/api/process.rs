@@ -191,14 +191,7 @@ async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
         .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "30")
         .start()
         .await;
-    let r = daemon
-        .post_json(
-            "/api/v1/settings/save-connection",
-            &blackhole.credentials_json("pw"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    blackhole.wait_accepted(1, Duration::from_secs(10)).await;
+    daemon.save_blackhole(&blackhole, "pw").await;
 
     daemon.signal(Signal::SIGTERM);
     let status = daemon
@@ -308,14 +301,7 @@ async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
     let mut conn = db.connect().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let n: i64 = sea_orm::sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE application_name = 'taskflowd' AND datname = $1",
-        )
-        .bind(&db.name)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+        let n = db.daemon_sessions(&mut conn).await;
         if n == 0 {
             break;
         }

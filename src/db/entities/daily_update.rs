@@ -1,33 +1,24 @@
 //! The `daily_updates` table (created by
 //! `m20261202_000104_create_daily_updates`): one row is one progress note on
-//! a task, and is also the API's daily update. Read with raw SQL (see
-//! `entities::task` for why); deserialisable because a task's updates
-//! arrive as a JSON array built by PostgreSQL.
+//! a task, read with raw SQL (see `entities::task` for why) straight into
+//! the domain's [`DailyUpdate`].
 
-use sea_orm::FromQueryResult;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
+use sea_orm::{DbErr, FromQueryResult, QueryResult};
 
-/// A daily update (TASKS-API.md "Daily updates").
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, Serialize, Deserialize, ToSchema)]
-pub struct DailyUpdate {
-    /// The id.
-    pub id: Uuid,
-    /// The task it is about.
-    pub task_id: Uuid,
-    /// The member who wrote it (`ON DELETE RESTRICT`).
-    pub author_id: Uuid,
-    /// The author's name when it was written.
-    pub author_name: String,
-    /// Trimmed, 1–1000 characters.
-    pub content: String,
-    /// RFC 3339 UTC with microseconds.
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// RFC 3339 UTC with microseconds; moves on an edit.
-    #[schema(format = DateTime)]
-    pub updated_at: String,
-    /// Whether it was edited after being written.
-    pub edited: bool,
+use crate::domain::daily_update::DailyUpdate;
+
+/// A row of `daily_updates`, column by column (the columns the queries select).
+impl FromQueryResult for DailyUpdate {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.try_get(pre, "id")?,
+            task_id: row.try_get(pre, "task_id")?,
+            author_id: row.try_get(pre, "author_id")?,
+            author_name: row.try_get(pre, "author_name")?,
+            content: row.try_get(pre, "content")?,
+            created_at: row.try_get(pre, "created_at")?,
+            updated_at: row.try_get(pre, "updated_at")?,
+            edited: row.try_get(pre, "edited")?,
+        })
+    }
 }

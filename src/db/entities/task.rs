@@ -1,5 +1,5 @@
 //! The `tasks` table (created by `m20261202_000102_create_tasks`), as the
-//! queries of `db::tasks` read it, and the API's task built from it.
+//! queries of `db::tasks` read it, and the domain's [`Task`] built from it.
 //!
 //! Rows are read with raw, constant SQL rather than through a sea-orm
 //! `Entity`: the enum columns are read as their labels (`status::text`), the
@@ -7,100 +7,124 @@
 //! date-time crate is needed), and a task's sub-tasks and daily updates come
 //! in the same statement as JSON arrays (a list reads its sub-tasks with one
 //! second statement).
+//!
+//! What a write sets and how a row maps back to `TaskFields` follow from the
+//! one declaration of a task's fields (`domain::task_fields`), expanded here
+//! by `task_db!`: a field added to the table is in `TaskRow`, written and
+//! read back without an edit here but in [`TaskRow::into_task`].
 
 use sea_orm::{DbErr, FromQueryResult};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::daily_update::DailyUpdate;
-use super::sub_task::SubTask;
-use crate::domain::task::{Label, Priority, Status, TaskFields};
+use crate::domain::task::{Label, Priority, Status, Task, TaskFields};
+use crate::domain::task_fields::task_table;
+#[cfg(doc)]
+use crate::domain::{daily_update::DailyUpdate, sub_task::SubTask};
 
-/// One row of the task queries.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct TaskRow {
-    /// Primary key (UUID v4 from the daemon, or the Python backend's default).
-    pub id: Uuid,
-    /// The title.
-    pub title: String,
-    /// The description.
-    pub description: Option<String>,
-    /// `task_status` label.
-    pub status: String,
-    /// `task_priority` label.
-    pub priority: String,
-    /// The assignee.
-    pub assignee_id: Option<Uuid>,
-    /// The assignee's name when assigned (kept in step by member renames).
-    pub assignee_name: Option<String>,
-    /// Four digits, or none.
-    pub gear_id: Option<String>,
-    /// Non-blank only when blocked.
-    pub blocking_reason: String,
-    /// RFC 3339 UTC.
-    pub created_at: String,
-    /// RFC 3339 UTC.
-    pub updated_at: String,
-    /// JSON array of [`SubTask`], by position (`[]` in lists, which read them
-    /// with a second statement).
-    pub sub_tasks: String,
-    /// JSON array of [`DailyUpdate`], newest first (`[]` in lists).
-    pub daily_updates: String,
+/// A bind parameter's cast, by column kind.
+macro_rules! column_cast {
+    (plain) => {
+        ""
+    };
+    (label $sql_type:literal) => {
+        concat!("::", $sql_type)
+    };
 }
 
-/// A task as the API answers it (TASKS-API.md "Tasks").
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Task {
-    /// The id.
-    pub id: Uuid,
-    /// Trimmed, 1–200 characters.
-    pub title: String,
-    /// At most 2000 characters, as sent.
-    pub description: Option<String>,
-    /// The status.
-    pub status: Status,
-    /// The priority.
-    pub priority: Priority,
-    /// The assignee, or `null`.
-    pub assignee_id: Option<Uuid>,
-    /// The assignee's name, resolved by the server (`null` when unassigned).
-    pub assignee_name: Option<String>,
-    /// Exactly 4 digits, or `null`.
-    pub gear_id: Option<String>,
-    /// Non-blank when `Blocked`, `""` otherwise.
-    pub blocking_reason: String,
-    /// Ordered by `position`.
-    pub sub_tasks: Vec<SubTask>,
-    /// Newest first; always `[]` in the list.
-    pub daily_updates: Vec<DailyUpdate>,
-    /// RFC 3339 UTC with microseconds.
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// RFC 3339 UTC with microseconds; moves on every effective change to the
-    /// task, its sub-tasks or its daily updates.
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+/// A field's type in the row, by column kind (a label is read as its text).
+macro_rules! column_type {
+    (plain, $ty:ty) => {
+        $ty
+    };
+    (label, $ty:ty) => {
+        String
+    };
 }
+
+/// A field's bind value, by column kind.
+macro_rules! column_value {
+    (plain, $e:expr) => {
+        $e.clone().into()
+    };
+    (label, $e:expr) => {
+        $e.as_str().into()
+    };
+}
+
+/// A field read back from its row, by column kind (a label the type does
+/// not know is the row's error: the schema and the code disagree).
+macro_rules! column_read {
+    (plain, $e:expr, $ty:ty, $name:ident) => {
+        $e.clone()
+    };
+    (label, $e:expr, $ty:ty, $name:ident) => {
+        <$ty as Label>::from_label(&$e).ok_or_else(|| {
+            sea_orm::DbErr::Custom(format!(
+                concat!("unknown task ", stringify!($name), " {:?}"),
+                $e
+            ))
+        })?
+    };
+}
+
+/// The query layer's expansion of `task_table!`: `TaskRow`, one row of the
+/// task queries (the written columns as read, labels as text, around the
+/// id, the resolved name, the timestamps and the children); `WRITTEN`, the
+/// columns a write sets with the cast of each bind parameter;
+/// `written_values`, their values in that order; and `TaskRow::fields`, the
+/// row read back.
+macro_rules! task_db {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?;
+    )*) => {
+        /// One row of the task queries.
+        #[derive(Debug, Clone, FromQueryResult)]
+        pub struct TaskRow {
+            /// Primary key (UUID v4 from the daemon, or the Python backend's default).
+            pub id: Uuid,
+            $( $(#[$doc])* pub $name: column_type!($kind, $ty), )*
+            /// The assignee's name when assigned (kept in step by member renames).
+            pub assignee_name: Option<String>,
+            /// RFC 3339 UTC.
+            pub created_at: String,
+            /// RFC 3339 UTC.
+            pub updated_at: String,
+            /// JSON array of [`SubTask`], by position (`[]` in lists, which read them
+            /// with a second statement).
+            pub sub_tasks: String,
+            /// JSON array of [`DailyUpdate`], newest first (`[]` in lists).
+            pub daily_updates: String,
+        }
+
+        /// The columns a task write sets, each with its bind parameter's cast.
+        pub(crate) const WRITTEN: &[(&str, &str)] = &[
+            $( (stringify!($name), column_cast!($kind $($sql_type)?)), )*
+        ];
+
+        /// The values of [`WRITTEN`], in its order.
+        pub(crate) fn written_values(f: &TaskFields) -> Vec<sea_orm::Value> {
+            vec![ $( column_value!($kind, f.$name), )* ]
+        }
+
+        impl TaskRow {
+            /// The writable fields as stored.
+            pub fn fields(&self) -> Result<TaskFields, sea_orm::DbErr> {
+                Ok(TaskFields {
+                    $( $name: column_read!($kind, self.$name, $ty, $name), )*
+                })
+            }
+        }
+    };
+}
+
+// `TaskRow`, `WRITTEN`, `written_values` and `TaskRow::fields`, from the
+// one declaration of a task's fields.
+task_table!(task_db);
 
 impl TaskRow {
-    /// The writable fields as stored.
-    pub fn fields(&self) -> Result<TaskFields, DbErr> {
-        Ok(TaskFields {
-            title: self.title.clone(),
-            description: self.description.clone(),
-            status: Status::from_label(&self.status)
-                .ok_or_else(|| DbErr::Custom(format!("unknown task status {:?}", self.status)))?,
-            priority: Priority::from_label(&self.priority).ok_or_else(|| {
-                DbErr::Custom(format!("unknown task priority {:?}", self.priority))
-            })?,
-            assignee_id: self.assignee_id,
-            gear_id: self.gear_id.clone(),
-            blocking_reason: self.blocking_reason.clone(),
-        })
-    }
-
-    /// The API's task.
+    /// The domain's (and the API's) task.
     pub fn into_task(self) -> Result<Task, DbErr> {
         let fields = self.fields()?;
         let json = |what: &str, e: serde_json::Error| DbErr::Custom(format!("{what}: {e}"));

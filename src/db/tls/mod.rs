@@ -12,7 +12,7 @@
 //!   process knows, and points the driver there with TLS off;
 //! - [`relay`] accepts each driver connection, opens TCP to the server,
 //!   sends PostgreSQL's `SSLRequest`, runs rustls (ring) with exactly the
-//!   roots of [`crate::domain::root_cert::load`] and [`verifier`]'s rules,
+//!   roots of [`crate::security::trust_store::load`] and [`verifier`]'s rules,
 //!   then copies bytes both ways;
 //! - a failure before the session is up is answered to the driver as a
 //!   PostgreSQL `ErrorResponse` ([`wire`]) that refers to the original error

@@ -35,8 +35,8 @@ use super::failures::{self, RelayFailure};
 use super::verifier::{self, Verify};
 use super::wire;
 use crate::domain::credentials::{SslMode, check_tls_combination, missing_root_cert};
-use crate::domain::root_cert;
 use crate::platform::{self, RelayAcceptor, RelayEndpoint, RelayStream};
+use crate::security::trust_store;
 
 /// sqlx's text for a server that answers `N` to the `SSLRequest` in the
 /// modes that need TLS; `db::connect` words exactly this text.
@@ -165,7 +165,7 @@ async fn accept_loop(acceptor: RelayAcceptor, upstream: Arc<Upstream>) {
 
 /// The TLS client for this relay's roots and mode, or why there is none.
 async fn connector(up: &Upstream) -> Result<TlsConnector, String> {
-    let roots = root_cert::load(&up.root_cert)
+    let roots = trust_store::load(&up.root_cert)
         .await
         .map_err(|e| e.to_string())?;
     verifier::client_config(roots, up.verify)

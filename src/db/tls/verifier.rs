@@ -172,7 +172,7 @@ mod tests {
     #[tokio::test]
     async fn the_manuals_openssl_certificate_is_accepted_as_libpq_accepts_it() {
         // The same loader as `ssl_root_cert` (the `-text` dump included).
-        let roots = crate::domain::root_cert::load(MANUAL).await.unwrap();
+        let roots = crate::security::trust_store::load(MANUAL).await.unwrap();
         let leaf = CertificateDer::from_pem_file(MANUAL).unwrap();
         let (_, cert) = X509Certificate::from_der(leaf.as_ref()).unwrap();
         let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;

@@ -21,6 +21,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use super::net::Blackhole;
 use super::pg::TestDb;
 
 /// The daemon binary under test: the one cargo built for this package, unless
@@ -353,6 +354,20 @@ impl TestDaemon {
         self.add_secret(&db.password);
         self.post_json("/api/v1/settings/save-connection", &db.credentials_json())
             .await
+    }
+
+    /// Saves settings that point at `blackhole` (which accepts and never
+    /// answers) and waits until the daemon's connect attempt reached it: the
+    /// daemon is then stuck in that attempt for its connect timeout.
+    pub async fn save_blackhole(&self, blackhole: &Blackhole, password: &str) {
+        let r = self
+            .post_json(
+                "/api/v1/settings/save-connection",
+                &blackhole.credentials_json(password),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        blackhole.wait_accepted(1, Duration::from_secs(10)).await;
     }
 
     /// A string to redact from log dumps.

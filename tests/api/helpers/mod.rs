@@ -1,14 +1,17 @@
 //! Test fixtures: a private PostgreSQL cluster ([`pg`]) and a PgBouncer in
 //! front of one ([`pgbouncer`]), the daemon as a subprocess ([`daemon`]), TLS
 //! material ([`certs`]), network stand-ins for a misbehaving server ([`net`]),
-//! config-folder inspection ([`files`]) and the team API's members, tasks and
-//! direct SQL ([`team`]).
+//! config-folder inspection ([`files`]), the team API's members, tasks and
+//! direct SQL ([`team`]), and documented paths as requests ([`paths`]).
+//!
+//! A helper two test files need lives here, once (CONTRIBUTING.md).
 
 pub mod certs;
 pub mod daemon;
 pub mod files;
 pub mod net;
 pub mod os;
+pub mod paths;
 pub mod pg;
 pub mod pgbouncer;
 pub mod team;

@@ -518,6 +518,33 @@ impl TestDb {
         PgConnection::connect_with(&self.connect_options()).await
     }
 
+    /// The daemon's pool sessions on this database (`application_name`
+    /// `taskflowd`), counted over `conn`: the owner's own connection, or the
+    /// superuser's when the server may be out of ordinary slots.
+    pub async fn daemon_sessions(&self, conn: &mut PgConnection) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name = 'taskflowd'",
+        )
+        .bind(&self.name)
+        .fetch_one(conn)
+        .await
+        .expect("count the daemon's sessions")
+    }
+
+    /// Ends every pool session of the daemon on this database (the server
+    /// stays up), over `conn`; one `true` per session ended.
+    pub async fn terminate_daemon_sessions(&self, conn: &mut PgConnection) -> Vec<bool> {
+        sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name = 'taskflowd'",
+        )
+        .bind(&self.name)
+        .fetch_all(conn)
+        .await
+        .expect("terminate the daemon's sessions")
+    }
+
     /// The body the settings endpoints take.
     pub fn credentials_json(&self) -> serde_json::Value {
         serde_json::json!({

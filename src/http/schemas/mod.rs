@@ -1,0 +1,84 @@
+//! The OpenAPI schemas of the wire types: the request bodies the document
+//! describes, and the schema of every domain type an answer carries.
+//!
+//! The domain stays free of `utoipa` (docs/architecture.md): a domain type
+//! the document names (`Status`, `ConnectionTarget`, …) gets its schema
+//! from a *twin* declared here, a schema-only type with the same serde
+//! shape and the same doc comments, and `schema_twin!` implements
+//! `utoipa::ToSchema` for the domain type by delegating to it. The tests of
+//! each file check that a twin names exactly the keys (or labels) the
+//! domain type serialises, so the two cannot drift apart silently.
+//!
+//! Request bodies are parsed by hand in `domain` (for the exact messages and
+//! the absent / `null` distinction); their `…Body` schemas here carry the
+//! validators' limits.
+
+pub mod daily_updates;
+pub mod members;
+pub mod settings;
+pub mod sub_tasks;
+pub mod tasks;
+
+/// `impl utoipa::ToSchema for $domain`, as its schema-only twin `$twin`
+/// (named like the domain type with `#[schema(as = …)]`) describes it.
+macro_rules! schema_twin {
+    ($domain:ty => $twin:ty) => {
+        impl utoipa::PartialSchema for $domain {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <$twin as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $domain {
+            fn name() -> std::borrow::Cow<'static, str> {
+                <$twin as utoipa::ToSchema>::name()
+            }
+
+            fn schemas(
+                schemas: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                <$twin as utoipa::ToSchema>::schemas(schemas)
+            }
+        }
+    };
+}
+pub(crate) use schema_twin;
+
+/// What the twins' tests compare: the property names of an object schema,
+/// or the values of a string enum, sorted.
+#[cfg(test)]
+pub(crate) fn schema_keys<T: utoipa::PartialSchema>() -> Vec<String> {
+    let json = serde_json::to_value(T::schema()).unwrap_or_default();
+    let mut keys: Vec<String> = match json.get("properties").and_then(|p| p.as_object()) {
+        Some(props) => props.keys().cloned().collect(),
+        None => json["enum"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    keys.sort();
+    keys
+}
+
+/// The keys of a value's JSON object (or its string, for an enum), sorted.
+#[cfg(test)]
+pub(crate) fn json_keys(values: &[serde_json::Value]) -> Vec<String> {
+    let mut keys: Vec<String> = values
+        .iter()
+        .flat_map(|v| match v {
+            serde_json::Value::Object(m) => m.keys().cloned().collect::<Vec<_>>(),
+            serde_json::Value::String(s) => vec![s.clone()],
+            _ => Vec::new(),
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
