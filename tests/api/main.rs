@@ -38,3 +38,4 @@ mod supervision;
 mod tasks;
 mod tasks_cache;
 mod tls;
+mod windows;

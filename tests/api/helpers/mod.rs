@@ -12,6 +12,7 @@ pub mod os;
 pub mod pg;
 pub mod pgbouncer;
 pub mod team;
+pub mod wine;
 
 use std::sync::LazyLock;
 
