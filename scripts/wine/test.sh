@@ -6,7 +6,7 @@
 #
 #   scripts/wine/test.sh [libtest args]     (e.g. scripts/wine/test.sh tasks::)
 #
-# Builds the debug exe and the test binary, makes the private prefix
+# Builds the debug exe (and the test binary), makes the private prefix
 # target/wine-prefix with the ProcessPrng shim (build-shim.sh), keeps one
 # wineserver up for the run (warm starts: ~75 ms instead of ~0.6 s), and
 # ends every process of the prefix afterwards (wineserver -k), whatever
@@ -16,7 +16,9 @@ cd "$(dirname "$0")/../.."
 prefix=${TASKFLOWD_TEST_WINEPREFIX:-$PWD/target/wine-prefix}
 wineserver=${WINESERVER:-/usr/lib/wine/wineserver}
 
-cargo build --target x86_64-pc-windows-gnu --bin taskflowd
+# The same build as .ci/run's Windows lint (every target: with --bin alone
+# the dev-dependencies' features differ and every dependency is rebuilt).
+cargo build --workspace --target x86_64-pc-windows-gnu --all-targets
 exe=$PWD/target/x86_64-pc-windows-gnu/debug/taskflowd.exe
 sh scripts/wine/build-shim.sh "$prefix"
 
