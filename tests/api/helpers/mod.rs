@@ -2,7 +2,8 @@
 //! front of one ([`pgbouncer`]), the daemon as a subprocess ([`daemon`]), TLS
 //! material ([`certs`]), network stand-ins for a misbehaving server ([`net`]),
 //! config-folder inspection ([`files`]) and the team API's members, tasks and
-//! direct SQL ([`team`]).
+//! direct SQL ([`team`]); [`wine`] switches the daemon to `taskflowd.exe`
+//! under Wine for the Windows run.
 
 pub mod certs;
 pub mod daemon;
