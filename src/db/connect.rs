@@ -184,8 +184,10 @@ fn pg_ssl_mode(mode: SslMode) -> PgSslMode {
 /// all under one hard deadline. Returns the user-facing reason on failure.
 pub async fn probe(creds: &DbCredentials, timeout: Duration) -> Result<(), String> {
     let source = ConnectionSource::Saved(Box::new(creds.clone()));
+    // The server's host and port for messages, from the options before
+    // routing: on Windows the relayed ones name the relay's loopback port.
+    let target = source.target(&source.options()?);
     let (opts, _relay) = source.relayed_options(timeout)?;
-    let target = source.target(&opts);
     let attempt = async {
         source.check_files().await?;
         resolve(&target).await?;
@@ -210,8 +212,9 @@ pub async fn connect_pool(
     timeout: Duration,
     max: u32,
 ) -> Result<PgPool, String> {
+    // As in `probe`: the server's address, not the relay's.
+    let target = source.target(&source.options()?);
     let (opts, relay) = source.relayed_options(timeout)?;
-    let target = source.target(&opts);
     let attempt = async {
         source.check_files().await?;
         resolve(&target).await?;

@@ -7,16 +7,14 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::daemon::bin;
+use crate::helpers::wine::{self, daemon_path};
 use crate::helpers::{TestDaemon, pg};
 
 fn run(d: &TestDaemon, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(bin())
+    let mut child = wine::command()
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TASKFLOW_PORT", d.port().to_string())
-        .env("TASKFLOW_CONFIG_DIR", d.config_dir())
+        .env("TASKFLOW_CONFIG_DIR", daemon_path(d.config_dir()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

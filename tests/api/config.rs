@@ -60,10 +60,8 @@ async fn missing_config_file_exits_2_naming_the_path() {
 
     let stderr = expect_usage_error(daemon).await;
 
-    assert!(
-        stderr.contains("/nonexistent.toml"),
-        "names the path: {stderr}"
-    );
+    let path = crate::helpers::wine::daemon_path(std::path::Path::new("/nonexistent.toml"));
+    assert!(stderr.contains(&path), "names the path: {stderr}");
 }
 
 fn answers_on(port: u16) -> bool {

@@ -99,6 +99,11 @@ async fn kill_9_during_startup_migrations_leaves_the_schema_intact() {
 
 #[tokio::test]
 async fn kill_9_during_saves_leaves_a_complete_credential_set() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "it loads the folder in-process by the Unix owner-only rules, and Wine gives the exe's files mode 0750 (derived from their DACL)",
+    ) {
+        return;
+    }
     let cluster = pg::shared();
     let a = cluster.create_database().await;
     let b = cluster.create_database().await;
@@ -164,11 +169,12 @@ const ROTATE_STEPS: [&str; 5] = [
 /// `kill -9`s it there.
 fn rotate_and_kill_at(dir: &std::path::Path, step: &str) {
     use std::io::BufRead;
-    let mut child = std::process::Command::new(crate::helpers::daemon::bin())
+    let mut child = crate::helpers::wine::command()
         .arg("rotate-key")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TASKFLOW_CONFIG_DIR", dir)
+        .env(
+            "TASKFLOW_CONFIG_DIR",
+            crate::helpers::wine::daemon_path(dir),
+        )
         .env("TASKFLOW_TEST_ROTATE_PAUSE", step)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -208,6 +214,11 @@ fn rotate_and_kill_at(dir: &std::path::Path, step: &str) {
 /// completes the interrupted one, and a completed one leaves no old key.
 #[tokio::test]
 async fn kill_9_at_every_rotate_key_step_leaves_a_folder_that_loads() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "it loads the folder in-process by the Unix owner-only rules, and Wine gives the exe's files mode 0750 (derived from their DACL)",
+    ) {
+        return;
+    }
     let db = pg::shared().create_database().await;
     let dir = ConfigDir::Temp(std::sync::Arc::new(tempfile::tempdir().unwrap()));
     let first = TestDaemon::builder()
@@ -249,10 +260,12 @@ async fn kill_9_at_every_rotate_key_step_leaves_a_folder_that_loads() {
     );
 
     // A full rotation completes whatever is left, and removes the old key.
-    let out = std::process::Command::new(crate::helpers::daemon::bin())
+    let out = crate::helpers::wine::command()
         .arg("rotate-key")
-        .env_clear()
-        .env("TASKFLOW_CONFIG_DIR", dir.path())
+        .env(
+            "TASKFLOW_CONFIG_DIR",
+            crate::helpers::wine::daemon_path(dir.path()),
+        )
         .output()
         .unwrap();
     assert!(

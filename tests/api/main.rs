@@ -39,3 +39,4 @@ mod supervision;
 mod tasks;
 mod tasks_cache;
 mod tls;
+mod windows;

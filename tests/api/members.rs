@@ -541,6 +541,14 @@ async fn delete_is_refused_while_tasks_or_daily_updates_reference_the_member() {
 #[tokio::test]
 async fn every_member_route_is_503_before_the_database_is_configured() {
     let daemon = TestDaemon::start().await;
+    // The port opens before the credential folder is read ("starting");
+    // a slow start (Wine) can answer the first requests in between.
+    daemon
+        .wait_for_health(
+            |r| r.text.contains("not configured"),
+            std::time::Duration::from_secs(10),
+        )
+        .await;
     let id = Uuid::new_v4().to_string();
 
     for (route, r) in every_route(&daemon, &id).await {

@@ -41,6 +41,11 @@ async fn busy_port_exits_3_with_one_line() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_or_sigint_while_idle_exits_0_quickly() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "Unix signals (SIGTERM); Wine's Ctrl-C stop is every other test's terminate()",
+    ) {
+        return;
+    }
     for signal in [Signal::SIGTERM, Signal::SIGINT] {
         let daemon = TestDaemon::start().await;
 
@@ -62,6 +67,11 @@ async fn sigterm_or_sigint_while_idle_exits_0_quickly() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "Unix signals (SIGTERM); Wine's Ctrl-C stop is every other test's terminate()",
+    ) {
+        return;
+    }
     let blackhole = Blackhole::start().await;
     let daemon = TestDaemon::builder()
         .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "2")
@@ -95,6 +105,11 @@ async fn sigterm_lets_the_request_in_flight_finish() {
 
 #[tokio::test]
 async fn daemon_exits_when_its_parent_is_gone() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "a Linux parent pid means nothing to Windows (the handle-based parent watch needs a real Windows parent)",
+    ) {
+        return;
+    }
     let mut parent = std::process::Command::new("sleep")
         .arg("1000")
         .spawn()
@@ -186,6 +201,11 @@ async fn password_never_appears_in_logs_responses_or_files() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_while_the_database_connect_hangs_exits_0_quickly() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "Unix signals (SIGTERM); Wine's Ctrl-C stop is every other test's terminate()",
+    ) {
+        return;
+    }
     let blackhole = Blackhole::start().await;
     let daemon = TestDaemon::builder()
         .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "30")
@@ -273,6 +293,11 @@ async fn a_server_that_echoes_the_password_never_gets_it_shown() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "Unix signals (SIGTERM); Wine's Ctrl-C stop is every other test's terminate()",
+    ) {
+        return;
+    }
     let db = pg::shared().create_database().await;
     let daemon = TestDaemon::builder().secret(&db.password).start().await;
     assert_eq!(daemon.save_connection(&db).await.status, StatusCode::OK);
@@ -313,6 +338,11 @@ async fn sigterm_while_ready_stops_the_actors_without_restarting_them() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_while_the_server_hangs_exits_0_within_a_few_seconds() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "Unix signals (SIGTERM); Wine's Ctrl-C stop is every other test's terminate()",
+    ) {
+        return;
+    }
     let db = pg::shared().create_database().await;
     let proxy = crate::helpers::net::FreezableProxy::start(db.port).await;
     let daemon = TestDaemon::builder()

@@ -279,6 +279,9 @@ async fn api_token_protects_api_v1_but_not_health() {
 #[cfg(unix)]
 #[tokio::test]
 async fn api_token_file_must_be_owner_only() {
+    if crate::helpers::wine::skip_on_windows_run("Unix file modes (Wine keeps no DACLs)") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("token");
     std::fs::write(&file, "file-token-5a4b3c2d\n").unwrap();

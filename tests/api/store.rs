@@ -423,6 +423,9 @@ fn set_folder_mode(dir: &Path, mode: u32) {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_loose_config_folder_is_tightened_at_start_and_at_save() {
+    if crate::helpers::wine::skip_on_windows_run("Unix file modes (Wine keeps no DACLs)") {
+        return;
+    }
     use crate::helpers::TestDaemon;
     use crate::helpers::daemon::ConfigDir;
     use reqwest::StatusCode;
@@ -473,6 +476,9 @@ async fn a_loose_config_folder_is_tightened_at_start_and_at_save() {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_config_folder_owned_by_another_user_is_refused_with_the_reason() {
+    if crate::helpers::wine::skip_on_windows_run("Unix file ownership (chown)") {
+        return;
+    }
     use crate::helpers::TestDaemon;
     use crate::helpers::daemon::ConfigDir;
     use reqwest::StatusCode;

@@ -622,6 +622,13 @@ async fn members_renamed_deleted_and_counted() {
 #[tokio::test]
 async fn every_route_is_503_before_the_database_is_configured() {
     let d = TestDaemon::start().await;
+    // The port opens before the credential folder is read ("starting");
+    // a slow start (Wine) can answer the first requests in between.
+    d.wait_for_health(
+        |r| r.text.contains("not configured"),
+        std::time::Duration::from_secs(10),
+    )
+    .await;
     let id = Uuid::new_v4().to_string();
     for (what, r) in every_route(&d, &id).await {
         assert_error(

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::helpers::TestDaemon;
 use crate::helpers::certs::TestCa;
 use crate::helpers::pg::{self, PgCluster, PgOptions, TestDb};
+use crate::helpers::wine::daemon_path;
 
 const TEST_CONNECTION: &str = "/api/v1/settings/test-connection";
 const SAVE_CONNECTION: &str = "/api/v1/settings/save-connection";
@@ -63,7 +64,7 @@ fn body(db: &TestDb, host: &str, ssl_mode: Option<&str>, root_cert: Option<&Path
         b["ssl_mode"] = json!(mode);
     }
     if let Some(path) = root_cert {
-        b["ssl_root_cert"] = json!(path.to_str().expect("UTF-8 temp path"));
+        b["ssl_root_cert"] = json!(daemon_path(path));
     }
     b
 }
@@ -471,11 +472,18 @@ async fn tls_bad_root_cert_is_rejected_at_validation_and_nothing_is_saved() {
     let missing = files.path().join("missing.pem");
     let dir = files.path();
     let (n, k, m, d) = (
-        not_pem.display(),
-        key_only.display(),
-        missing.display(),
-        dir.display(),
+        daemon_path(&not_pem),
+        daemon_path(&key_only),
+        daemon_path(&missing),
+        daemon_path(dir),
     );
+    // The OS's own words for ENOENT: on the Windows run Wine's for
+    // ERROR_FILE_NOT_FOUND (Windows itself says "The system cannot find the
+    // file specified.").
+    let enoent = match crate::helpers::wine::windows_run() {
+        None => "No such file or directory (os error 2)",
+        Some(_) => "File not found. (os error 2)",
+    };
     // Nothing is contacted: the host does not even resolve.
     let db = TestDb {
         host: "db.invalid".into(),
@@ -490,7 +498,7 @@ async fn tls_bad_root_cert_is_rejected_at_validation_and_nothing_is_saved() {
     let cases: Vec<(Value, String)> = vec![
         (
             body(&db, "db.invalid", Some("verify-full"), Some(&missing)),
-            format!("ssl_root_cert: cannot read {m}: No such file or directory (os error 2)"),
+            format!("ssl_root_cert: cannot read {m}: {enoent}"),
         ),
         (
             body(&db, "db.invalid", Some("verify-full"), Some(dir)),
@@ -571,7 +579,7 @@ async fn tls_daemon_becomes_healthy_over_tls_and_reconnects_after_a_restart() {
     });
     let files = tempfile::tempdir().unwrap();
     let ca_path = ca.write_cert(files.path(), "ca.pem");
-    let ca_str = ca_path.to_str().unwrap().to_owned();
+    let ca_str = daemon_path(&ca_path);
     let db = cluster.create_database().await;
     let daemon = TestDaemon::start().await;
     daemon.add_secret(&db.password);
@@ -647,8 +655,8 @@ async fn tls_database_url_verify_full_trusts_only_its_sslrootcert() {
         u.set_query(Some(query));
         u.to_string()
     };
-    let ca = TLS.ca.to_str().unwrap();
-    let other = TLS.other_ca.to_str().unwrap();
+    let ca = &daemon_path(&TLS.ca);
+    let other = &daemon_path(&TLS.other_ca);
     let cases = [
         (format!("sslmode=verify-full&sslrootcert={ca}"), None, None),
         (

@@ -4,12 +4,15 @@
 //!
 //! The child gets `TASKFLOW_PARENT_PID` = the test process, so a daemon cannot
 //! outlive a test binary that dies without running `Drop`; `Drop` kills it otherwise.
+//!
+//! On the Windows run (`TASKFLOWD_TEST_WINE`, see [`super::wine`]) the same
+//! builder starts `taskflowd.exe` under Wine instead.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,7 @@ use tempfile::TempDir;
 
 use super::net::Blackhole;
 use super::pg::TestDb;
+use super::wine::{self, windows_run};
 
 /// The daemon binary under test: the one cargo built for this package, unless
 /// `TASKFLOWD_TEST_BIN` names another build of it (e.g. a release binary).
@@ -61,6 +65,8 @@ pub struct DaemonBuilder {
     env: BTreeMap<String, Option<OsString>>,
     args: Vec<OsString>,
     config_dir: Option<ConfigDir>,
+    /// `TASKFLOW_CONFIG_DIR` unset: the daemon picks its default folder.
+    default_config_dir: bool,
     port: Option<u16>,
     port_env: bool,
     secrets: Vec<String>,
@@ -86,6 +92,7 @@ impl Default for DaemonBuilder {
             env,
             args: Vec::new(),
             config_dir: None,
+            default_config_dir: false,
             port: None,
             port_env: true,
             secrets: Vec::new(),
@@ -109,6 +116,15 @@ impl DaemonBuilder {
     /// Reuse a config folder (e.g. from [`TestDaemon::config_dir_handle`]).
     pub fn config_dir(mut self, dir: ConfigDir) -> Self {
         self.config_dir = Some(dir);
+        self
+    }
+
+    /// Leave `TASKFLOW_CONFIG_DIR` unset, so the daemon uses its platform
+    /// default; `expected` is where that is (for the test's own checks of
+    /// [`TestDaemon::config_dir`]; the test cleans it up).
+    pub fn default_config_dir(mut self, expected: PathBuf) -> Self {
+        self.config_dir = Some(ConfigDir::Path(expected));
+        self.default_config_dir = true;
         self
     }
 
@@ -150,26 +166,39 @@ impl DaemonBuilder {
         let stdout = fs::File::create(log_dir.path().join("stdout.log")).expect("stdout log");
         let stderr = fs::File::create(log_dir.path().join("stderr.log")).expect("stderr log");
 
-        let bin = bin();
-        let mut cmd = Command::new(&bin);
-        cmd.env_clear()
-            .env(
-                "PATH",
-                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
-            )
-            .env("TASKFLOW_CONFIG_DIR", config_dir.path())
-            // The debug build serves /__test/* only when asked (src/http/test_hooks.rs).
-            .env("TASKFLOW_TEST_HOOKS", "1");
+        let bin = windows_run().map_or_else(bin, |run| run.exe.clone());
+        // A clean environment: PATH (and Wine's variables on the Windows run).
+        let mut cmd = wine::command();
+        // The debug build serves /__test/* only when asked (src/http/test_hooks.rs).
+        cmd.env("TASKFLOW_TEST_HOOKS", "1");
+        if !self.default_config_dir {
+            cmd.env(
+                "TASKFLOW_CONFIG_DIR",
+                wine::daemon_arg(config_dir.path().as_os_str()),
+            );
+        }
         if self.port_env {
             cmd.env("TASKFLOW_PORT", port.to_string());
         }
-        for (k, v) in &self.env {
+        let mut env = self.env;
+        if windows_run().is_some() {
+            // A Linux pid means nothing to Windows: the daemon would take its
+            // parent for gone and stop at once. Drop and `wineserver -k` at
+            // the end of the run (scripts/wine/test.sh) prevent orphans instead.
+            env.remove("TASKFLOW_PARENT_PID");
+            // Wine reports no owner for a socket (its pids are all 0).
+            env.entry("TASKFLOW_SAME_USER_ONLY".to_owned())
+                .or_insert_with(|| Some("false".into()));
+            // Its own process group: kill9 then reaches whatever Wine forked.
+            super::os::own_process_group(&mut cmd);
+        }
+        for (k, v) in &env {
             match v {
-                Some(v) => cmd.env(k, v),
+                Some(v) => cmd.env(k, wine::daemon_arg(v)),
                 None => cmd.env_remove(k),
             };
         }
-        cmd.args(&self.args)
+        cmd.args(self.args.iter().map(|a| wine::daemon_arg(a)))
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);
@@ -485,11 +514,17 @@ impl TestDaemon {
     }
 
     /// SIGTERM, then wait (10 s) for the exit status. Panics (after SIGKILL) if the
-    /// daemon does not exit in time. (Windows has no signal a test process can
-    /// send a console-less child: there the child is killed.)
+    /// daemon does not exit in time. On the Windows run, SIGINT to the Wine
+    /// process instead: Wine turns it into Ctrl-C, the Windows graceful stop.
+    /// (Windows has no signal a test process can send a console-less child:
+    /// a test binary built for Windows kills the child.)
     pub async fn terminate(&self) -> ExitStatus {
         #[cfg(unix)]
-        self.signal(Signal::SIGTERM);
+        self.signal(if windows_run().is_some() {
+            Signal::SIGINT
+        } else {
+            Signal::SIGTERM
+        });
         #[cfg(not(unix))]
         self.kill9();
         match self.wait_exit(Duration::from_secs(10)).await {
@@ -504,10 +539,16 @@ impl TestDaemon {
         }
     }
 
-    /// SIGKILL and reap.
+    /// SIGKILL (on the Windows run to the Wine process's whole group) and reap.
     pub fn kill9(&self) -> Option<ExitStatus> {
         let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(mut c) = child.take() {
+            #[cfg(unix)]
+            if windows_run().is_some()
+                && let Ok(pgid) = i32::try_from(c.id())
+            {
+                let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), Signal::SIGKILL);
+            }
             let _ = c.kill();
             let status = c.wait().ok();
             *self.exit.lock().unwrap_or_else(|p| p.into_inner()) = status;

@@ -2,7 +2,9 @@
 //! front of one ([`pgbouncer`]), the daemon as a subprocess ([`daemon`]), TLS
 //! material ([`certs`]), network stand-ins for a misbehaving server ([`net`]),
 //! config-folder inspection ([`files`]), the team API's members, tasks and
-//! direct SQL ([`team`]), and documented paths as requests ([`paths`]).
+//! direct SQL ([`team`]), and documented paths as requests ([`paths`]);
+//! [`wine`] switches the daemon to `taskflowd.exe` under Wine for the
+//! Windows run.
 //!
 //! A helper two test files need lives here, once (CONTRIBUTING.md).
 
@@ -15,6 +17,7 @@ pub mod paths;
 pub mod pg;
 pub mod pgbouncer;
 pub mod team;
+pub mod wine;
 
 use std::sync::LazyLock;
 
