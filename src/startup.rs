@@ -26,6 +26,7 @@ use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
 use crate::http;
 use crate::http::ctx::{AppCtx, Shared};
+use crate::http::same_user::SameUser;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,10 @@ pub enum StartupError {
     /// The API token file cannot be used.
     #[error("cannot use the API token file: {0}")]
     TokenFile(String),
+    /// The user this process runs as could not be read (same user only
+    /// needs it).
+    #[error("cannot tell which user this process runs as: {0}")]
+    CurrentUser(String),
     /// The actor tree did not start.
     #[error("cannot start the actors: {0}")]
     Actors(String),
@@ -87,6 +92,8 @@ impl Daemon {
             reason: e.to_string(),
         })?;
         let api_token = api_token(&settings)?;
+        let same_user =
+            SameUser::new(&settings).map_err(|e| StartupError::CurrentUser(e.to_string()))?;
 
         let directory = Directory::default();
         let caches = Caches::default();
@@ -113,14 +120,14 @@ impl Daemon {
             Err(e) => return Err(StartupError::Actors(e.to_string())),
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(
-            warp::serve(http::routes(ctx))
-                .incoming(listener)
-                .graceful(async {
-                    let _ = stop_rx.await;
-                })
-                .run(),
-        );
+        let server = tokio::spawn(http::serve::serve(
+            listener,
+            http::routes(ctx),
+            same_user,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
         tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
 
         Ok(Self {

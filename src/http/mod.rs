@@ -20,6 +20,8 @@ pub mod openapi;
 pub mod panic_guard;
 pub mod paths;
 pub mod route;
+pub mod same_user;
+pub mod serve;
 pub mod settings;
 pub mod sub_tasks;
 pub mod tasks;

@@ -29,6 +29,7 @@ mod methods;
 mod openapi;
 mod pooler;
 mod process;
+mod same_user;
 mod schema;
 mod security;
 mod settings;
