@@ -15,6 +15,8 @@
 //! - [`http`]: warp filters per resource (health, settings, members, tasks, sub_tasks,
 //!   daily_updates, openapi),
 //!   the Host/Origin guard and CORS, the error envelope in `http::errors`.
+//! - [`instance`]: one daemon per config folder (the instance lock) and the
+//!   discovery file `taskflowd.json` that names it.
 //! - [`db`]: connecting (options built field by field, actionable errors),
 //!   migrating under an advisory lock, the entities (members, tasks, sub-tasks, daily
 //!   updates) and their queries.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod instance;
 pub mod platform;
 pub mod security;
 pub mod startup;

@@ -5,7 +5,8 @@
 //! the same code.
 //!
 //! Exit codes: 0 clean stop, 1 the daemon failed while running, 2 invalid
-//! configuration, 3 port already in use.
+//! configuration, 3 port already in use, 4 another taskflowd serves the
+//! config folder.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -176,6 +177,7 @@ async fn serve(settings: Settings) -> ExitCode {
         Ok(d) => d,
         Err(e @ StartupError::PortInUse(_)) => return fail(3, &e.to_string()),
         Err(e @ StartupError::TokenFile(_)) => return fail(2, &e.to_string()),
+        Err(e @ StartupError::AlreadyRunning(_)) => return fail(4, &e.to_string()),
         Err(e) => return fail(1, &e.to_string()),
     };
     let code = tokio::select! {

@@ -12,6 +12,7 @@
 //! does no I/O (the DbSupervisor connects later, from its mailbox).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,9 @@ use crate::db::caches::Caches;
 use crate::http;
 use crate::http::ctx::{AppCtx, Shared};
 use crate::http::same_user::SameUser;
+use crate::instance::discovery::{self, Discovery};
+use crate::instance::lock::{Acquired, InstanceLock};
+use crate::security::config_dir;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +49,9 @@ pub enum StartupError {
     /// The API token file cannot be used.
     #[error("cannot use the API token file: {0}")]
     TokenFile(String),
+    /// Another daemon holds this config folder (exit 4).
+    #[error("{0}")]
+    AlreadyRunning(String),
     /// The user this process runs as could not be read (same user only
     /// needs it).
     #[error("cannot tell which user this process runs as: {0}")]
@@ -72,11 +79,24 @@ pub struct Daemon {
     server: JoinHandle<()>,
     stop_server: Option<oneshot::Sender<()>>,
     grace: Duration,
+    /// The config folder held, with its lock; `None` when there is no
+    /// usable folder (its problem is reported by the credential store).
+    instance: Option<Claim>,
+}
+
+/// The config folder this daemon serves, held by its instance lock.
+#[derive(Debug)]
+struct Claim {
+    dir: PathBuf,
+    _lock: InstanceLock,
 }
 
 impl Daemon {
     /// Binds, starts the actor tree, and serves.
     pub async fn start(settings: Settings) -> Result<Self, StartupError> {
+        // Before the bind: a second daemon on this folder exits 4 naming the
+        // first, whatever port it asked for.
+        let instance = claim_folder(&settings).await?;
         let addr = settings.bind_addr();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -91,6 +111,12 @@ impl Daemon {
             addr,
             reason: e.to_string(),
         })?;
+        if let Some(claim) = &instance {
+            let file = Discovery::for_this_process(local);
+            if let Err(e) = file.write(&claim.dir) {
+                tracing::warn!(error = %e, dir = %claim.dir.display(), "cannot write the discovery file");
+            }
+        }
         let api_token = api_token(&settings)?;
         let same_user =
             SameUser::new(&settings).map_err(|e| StartupError::CurrentUser(e.to_string()))?;
@@ -137,6 +163,7 @@ impl Daemon {
             server,
             stop_server: Some(stop_tx),
             grace: Duration::from_secs(settings.shutdown_grace_secs),
+            instance,
         })
     }
 
@@ -177,8 +204,54 @@ impl Daemon {
             .supervisor
             .stop_and_wait(Some("shutdown".to_owned()), Some(self.grace))
             .await;
+        if let Some(claim) = self.instance.take() {
+            discovery::remove_own(&claim.dir);
+        }
         tracing::info!("stopped");
     }
+}
+
+/// Creates the config folder if missing (owner-only) and takes its instance
+/// lock. A folder that cannot be used (none resolvable, refused, not
+/// creatable) is no reason not to serve — `/health` reports the problem the
+/// credential store finds — so it is logged and the daemon runs unguarded.
+async fn claim_folder(settings: &Settings) -> Result<Option<Claim>, StartupError> {
+    let Ok(dir) = config_dir::resolve(settings.config_dir.as_deref()) else {
+        return Ok(None);
+    };
+    let usable = config_dir::ensure_exists(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| config_dir::check(&dir).map_err(|e| e.to_string()));
+    if let Err(why) = usable {
+        tracing::warn!(dir = %dir.display(), error = %why, "config folder unusable; no single-instance guard");
+        return Ok(None);
+    }
+    match InstanceLock::acquire(&dir) {
+        Ok(Acquired::Held(lock)) => Ok(Some(Claim { dir, _lock: lock })),
+        Ok(Acquired::Busy) => Err(StartupError::AlreadyRunning(already_running(&dir).await)),
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot take the instance lock; no single-instance guard");
+            Ok(None)
+        }
+    }
+}
+
+/// The one line naming the daemon that holds `dir`. Its discovery file may
+/// not be written yet (it holds the lock and is binding): waited for briefly.
+async fn already_running(dir: &std::path::Path) -> String {
+    for _ in 0..20 {
+        if let Some(other) = discovery::read_live(dir) {
+            return format!(
+                "another taskflowd (pid {}) already serves this config folder at {}",
+                other.pid, other.url
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    format!(
+        "another taskflowd already serves this config folder ({})",
+        dir.display()
+    )
 }
 
 /// The token from `api_token`, else from `api_token_file` (which must be a

@@ -22,6 +22,7 @@ mod fuzz;
 mod harness;
 mod health;
 mod helpers;
+mod instance;
 mod layout;
 mod lifecycle;
 mod members;

@@ -67,7 +67,7 @@ fn parse_start_time(stat: &str) -> Option<u64> {
 
 /// Signal 0 checks existence; `EPERM` means it exists but belongs to
 /// someone else.
-pub(super) fn process_alive(pid: u32) -> bool {
+pub fn process_alive(pid: u32) -> bool {
     use nix::errno::Errno;
     use nix::sys::signal::kill;
     use nix::unistd::Pid;

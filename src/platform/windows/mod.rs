@@ -16,7 +16,7 @@ pub use files::{
 };
 pub use kept::acls_kept;
 pub use peer::peer_owner;
-pub use process::{parent_gone, stop_requested};
+pub use process::{parent_gone, process_exists, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
 
 use super::acl::Verdict;
