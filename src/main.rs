@@ -64,6 +64,9 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Stop the daemon serving the config folder (found through its
+    /// discovery file) and wait until it has exited (exit 1 if none runs).
+    Stop,
     /// Show the config folder and files, whether each exists, and its mode.
     Paths,
     /// Replace the Fernet key and re-encrypt the saved credentials with it
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::RotateKey => ExitCode::from(cli::commands::rotate_key(&settings)),
+        Command::Stop => run_client(cli::stop::stop(&settings)),
         Command::Status { json } => run_client(cli::commands::status(&settings, json)),
         Command::TestConnection {
             target,
@@ -183,6 +187,10 @@ async fn serve(settings: Settings) -> ExitCode {
     let code = tokio::select! {
         why = stop => {
             tracing::info!(signal = why, "shutting down");
+            ExitCode::SUCCESS
+        }
+        () = daemon.stop_requested() => {
+            tracing::info!("shutting down (POST /api/v1/shutdown)");
             ExitCode::SUCCESS
         }
         _ = parent_gone(parent) => {

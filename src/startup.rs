@@ -28,6 +28,7 @@ use crate::db::caches::Caches;
 use crate::http;
 use crate::http::ctx::{AppCtx, Shared};
 use crate::http::same_user::SameUser;
+use crate::http::shutdown::StopRequest;
 use crate::instance::discovery::{self, Discovery};
 use crate::instance::lock::{Acquired, InstanceLock};
 use crate::security::config_dir;
@@ -82,6 +83,8 @@ pub struct Daemon {
     /// The config folder held, with its lock; `None` when there is no
     /// usable folder (its problem is reported by the credential store).
     instance: Option<Claim>,
+    /// Raised by `POST /api/v1/shutdown`.
+    stop: StopRequest,
 }
 
 /// The config folder this daemon serves, held by its instance lock.
@@ -121,6 +124,7 @@ impl Daemon {
         let same_user =
             SameUser::new(&settings).map_err(|e| StartupError::CurrentUser(e.to_string()))?;
 
+        let stop = StopRequest::default();
         let directory = Directory::default();
         let caches = Caches::default();
         let health = crate::actors::readiness::health_watch();
@@ -133,6 +137,7 @@ impl Daemon {
             settings: settings.clone(),
             caches: caches.clone(),
             health: health.subscribe(),
+            stop: stop.clone(),
         });
         let args = SupervisorArgs {
             config_dir: settings.config_dir.clone(),
@@ -164,12 +169,21 @@ impl Daemon {
             stop_server: Some(stop_tx),
             grace: Duration::from_secs(settings.shutdown_grace_secs),
             instance,
+            stop,
         })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Resolves once `POST /api/v1/shutdown` asked for a stop: the caller
+    /// then runs [`Daemon::shutdown`], as for SIGTERM. Cancel-safe.
+    /// (Owned, so it can sit in a `select!` beside [`Daemon::failed`].)
+    pub fn stop_requested(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let stop = self.stop.clone();
+        async move { stop.requested().await }
     }
 
     /// Resolves only if the daemon fails by itself (the supervisor gave up,

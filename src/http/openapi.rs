@@ -35,6 +35,7 @@ use warp::{Filter, Rejection};
 use super::errors::{ErrorBody, error_response, json_bytes_response};
 use super::health::{self, Alive, Healthy, Unhealthy};
 use super::settings::{self, Saved, SettingsStatus, Tested};
+use super::shutdown::{self, Stopping};
 use super::{daily_updates, members, sub_tasks, tasks};
 use crate::db::entities::daily_update::DailyUpdate;
 use crate::db::entities::member::Model as Member;
@@ -123,7 +124,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         sub_tasks::delete,
         daily_updates::create,
         daily_updates::edit,
-        daily_updates::delete
+        daily_updates::delete,
+        shutdown::shutdown
     ),
     components(schemas(
         Envelope,
@@ -151,7 +153,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         SubTaskTitleBody,
         ReorderBody,
         NewDailyUpdateBody,
-        UpdateContentBody
+        UpdateContentBody,
+        Stopping
     )),
     modifiers(&CommonResponses),
     tags(
@@ -161,7 +164,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (name = "members", description = "Team members"),
         (name = "tasks", description = "Tasks, each with its sub-tasks (and, alone, its daily updates)"),
         (name = "sub-tasks", description = "A task's checklist"),
-        (name = "daily-updates", description = "A task's daily updates")
+        (name = "daily-updates", description = "A task's daily updates"),
+        (name = "daemon", description = "The daemon process itself")
     )
 )]
 struct ApiDoc;

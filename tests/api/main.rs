@@ -34,6 +34,7 @@ mod same_user;
 mod schema;
 mod security;
 mod settings;
+mod stop;
 mod store;
 mod subtasks;
 mod supervision;

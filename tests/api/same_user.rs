@@ -64,6 +64,7 @@ const REFUSED: &[(&str, &str)] = &[
         "/api/v1/members/00000000-0000-0000-0000-000000000000",
     ),
     ("GET", "/api/v1/tasks"),
+    ("POST", "/api/v1/shutdown"),
     ("GET", "/openapi.json"),
     ("OPTIONS", "/api/v1/members"),
     ("GET", "/nope"),

@@ -13,7 +13,7 @@ pub use files::{
     open_private_lock_file, persist_new, persist_replace, sync_dir,
 };
 pub use peer::peer_owner;
-pub use process::{parent_gone, process_alive as process_exists, stop_requested};
+pub use process::{parent_gone, process_exists, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
 
 /// A user: the numeric uid, shown as the bare number (messages say `uid N`).

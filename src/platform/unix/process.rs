@@ -77,6 +77,23 @@ pub fn process_alive(pid: u32) -> bool {
     !matches!(kill(Pid::from_raw(raw), None), Err(Errno::ESRCH))
 }
 
+/// Like [`process_alive`], but a zombie (exited, not yet reaped by its
+/// parent) is gone: `taskflowd stop` must see a stopped daemon as stopped
+/// even when its parent is slow to reap it.
+pub fn process_exists(pid: u32) -> bool {
+    if !process_alive(pid) {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state is the first field after the command name's `)`.
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|at| stat[at + 1..].split_whitespace().next())
+            .is_none_or(|state| state != "Z"),
+        Err(_) => true,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
