@@ -7,3 +7,4 @@
 pub mod client;
 pub mod commands;
 pub mod stop;
+pub mod trust;

@@ -13,6 +13,7 @@ mod bad_input;
 mod browser;
 mod budget;
 mod cli;
+mod cli_trust;
 mod config;
 mod crash;
 mod daily_updates;
