@@ -97,6 +97,11 @@ struct Claim {
 impl Daemon {
     /// Binds, starts the actor tree, and serves.
     pub async fn start(settings: Settings) -> Result<Self, StartupError> {
+        // Configuration errors first: nothing is claimed or written for a
+        // daemon that exits 2.
+        let api_token = api_token(&settings)?;
+        let same_user =
+            SameUser::new(&settings).map_err(|e| StartupError::CurrentUser(e.to_string()))?;
         // Before the bind: a second daemon on this folder exits 4 naming the
         // first, whatever port it asked for.
         let instance = claim_folder(&settings).await?;
@@ -120,9 +125,6 @@ impl Daemon {
                 tracing::warn!(error = %e, dir = %claim.dir.display(), "cannot write the discovery file");
             }
         }
-        let api_token = api_token(&settings)?;
-        let same_user =
-            SameUser::new(&settings).map_err(|e| StartupError::CurrentUser(e.to_string()))?;
 
         let stop = StopRequest::default();
         let directory = Directory::default();
@@ -283,11 +285,22 @@ fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
         return Ok(None);
     };
     let fail = |why: String| StartupError::TokenFile(format!("{}: {why}", path.display()));
-    let meta = std::fs::symlink_metadata(path).map_err(|e| fail(e.to_string()))?;
+    // Opened without following a symlink (and without blocking on a FIFO),
+    // then checked on the opened file: the key file's rules, with no window
+    // between a check of the name and the read.
+    let mut file = match crate::platform::open_nofollow(path).map_err(|e| fail(e.to_string()))? {
+        crate::platform::Opened::Missing => return Err(fail("no such file".to_owned())),
+        crate::platform::Opened::Symlink => {
+            return Err(fail(
+                "is a symbolic link; point TASKFLOW_API_TOKEN_FILE at the file itself".to_owned(),
+            ));
+        }
+        crate::platform::Opened::File(file) => file,
+    };
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
     if !meta.file_type().is_file() {
         return Err(fail("not a regular file".to_owned()));
     }
-    let mut file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
     // Checked on the opened file, so what is checked is what is read.
     match crate::platform::file_privacy(&file).map_err(|e| fail(e.to_string()))? {
         crate::platform::Privacy::Private => {}

@@ -42,3 +42,4 @@ mod supervision;
 mod tasks;
 mod tasks_cache;
 mod tls;
+mod token_file;
