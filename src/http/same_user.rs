@@ -3,9 +3,10 @@
 //! checks, whatever token it sends.
 //!
 //! The owner is looked up once per TCP connection, from the kernel
-//! ([`crate::platform::peer_owner`]), by the accept loop ([`super::serve`]);
-//! the [`Verdict`] then rides with the connection, so keep-alive requests
-//! pay nothing, and a refused request never reaches warp's filters. Why the
+//! ([`crate::platform::peer_owner`]), at its first request that is not a
+//! health check ([`super::serve`]); the [`Verdict`] then rides with the
+//! connection, so keep-alive requests pay nothing, and a refused request
+//! never reaches warp's filters. Why the
 //! health checks stay open: they tell a desktop shell whether *a* daemon
 //! answers on the port (and say nothing about the team's data), so a
 //! second user's shell sees that the port is taken rather than a silent

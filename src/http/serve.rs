@@ -11,6 +11,8 @@
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::io;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use futures_util::future::Either;
 use hyper::body::Incoming;
@@ -58,9 +60,12 @@ pub async fn serve(
         let same_user = same_user.clone();
         let routes = routes.clone();
         tokio::spawn(async move {
-            // Once per connection: keep-alive requests reuse the verdict.
-            let verdict = same_user.verdict(local, remote);
-            let gate = Gate { routes, verdict };
+            let gate = Gate {
+                routes,
+                same_user,
+                ends: (local, remote),
+                verdict: OnceLock::new(),
+            };
             let builder = auto::Builder::new(TokioExecutor::new());
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), gate);
             if let Err(e) = watcher.watch(conn.into_owned()).await {
@@ -89,10 +94,17 @@ async fn accept_failed(e: io::Error) {
 
 /// One connection's service: the routes (warp's service, whose type has
 /// no public name, hence the parameter), behind the connection's verdict.
-#[derive(Clone)]
+///
+/// The verdict is looked up at the connection's first request that is not
+/// a health check, then kept: keep-alive requests reuse it, and a
+/// connection that only polls `/health` (a desktop shell) never pays for
+/// the lookup at all.
 struct Gate<S> {
     routes: S,
-    verdict: Verdict,
+    same_user: SameUser,
+    /// (local, remote) of the connection.
+    ends: (SocketAddr, SocketAddr),
+    verdict: OnceLock<Verdict>,
 }
 
 impl<S> hyper::service::Service<Request<Incoming>> for Gate<S>
@@ -104,8 +116,14 @@ where
     type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        if self.verdict == Verdict::Refused && !same_user::exempt(&req) {
-            return Either::Left(ready(Ok(same_user::refusal())));
+        if !same_user::exempt(&req) {
+            let (local, remote) = self.ends;
+            let verdict = self
+                .verdict
+                .get_or_init(|| self.same_user.verdict(local, remote));
+            if *verdict == Verdict::Refused {
+                return Either::Left(ready(Ok(same_user::refusal())));
+            }
         }
         // A clone of the boxed filter is a reference count.
         let mut routes = self.routes.clone();
