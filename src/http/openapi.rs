@@ -297,7 +297,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 17);
+        assert_eq!(paths.len(), 18); // 17 + /api/v1/shutdown
         let mut ids = std::collections::HashSet::new();
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
