@@ -21,6 +21,11 @@ then measures, each next to a baseline taken in the same run:
      GET /api/v1/tasks/{id} with 20 sub-tasks and 30 daily updates (there is
      no previous code for these routes to compare with).
 
+`--scenario same-user` (issue #20) measures the same-user rule's owner
+lookup: new connections per second (`Connection: close` to /health and to
+/api/v1/settings/status) and keep-alive requests, with the check on and off,
+in one run (no PostgreSQL needed).
+
 `--scenario team` (issue #14) instead measures a team on one small server
 (`--slots`, default 40): N daemons directly (`--direct`, default 30) and
 through PgBouncer in transaction mode (`--pooled`, default 200), each with
@@ -200,8 +205,10 @@ class Daemon:
             self.proc.kill()
 
 
-def wrk(url: str, duration: int, connections: int = 50) -> dict:
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+def wrk(url: str, duration: int, connections: int = 50, headers: tuple[str, ...] = ()) -> dict:
+    extra = [arg for h in headers for arg in ("-H", h)]
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          *extra, url],
                          check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -424,10 +431,54 @@ def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report)
            f"{health['p50']:.3f} / {health['p99']:.3f}", f"p99 {r['p99'] / health['p99']:.2f}x")
 
 
+def same_user(args: argparse.Namespace, report) -> None:
+    """Issue 20: what the per-connection owner lookup costs. Two daemons (no
+    database: /health answers 503 from memory, /api/v1/settings/status 200
+    from the Readiness actor), one with TASKFLOW_SAME_USER_ONLY=true, one
+    with false, measured alternately in one run: new connections per second
+    (every request with `Connection: close`, so each pays the lookup) and
+    keep-alive requests (which pay it once)."""
+    work = Path(tempfile.mkdtemp(prefix="taskflowd-bench-su-"))
+    on = Daemon(work / "on", TASKFLOW_SAME_USER_ONLY="true")
+    off = Daemon(work / "off", TASKFLOW_SAME_USER_ONLY="false")
+    try:
+        for d in (on, off):
+            deadline = time.perf_counter() + 30
+            while True:
+                try:
+                    if d.request("GET", "/api/v1/settings/status")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.perf_counter() > deadline:
+                    sys.exit("daemon did not answer")
+                time.sleep(0.01)
+        close = ("Connection: close",)
+        for path, headers, conns, label in [
+            ("/health", close, 10, "new connections/s, /health"),
+            ("/api/v1/settings/status", close, 10, "new connections/s, /api/v1/settings/status"),
+            ("/api/v1/settings/status", (), 50, "keep-alive req/s, /api/v1/settings/status"),
+        ]:
+            # Off first, then on, then off again: the baseline is their mean.
+            a = wrk(off.url(path), args.duration, conns, headers)
+            b = wrk(on.url(path), args.duration, conns, headers)
+            c = wrk(off.url(path), args.duration, conns, headers)
+            base = (a["rps"] + c["rps"]) / 2
+            report(f"{label} (check on)", f"{b['rps']:.0f}", f"{base:.0f} check off",
+                   f"{b['rps'] / base:.2f}x")
+            report(f"{label} p50 / p99 ms (check on)", f"{b['p50']:.3f} / {b['p99']:.3f}",
+                   f"{a['p50']:.3f} / {a['p99']:.3f}", f"p99 {b['p99'] / a['p99']:.2f}x")
+    finally:
+        on.stop()
+        off.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", choices=["all", "team"], default="all", help="what to measure (default all)")
+    ap.add_argument("--scenario", choices=["all", "team", "same-user"], default="all",
+                    help="what to measure (default all)")
     ap.add_argument("--bin", type=Path, help="taskflowd binary to run (default: the release build)")
     ap.add_argument("--slots", type=int, default=40, help="team: the server's max_connections (default 40)")
     ap.add_argument("--direct", type=int, default=30, help="team: daemons connecting directly (default 30)")
@@ -451,6 +502,12 @@ def main() -> None:
         return
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
+    if args.scenario == "same-user":
+        if not args.no_build and not BIN:
+            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
+        same_user(args, lambda what, value, baseline, ratio: print(
+            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
+        return
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd", "--example", "bare_warp"],
                        cwd=ROOT, check=True)

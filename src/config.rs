@@ -185,6 +185,9 @@ settings! {
     api_token_file: Option<PathBuf> = None, Text;
     /// Must be true (with a token) to bind a non-loopback address.
     allow_remote: bool = false, Typed;
+    /// Refuse connections from processes of other OS users (loopback peers;
+    /// all but the health checks get 403). See `http::same_user`.
+    same_user_only: bool = true, Typed;
     /// test-connection probes in flight at once; more get 429.
     max_concurrent_probes: usize = 4, Typed;
     /// Extra `Host` header names accepted besides the loopback names.

@@ -21,6 +21,8 @@
 //!   daily_updates, openapi), the OpenAPI schemas of the wire types (`http::schemas`,
 //!   `http::responses`), the Host/Origin guard and CORS, the error envelope in
 //!   `http::errors`.
+//! - [`instance`]: one daemon per config folder (the instance lock) and the
+//!   discovery file `taskflowd.json` that names it.
 //! - [`db`]: connecting (options built field by field; the failures worded in
 //!   `db::connect_errors`), migrating under an advisory lock, how each table's rows
 //!   are read (`db::entities`), the queries per resource and the list caches.
@@ -39,6 +41,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod instance;
 pub mod platform;
 pub mod security;
 pub mod startup;

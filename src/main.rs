@@ -5,7 +5,8 @@
 //! the same code.
 //!
 //! Exit codes: 0 clean stop, 1 the daemon failed while running, 2 invalid
-//! configuration, 3 port already in use.
+//! configuration, 3 port already in use, 4 another taskflowd serves the
+//! config folder.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Stop the daemon serving the config folder (found through its
+    /// discovery file) and wait until it has exited (exit 1 if none runs).
+    Stop,
     /// Show the config folder and files, whether each exists, and its mode.
     Paths,
     /// Replace the Fernet key and re-encrypt the saved credentials with it
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::RotateKey => ExitCode::from(cli::commands::rotate_key(&settings)),
+        Command::Stop => run_client(cli::stop::stop(&settings)),
         Command::Status { json } => run_client(cli::commands::status(&settings, json)),
         Command::TestConnection {
             target,
@@ -176,11 +181,16 @@ async fn serve(settings: Settings) -> ExitCode {
         Ok(d) => d,
         Err(e @ StartupError::PortInUse(_)) => return fail(3, &e.to_string()),
         Err(e @ StartupError::TokenFile(_)) => return fail(2, &e.to_string()),
+        Err(e @ StartupError::AlreadyRunning(_)) => return fail(4, &e.to_string()),
         Err(e) => return fail(1, &e.to_string()),
     };
     let code = tokio::select! {
         why = stop => {
             tracing::info!(signal = why, "shutting down");
+            ExitCode::SUCCESS
+        }
+        () = daemon.stop_requested() => {
+            tracing::info!("shutting down (POST /api/v1/shutdown)");
             ExitCode::SUCCESS
         }
         _ = parent_gone(parent) => {

@@ -12,6 +12,7 @@
 //! does no I/O (the DbSupervisor connects later, from its mailbox).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,11 @@ use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
 use crate::http;
 use crate::http::ctx::{AppCtx, Shared};
+use crate::http::same_user::SameUser;
+use crate::http::shutdown::StopRequest;
+use crate::instance::discovery::{self, Discovery};
+use crate::instance::lock::{Acquired, InstanceLock};
+use crate::security::config_dir;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +50,13 @@ pub enum StartupError {
     /// The API token file cannot be used.
     #[error("cannot use the API token file: {0}")]
     TokenFile(String),
+    /// Another daemon holds this config folder (exit 4).
+    #[error("{0}")]
+    AlreadyRunning(String),
+    /// The user this process runs as could not be read (same user only
+    /// needs it).
+    #[error("cannot tell which user this process runs as: {0}")]
+    CurrentUser(String),
     /// The actor tree did not start.
     #[error("cannot start the actors: {0}")]
     Actors(String),
@@ -67,11 +80,31 @@ pub struct Daemon {
     server: JoinHandle<()>,
     stop_server: Option<oneshot::Sender<()>>,
     grace: Duration,
+    /// The config folder held, with its lock; `None` when there is no
+    /// usable folder (its problem is reported by the credential store).
+    instance: Option<Claim>,
+    /// Raised by `POST /api/v1/shutdown`.
+    stop: StopRequest,
+}
+
+/// The config folder this daemon serves, held by its instance lock.
+#[derive(Debug)]
+struct Claim {
+    dir: PathBuf,
+    _lock: InstanceLock,
 }
 
 impl Daemon {
     /// Binds, starts the actor tree, and serves.
     pub async fn start(settings: Settings) -> Result<Self, StartupError> {
+        // Configuration errors first: nothing is claimed or written for a
+        // daemon that exits 2.
+        let api_token = api_token(&settings)?;
+        let same_user =
+            SameUser::new(&settings).map_err(|e| StartupError::CurrentUser(e.to_string()))?;
+        // Before the bind: a second daemon on this folder exits 4 naming the
+        // first, whatever port it asked for.
+        let instance = claim_folder(&settings).await?;
         let addr = settings.bind_addr();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -86,8 +119,14 @@ impl Daemon {
             addr,
             reason: e.to_string(),
         })?;
-        let api_token = api_token(&settings)?;
+        if let Some(claim) = &instance {
+            let file = Discovery::for_this_process(local);
+            if let Err(e) = file.write(&claim.dir) {
+                tracing::warn!(error = %e, dir = %claim.dir.display(), "cannot write the discovery file");
+            }
+        }
 
+        let stop = StopRequest::default();
         let directory = Directory::default();
         let caches = Caches::default();
         let health = crate::actors::readiness::health_watch();
@@ -100,6 +139,7 @@ impl Daemon {
             settings: settings.clone(),
             caches: caches.clone(),
             health: health.subscribe(),
+            stop: stop.clone(),
         });
         let args = SupervisorArgs {
             config_dir: settings.config_dir.clone(),
@@ -113,14 +153,14 @@ impl Daemon {
             Err(e) => return Err(StartupError::Actors(e.to_string())),
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(
-            warp::serve(http::routes(ctx))
-                .incoming(listener)
-                .graceful(async {
-                    let _ = stop_rx.await;
-                })
-                .run(),
-        );
+        let server = tokio::spawn(http::serve::serve(
+            listener,
+            http::routes(ctx),
+            same_user,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
         tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
 
         Ok(Self {
@@ -130,12 +170,22 @@ impl Daemon {
             server,
             stop_server: Some(stop_tx),
             grace: Duration::from_secs(settings.shutdown_grace_secs),
+            instance,
+            stop,
         })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Resolves once `POST /api/v1/shutdown` asked for a stop: the caller
+    /// then runs [`Daemon::shutdown`], as for SIGTERM. Cancel-safe.
+    /// (Owned, so it can sit in a `select!` beside [`Daemon::failed`].)
+    pub fn stop_requested(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let stop = self.stop.clone();
+        async move { stop.requested().await }
     }
 
     /// Resolves only if the daemon fails by itself (the supervisor gave up,
@@ -170,8 +220,54 @@ impl Daemon {
             .supervisor
             .stop_and_wait(Some("shutdown".to_owned()), Some(self.grace))
             .await;
+        if let Some(claim) = self.instance.take() {
+            discovery::remove_own(&claim.dir);
+        }
         tracing::info!("stopped");
     }
+}
+
+/// Creates the config folder if missing (owner-only) and takes its instance
+/// lock. A folder that cannot be used (none resolvable, refused, not
+/// creatable) is no reason not to serve — `/health` reports the problem the
+/// credential store finds — so it is logged and the daemon runs unguarded.
+async fn claim_folder(settings: &Settings) -> Result<Option<Claim>, StartupError> {
+    let Ok(dir) = config_dir::resolve(settings.config_dir.as_deref()) else {
+        return Ok(None);
+    };
+    let usable = config_dir::ensure_exists(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| config_dir::check(&dir).map_err(|e| e.to_string()));
+    if let Err(why) = usable {
+        tracing::warn!(dir = %dir.display(), error = %why, "config folder unusable; no single-instance guard");
+        return Ok(None);
+    }
+    match InstanceLock::acquire(&dir) {
+        Ok(Acquired::Held(lock)) => Ok(Some(Claim { dir, _lock: lock })),
+        Ok(Acquired::Busy) => Err(StartupError::AlreadyRunning(already_running(&dir).await)),
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot take the instance lock; no single-instance guard");
+            Ok(None)
+        }
+    }
+}
+
+/// The one line naming the daemon that holds `dir`. Its discovery file may
+/// not be written yet (it holds the lock and is binding): waited for briefly.
+async fn already_running(dir: &std::path::Path) -> String {
+    for _ in 0..20 {
+        if let Some(other) = discovery::read_live(dir) {
+            return format!(
+                "another taskflowd (pid {}) already serves this config folder at {}",
+                other.pid, other.url
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    format!(
+        "another taskflowd already serves this config folder ({})",
+        dir.display()
+    )
 }
 
 /// The token from `api_token`, else from `api_token_file` (which must be a
@@ -189,11 +285,22 @@ fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
         return Ok(None);
     };
     let fail = |why: String| StartupError::TokenFile(format!("{}: {why}", path.display()));
-    let meta = std::fs::symlink_metadata(path).map_err(|e| fail(e.to_string()))?;
+    // Opened without following a symlink (and without blocking on a FIFO),
+    // then checked on the opened file: the key file's rules, with no window
+    // between a check of the name and the read.
+    let mut file = match crate::platform::open_nofollow(path).map_err(|e| fail(e.to_string()))? {
+        crate::platform::Opened::Missing => return Err(fail("no such file".to_owned())),
+        crate::platform::Opened::Symlink => {
+            return Err(fail(
+                "is a symbolic link; point TASKFLOW_API_TOKEN_FILE at the file itself".to_owned(),
+            ));
+        }
+        crate::platform::Opened::File(file) => file,
+    };
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
     if !meta.file_type().is_file() {
         return Err(fail("not a regular file".to_owned()));
     }
-    let mut file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
     // Checked on the opened file, so what is checked is what is read.
     match crate::platform::file_privacy(&file).map_err(|e| fail(e.to_string()))? {
         crate::platform::Privacy::Private => {}

@@ -24,6 +24,9 @@ pub enum ClientError {
     /// Nothing listens there (the daemon is not running, or another port).
     #[error("cannot reach taskflowd at {0}: {1}")]
     Unreachable(SocketAddr, String),
+    /// The listener belongs to another OS user: nothing was sent.
+    #[error("{0}")]
+    NotOurs(String),
     /// The exchange failed or timed out.
     #[error("request to taskflowd failed: {0}")]
     Http(String),
@@ -61,6 +64,8 @@ impl Client {
         let stream = tokio::net::TcpStream::connect(self.addr)
             .await
             .map_err(|e| ClientError::Unreachable(self.addr, e.to_string()))?;
+        // Before a byte (the token, a password) goes out.
+        super::trust::check_server(&stream, self.addr).map_err(ClientError::NotOurs)?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| ClientError::Http(e.to_string()))?;

@@ -6,4 +6,6 @@
 
 pub mod client;
 pub mod commands;
+pub mod stop;
 pub mod target_flags;
+pub mod trust;

@@ -53,6 +53,8 @@ pub struct Shared {
     /// Readiness's published snapshot, read by `/health` without a mailbox
     /// round trip (see `actors::readiness`).
     pub health: tokio::sync::watch::Receiver<crate::actors::readiness::Snapshot>,
+    /// Raised by `POST /api/v1/shutdown`; `main` runs the stop.
+    pub stop: super::shutdown::StopRequest,
 }
 
 /// Injects the context into a filter chain.

@@ -21,8 +21,11 @@ pub mod panic_guard;
 pub mod paths;
 pub mod responses;
 pub mod route;
+pub mod same_user;
 pub mod schemas;
+pub mod serve;
 pub mod settings;
+pub mod shutdown;
 pub mod sub_tasks;
 pub mod tasks;
 #[cfg(debug_assertions)]
@@ -46,6 +49,7 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
             tasks::routes(ctx.clone()),
             sub_tasks::routes(ctx.clone()),
             daily_updates::routes(ctx.clone()),
+            shutdown::routes(ctx.clone()),
         ))
         // Boxed: warp's `or` clones its untried half into every request's
         // future, so `/health` would otherwise copy this whole tree per poll.

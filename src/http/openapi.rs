@@ -41,6 +41,7 @@ use super::schemas::settings::ConnectionSettingsBody;
 use super::schemas::sub_tasks::{ReorderBody, SubTaskTitleBody};
 use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use super::settings::{self, Saved, SettingsStatus, Tested};
+use super::shutdown::{self, Stopping};
 use super::{daily_updates, members, sub_tasks, tasks};
 use crate::db::entities::member::Model as Member;
 use crate::domain::credentials::{ConnectionSummary, SslMode};
@@ -122,7 +123,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         sub_tasks::delete,
         daily_updates::create,
         daily_updates::edit,
-        daily_updates::delete
+        daily_updates::delete,
+        shutdown::shutdown
     ),
     components(schemas(
         Envelope,
@@ -150,7 +152,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         SubTaskTitleBody,
         ReorderBody,
         NewDailyUpdateBody,
-        UpdateContentBody
+        UpdateContentBody,
+        Stopping
     )),
     modifiers(&CommonResponses),
     tags(
@@ -160,7 +163,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (name = "members", description = "Team members"),
         (name = "tasks", description = "Tasks, each with its sub-tasks (and, alone, its daily updates)"),
         (name = "sub-tasks", description = "A task's checklist"),
-        (name = "daily-updates", description = "A task's daily updates")
+        (name = "daily-updates", description = "A task's daily updates"),
+        (name = "daemon", description = "The daemon process itself")
     )
 )]
 struct ApiDoc;
@@ -268,7 +272,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 17);
+        assert_eq!(paths.len(), 18); // 17 + /api/v1/shutdown
         let mut ids = std::collections::HashSet::new();
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {

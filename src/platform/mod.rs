@@ -18,7 +18,8 @@
 //! | parent watch | pid + start time (`/proc`) | `OpenProcess(SYNCHRONIZE)` handle |
 //! | TLS relay channel | Unix socket in a fresh 0700 folder | loopback TCP + one-time secret ([`relay_secret`]) |
 //! | config folder default | `ProjectDirs` config folder (`~/.config/taskflow`) | `%LOCALAPPDATA%\TaskFlow` |
-//! | peer owner (issue 20) | not yet | not yet |
+//! | peer owner (same user only) | `sock_diag` netlink: the client socket's uid (Linux; macOS: unsupported, fails closed) | `GetExtendedTcpTable` owner pid → process token SID |
+//! | single instance | `flock` on a lock file held for life (std `File::try_lock`) | `LockFileEx` (std `File::try_lock`) |
 
 use std::fs::File;
 use std::future::Future;
@@ -160,6 +161,12 @@ pub fn stop_requested() -> io::Result<impl Future<Output = &'static str> + Send>
 /// its start time changed; Windows: the handle opened at the call signals).
 pub fn parent_gone(pid: u32) -> impl Future<Output = ()> + Send {
     os::parent_gone(pid)
+}
+
+/// Whether a process with this pid exists now (any user's). For the
+/// discovery file: a file naming a pid that is gone was left by a crash.
+pub fn process_exists(pid: u32) -> bool {
+    os::process_exists(pid)
 }
 
 /// Opens the TLS relay's private channel for a server on `port`: the

@@ -89,6 +89,9 @@ async fn document_lists_exactly_the_routes_served() {
         let url = concrete(path);
         for method in METHODS {
             let documented = item.get(method.as_str().to_lowercase()).is_some();
+            if documented && path == "/api/v1/shutdown" && method == Method::POST {
+                continue; // it would stop the daemon: stop.rs shows it is routed
+            }
             let mut req = daemon.request(method.clone(), &url);
             if documented && item[method.as_str().to_lowercase()]["requestBody"].is_object() {
                 req = req.json(&json!({}));

@@ -2,20 +2,19 @@
 //! a Unix socket for the TLS relay.
 
 mod files;
+mod peer;
 mod process;
 mod relay;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use files::{
     create_private_dir_all, create_private_file, file_privacy, folder_privacy, open_nofollow,
     open_private_lock_file, persist_new, persist_replace, sync_dir,
 };
-pub use process::{parent_gone, stop_requested};
+pub use peer::peer_owner;
+pub use process::{parent_gone, process_exists, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
-
-use super::PeerOwnerError;
 
 /// A user: the numeric uid, shown as the bare number (messages say `uid N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +64,6 @@ pub fn describe_access(_path: &std::path::Path, meta: &std::fs::Metadata) -> Str
 
 pub fn current_user() -> std::io::Result<OwnerId> {
     Ok(OwnerId(nix::unistd::geteuid().as_raw()))
-}
-
-pub fn peer_owner(_local: SocketAddr, _remote: SocketAddr) -> Result<OwnerId, PeerOwnerError> {
-    Err(PeerOwnerError::Unsupported)
 }
 
 pub fn acls_kept() -> Option<bool> {

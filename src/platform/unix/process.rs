@@ -67,7 +67,7 @@ fn parse_start_time(stat: &str) -> Option<u64> {
 
 /// Signal 0 checks existence; `EPERM` means it exists but belongs to
 /// someone else.
-pub(super) fn process_alive(pid: u32) -> bool {
+pub fn process_alive(pid: u32) -> bool {
     use nix::errno::Errno;
     use nix::sys::signal::kill;
     use nix::unistd::Pid;
@@ -75,6 +75,23 @@ pub(super) fn process_alive(pid: u32) -> bool {
         return false;
     };
     !matches!(kill(Pid::from_raw(raw), None), Err(Errno::ESRCH))
+}
+
+/// Like [`process_alive`], but a zombie (exited, not yet reaped by its
+/// parent) is gone: `taskflowd stop` must see a stopped daemon as stopped
+/// even when its parent is slow to reap it.
+pub fn process_exists(pid: u32) -> bool {
+    if !process_alive(pid) {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state is the first field after the command name's `)`.
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|at| stat[at + 1..].split_whitespace().next())
+            .is_none_or(|state| state != "Z"),
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 
 mod files;
 mod kept;
+mod peer;
 mod process;
 mod relay;
 mod security;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use files::{
@@ -15,10 +15,10 @@ pub use files::{
     open_private_lock_file, persist_new, persist_replace, sync_dir,
 };
 pub use kept::acls_kept;
-pub use process::{parent_gone, stop_requested};
+pub use peer::peer_owner;
+pub use process::{parent_gone, process_exists, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
 
-use super::PeerOwnerError;
 use super::acl::Verdict;
 
 /// A user: the string SID (`S-1-5-21-…`).
@@ -76,8 +76,4 @@ pub fn describe_access(path: &std::path::Path, _meta: &std::fs::Metadata) -> Str
 
 pub fn current_user() -> std::io::Result<OwnerId> {
     security::current_sid().map(|s| OwnerId(s.to_owned()))
-}
-
-pub fn peer_owner(_local: SocketAddr, _remote: SocketAddr) -> Result<OwnerId, PeerOwnerError> {
-    Err(PeerOwnerError::Unsupported)
 }

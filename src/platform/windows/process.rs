@@ -60,3 +60,19 @@ pub async fn parent_gone(pid: u32) {
         }
     }
 }
+
+/// A pid that names no process fails to open with `ERROR_INVALID_PARAMETER`;
+/// one we may not open (another user's) exists; an opened handle that is
+/// already signalled is a process that has exited but is still referenced.
+pub fn process_exists(pid: u32) -> bool {
+    // SAFETY: OpenProcess has no preconditions; the handle is owned below.
+    let raw = unsafe { OpenProcess(PROCESS_SYNCHRONIZE, 0, pid) };
+    if raw.is_null() {
+        let e = io::Error::last_os_error();
+        return e.raw_os_error() != Some(ERROR_INVALID_PARAMETER as i32);
+    }
+    // SAFETY: a valid handle just opened for us, closed once by OwnedHandle.
+    let handle = unsafe { OwnedHandle::from_raw_handle(raw) };
+    // SAFETY: `handle` is valid; a zero timeout only polls.
+    unsafe { WaitForSingleObject(handle.as_raw_handle(), 0) != WAIT_OBJECT_0 }
+}

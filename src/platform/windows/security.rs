@@ -83,10 +83,18 @@ pub fn current_sid() -> io::Result<&'static str> {
 }
 
 fn query_current_sid() -> io::Result<String> {
+    // SAFETY: the pseudo-handle of the current process needs no closing.
+    process_user_sid(unsafe { GetCurrentProcess() })
+}
+
+/// The SID of the user the process behind `process` (opened with at least
+/// `PROCESS_QUERY_LIMITED_INFORMATION`) runs as: its token's user. Also the
+/// peer-owner lookup's last step ([`super::peer`]).
+pub fn process_user_sid(process: HANDLE) -> io::Result<String> {
     let mut raw: HANDLE = std::ptr::null_mut();
-    // SAFETY: the pseudo-handle of the current process needs no closing;
-    // `raw` receives a token handle we then own.
-    if unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut raw) } == 0 {
+    // SAFETY: `process` is a valid process handle (caller); `raw` receives
+    // a token handle we then own.
+    if unsafe { OpenProcessToken(process, TOKEN_QUERY, &mut raw) } == 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `raw` is a handle just opened for us, closed once by OwnedHandle.

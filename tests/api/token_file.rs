@@ -1,0 +1,100 @@
+//! The token file under the key's owner-only rules (DESIGN.md "One user's
+//! daemon"): a symlink, a file of another owner, or one readable by group
+//! or others → exit 2, naming the file. (The good case and 0644 are in
+//! security.rs.)
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::helpers::TestDaemon;
+
+const TOKEN: &str = "tf-token-file-rules-7f6e5d";
+
+/// Starts a daemon on `file`: its exit code and stderr.
+async fn start_with(file: &Path) -> (Option<i32>, String) {
+    let d = TestDaemon::builder()
+        .env("TASKFLOW_API_TOKEN_FILE", file.as_os_str())
+        .secret(TOKEN)
+        .spawn();
+    let status = d
+        .wait_exit(Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|| panic!("the daemon accepted {}", file.display()));
+    (status.code(), d.stderr())
+}
+
+fn token_file(dir: &Path, mode: u32) -> std::path::PathBuf {
+    let file = dir.join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    file
+}
+
+#[tokio::test]
+async fn a_symlink_even_to_a_good_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = token_file(dir.path(), 0o600);
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (code, stderr) = start_with(&link).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: is a symbolic link", link.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn group_or_other_bits_are_refused() {
+    for mode in [0o640, 0o604, 0o620] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = token_file(dir.path(), mode);
+        let (code, stderr) = start_with(&file).await;
+        assert_eq!(code, Some(2), "{mode:o}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{}: must be readable by its owner only",
+                file.display()
+            )),
+            "{mode:o}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_file_of_another_owner_is_refused() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: only root can give a file to another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = token_file(dir.path(), 0o600);
+    nix::unistd::chown(&file, Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
+    let (code, stderr) = start_with(&file).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: is owned by another user (uid 65534",
+            file.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_file_or_a_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none");
+    let (code, stderr) = start_with(&missing).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+    let (code, stderr) = start_with(dir.path()).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&dir.path().display().to_string()),
+        "{stderr}"
+    );
+}
