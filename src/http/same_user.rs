@@ -18,7 +18,7 @@
 use std::io;
 use std::net::SocketAddr;
 
-use warp::http::{HeaderValue, Method, Request, StatusCode, header};
+use warp::http::{Method, Request, StatusCode};
 use warp::reply::Response;
 
 use crate::config::Settings;
@@ -93,16 +93,10 @@ pub fn exempt<B>(req: &Request<B>) -> bool {
     req.method() == Method::GET && matches!(req.uri().path(), "/health" | "/health/live")
 }
 
-/// `403 {"error":"This TaskFlow service belongs to another user"}`.
+/// `403 {"error":"This TaskFlow service belongs to another user"}`, built
+/// like every other error body (`errors::error_response`).
 pub fn refusal() -> Response {
-    let body = serde_json::json!({ "error": ANOTHER_USER }).to_string();
-    let mut resp = Response::new(body.into());
-    *resp.status_mut() = StatusCode::FORBIDDEN;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
+    super::errors::error_response(StatusCode::FORBIDDEN, ANOTHER_USER)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ enum Drops {
     /// None through a handler's guard. `save-connection` points the daemon
     /// at a database, and the DbSupervisor resets every cache when it leaves
     /// `Ready` or changes database (`db/caches.rs`); `test-connection`
-    /// writes nothing.
+    /// writes nothing; `shutdown` stops the daemon, caches and all.
     Neither,
 }
 
@@ -40,6 +40,7 @@ const WRITES: &[(&str, &str, Drops)] = &[
     ("DELETE", "/api/v1/members/{id}", Drops::Members),
     ("POST", "/api/v1/settings/save-connection", Drops::Neither),
     ("POST", "/api/v1/settings/test-connection", Drops::Neither),
+    ("POST", "/api/v1/shutdown", Drops::Neither),
     ("POST", "/api/v1/tasks", Drops::Tasks),
     ("PATCH", "/api/v1/tasks/{task_id}", Drops::Tasks),
     ("DELETE", "/api/v1/tasks/{task_id}", Drops::Tasks),
