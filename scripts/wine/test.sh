@@ -43,6 +43,24 @@ log=$PWD/target/wine-test.log
 } | tee "$log"
 rc=$(cat "$log.rc")
 
+# One retry, of at most three failed tests, said loudly: under Wine a
+# daemon start now and then ends at once with exit 1 and not one line
+# logged (seen once in five full runs, by a test that passes otherwise).
+# A test that fails again fails the run; one that passes on the retry is
+# named as flaky, so that a pattern shows in CI's log.
+failed=$(sed -n 's/^test \(.*\) \.\.\. FAILED$/\1/p' "$log")
+if [ "$rc" != 0 ] && [ -n "$failed" ] && [ "$(printf '%s\n' "$failed" | wc -l)" -le 3 ]; then
+    echo "Windows run: retrying once under Wine:" $failed
+    # shellcheck disable=SC2086 # one argument per test name
+    TASKFLOWD_TEST_WINE="$exe" TASKFLOWD_TEST_WINEPREFIX="$prefix" \
+        cargo test --test api -- --exact $failed >"$log.retry" 2>&1 || true
+    cat "$log.retry"
+    if grep -q '^test result: ok\. [1-9]' "$log.retry"; then
+        echo "Windows run: FLAKY under Wine (failed, then passed on the retry):" $failed
+        rc=0
+    fi
+fi
+
 # A self-skipped test passes as far as libtest is concerned: count apart.
 passed=$(sed -n 's/^test result: .* \([0-9]*\) passed.*/\1/p' "$log" | tail -1)
 skipped=$(grep -c '^skipped on the Windows run' "$log" || true)

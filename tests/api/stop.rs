@@ -56,6 +56,11 @@ async fn post_shutdown_answers_202_then_exits_0() {
 
 #[tokio::test]
 async fn taskflowd_stop_waits_for_the_exit_and_fails_without_a_daemon() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "`taskflowd stop` under Wine finds no daemon through the discovery file (its pid check does not see the other Wine process); to be fixed on the Windows side",
+    ) {
+        return;
+    }
     let d = TestDaemon::start().await;
     let dir = d.config_dir().to_owned();
     let stop = || {
