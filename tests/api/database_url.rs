@@ -4,8 +4,6 @@
 //! the driver; the `PG*` variables and `~/.pgpass` have no effect; client
 //! certificates in the verify modes are refused with a reason.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 
 use crate::helpers::TestDaemon;
@@ -35,21 +33,6 @@ const HOSTILE_PG_ENV: &[(&str, &str)] = &[
     ("PGAPPNAME", "pg-env-app"),
 ];
 
-/// The waits end on healthy or on the startup attempts being used up.
-async fn settled(daemon: &TestDaemon) -> crate::helpers::daemon::ApiResponse {
-    daemon
-        .wait_for_health(
-            |r| {
-                r.status == StatusCode::OK
-                    || r.body["error"]
-                        .as_str()
-                        .is_some_and(|e| e.starts_with("Database startup failed"))
-            },
-            Duration::from_secs(30),
-        )
-        .await
-}
-
 #[tokio::test]
 async fn database_url_parameters_are_never_logged_and_pg_variables_have_no_effect() {
     let db = pg::shared().create_database().await;
@@ -66,7 +49,7 @@ async fn database_url_parameters_are_never_logged_and_pg_variables_have_no_effec
         builder = builder.env(key, value);
     }
     let daemon = builder.start().await;
-    let r = settled(&daemon).await;
+    let r = daemon.settled().await;
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -111,7 +94,7 @@ async fn database_url_without_a_password_does_not_read_pgpass() {
         .secret(&db.password)
         .start()
         .await;
-    let r = settled(&daemon).await;
+    let r = daemon.settled().await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     let why = r.body["error"].as_str().unwrap_or_default();
     assert!(why.contains("password"), "{why}");
@@ -136,7 +119,7 @@ async fn database_url_client_certificates_in_a_verify_mode_are_refused_with_the_
         .secret(&db.password)
         .start()
         .await;
-    let r = settled(&daemon).await;
+    let r = daemon.settled().await;
     assert_eq!(
         r.body["error"],
         format!(

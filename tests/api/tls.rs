@@ -683,17 +683,7 @@ async fn tls_database_url_verify_full_trusts_only_its_sslrootcert() {
             builder = builder.env("SSL_CERT_FILE", file.as_os_str());
         }
         let daemon = builder.start().await;
-        let r = daemon
-            .wait_for_health(
-                |r| {
-                    r.status == StatusCode::OK
-                        || r.body["error"]
-                            .as_str()
-                            .is_some_and(|e| e.starts_with("Database startup failed"))
-                },
-                Duration::from_secs(30),
-            )
-            .await;
+        let r = daemon.settled().await;
         match refused {
             None => assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body),
             Some(why) => assert!(

@@ -417,6 +417,21 @@ impl TestDaemon {
             .await
     }
 
+    /// Waits up to 30 s until `/health` is healthy or says the startup
+    /// attempts are used up (`Database startup failed: …`), and returns it.
+    pub async fn settled(&self) -> ApiResponse {
+        self.wait_for_health(
+            |r| {
+                r.status == StatusCode::OK
+                    || r.body["error"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("Database startup failed"))
+            },
+            Duration::from_secs(30),
+        )
+        .await
+    }
+
     /// Poll `GET /health` (every 25 ms) until `pred` holds for a response.
     pub async fn wait_for_health(
         &self,
