@@ -230,12 +230,8 @@ pub fn verdict_of_handle(handle: HANDLE) -> io::Result<Verdict> {
             &mut sd,
         )
     };
-    win32(status)?;
-    let sd = LocalMem(sd);
-    // SAFETY: `owner` and `dacl` point into `sd`, alive until the end.
-    let verdict = unsafe { decide(owner, dacl) };
-    drop(sd);
-    verdict
+    // SAFETY: as the call above filled them.
+    unsafe { verdict_of_descriptor(status, owner, dacl, sd) }
 }
 
 /// The verdict on `path` (following links), without opening it — a folder
@@ -258,6 +254,22 @@ pub fn verdict_of_path(path: &Path) -> io::Result<Verdict> {
             &mut sd,
         )
     };
+    // SAFETY: as the call above filled them.
+    unsafe { verdict_of_descriptor(status, owner, dacl, sd) }
+}
+
+/// What `GetSecurityInfo` / `GetNamedSecurityInfoW` returned (`status`, and
+/// the owner and DACL pointing into the LocalAlloc'd `sd`), as a verdict;
+/// frees `sd`.
+///
+/// # Safety
+/// `owner`, `dacl` and `sd` come from one such call that returned `status`.
+unsafe fn verdict_of_descriptor(
+    status: u32,
+    owner: PSID,
+    dacl: *mut ACL,
+    sd: PSECURITY_DESCRIPTOR,
+) -> io::Result<Verdict> {
     win32(status)?;
     let sd = LocalMem(sd);
     // SAFETY: `owner` and `dacl` point into `sd`, alive until the end.
