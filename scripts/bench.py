@@ -26,6 +26,10 @@ lookup: new connections per second (`Connection: close` to /health and to
 /api/v1/settings/status) and keep-alive requests, with the check on and off,
 in one run (no PostgreSQL needed).
 
+`--scenario versus --baseline-bin OLD` measures two builds side by side in
+one run (a redesign must not cost speed): /health, the members list, the
+dashboard, a search and a task page, alternating baseline, new, baseline.
+
 `--scenario team` (issue #14) instead measures a team on one small server
 (`--slots`, default 40): N daemons directly (`--direct`, default 30) and
 through PgBouncer in transaction mode (`--pooled`, default 200), each with
@@ -142,14 +146,14 @@ class Cluster:
 class Daemon:
     """The release taskflowd with its own config folder."""
 
-    def __init__(self, config_dir: Path, port: int | None = None, **env: str) -> None:
+    def __init__(self, config_dir: Path, port: int | None = None, bin: Path | None = None, **env: str) -> None:
         self.port = port or free_port()
         self.config_dir = config_dir
         full_env = {"PATH": os.environ.get("PATH", ""), "TASKFLOW_PORT": str(self.port),
                     "TASKFLOW_CONFIG_DIR": str(config_dir), "TASKFLOW_LOG": "warn"}
         full_env.update(env)
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([str(BIN or RELEASE / "taskflowd")], env=full_env,
+        self.proc = subprocess.Popen([str(bin or BIN or RELEASE / "taskflowd")], env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def url(self, path: str) -> str:
@@ -368,11 +372,11 @@ class _Done(Exception):
     """Ends the run early (--tasks-only) but still writes the Markdown."""
 
 
-def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report) -> None:
-    """8. The team API at 10 connections (the UI's calls), next to /health at 10."""
-    health = wrk(d.url("/health"), duration, connections=10)
-    report("/health at 10 conns req/s", f"{health['rps']:.0f}", "-", "-")
-    report("/health at 10 conns p50 / p99 ms", f"{health['p50']:.3f} / {health['p99']:.3f}", "-", "-")
+def seed_dashboard(d: "Daemon", cluster: "Cluster", db: str) -> tuple[dict, str, float]:
+    """The team data set: a lead member, 500 tasks of 4 sub-tasks (a third
+    assigned to the lead) and a task page with 20 sub-tasks and 30 daily
+    updates (the page task is on the dashboard too: 501 tasks). Returns the
+    lead, the page task's id and the dashboard's size in KiB."""
     status, member = d.request("POST", "/api/v1/members", {"name": "Bench Lead", "email": "lead@bench.example"})
     if status != 201:
         sys.exit(f"creating a member failed: {status} {member}")
@@ -398,6 +402,26 @@ def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report)
     if status != 200 or len(tasks) != 500:
         sys.exit(f"the dashboard list failed: {status}")
     size_kib = len(json.dumps(tasks, separators=(",", ":"))) / 1024
+    status, page = d.request("POST", "/api/v1/tasks", {"title": "The task page", "status": "In Progress",
+                                                       "priority": "High", "assignee_id": member["id"]})
+    if status != 201:
+        sys.exit(f"creating the page task failed: {status} {page}")
+    cluster.sql(f"""
+        INSERT INTO sub_tasks (task_id, title, position)
+        SELECT '{page["id"]}', 'Checklist item ' || p, p FROM generate_series(0, 19) p;
+        INSERT INTO daily_updates (task_id, author_id, author_name, content, created_at, updated_at)
+        SELECT '{page["id"]}', '{member["id"]}', 'Bench Lead', 'Day ' || i || ': progress, blockers, next steps.',
+               now() - i * interval '1 day', now() - i * interval '1 day'
+        FROM generate_series(1, 30) i;""", db)
+    return member, page["id"], size_kib
+
+
+def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report) -> None:
+    """8. The team API at 10 connections (the UI's calls), next to /health at 10."""
+    health = wrk(d.url("/health"), duration, connections=10)
+    report("/health at 10 conns req/s", f"{health['rps']:.0f}", "-", "-")
+    report("/health at 10 conns p50 / p99 ms", f"{health['p50']:.3f} / {health['p99']:.3f}", "-", "-")
+    member, page_id, size_kib = seed_dashboard(d, cluster, db)
     cases = [
         ("GET /api/v1/tasks (500 tasks x 4 sub-tasks)", "/api/v1/tasks"),
         ("GET /api/v1/tasks?status=In Progress", "/api/v1/tasks?status=In%20Progress"),
@@ -413,18 +437,7 @@ def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report)
         if r["non2xx"]:
             print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
     print(f"  (the dashboard body is {size_kib:.0f} KiB)", flush=True)
-    status, page = d.request("POST", "/api/v1/tasks", {"title": "The task page", "status": "In Progress",
-                                                       "priority": "High", "assignee_id": member["id"]})
-    if status != 201:
-        sys.exit(f"creating the page task failed: {status} {page}")
-    cluster.sql(f"""
-        INSERT INTO sub_tasks (task_id, title, position)
-        SELECT '{page["id"]}', 'Checklist item ' || p, p FROM generate_series(0, 19) p;
-        INSERT INTO daily_updates (task_id, author_id, author_name, content, created_at, updated_at)
-        SELECT '{page["id"]}', '{member["id"]}', 'Bench Lead', 'Day ' || i || ': progress, blockers, next steps.',
-               now() - i * interval '1 day', now() - i * interval '1 day'
-        FROM generate_series(1, 30) i;""", db)
-    r = wrk(d.url(f"/api/v1/tasks/{page['id']}"), duration, connections=10)
+    r = wrk(d.url(f"/api/v1/tasks/{page_id}"), duration, connections=10)
     what = "GET /api/v1/tasks/{id} (20 sub-tasks, 30 updates)"
     report(f"{what} req/s", f"{r['rps']:.0f}", f"{health['rps']:.0f} /health", f"{r['rps'] / health['rps']:.3f}x")
     report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
@@ -474,12 +487,79 @@ def same_user(args: argparse.Namespace, report) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def versus(args: argparse.Namespace, report) -> None:
+    """Two builds side by side in one run (a redesign must not cost speed):
+    the new binary (--bin, default the release build) and --baseline-bin,
+    each with its own config folder and its own database holding the same
+    data set (500 members, the dashboard's 500 tasks, a task page), measured
+    alternately baseline, new, baseline for every case; the baseline figure is
+    the mean of its two runs, so a machine that drifts during the run does not
+    favour either build."""
+    new_bin, old_bin = BIN or RELEASE / "taskflowd", args.baseline_bin
+    cluster = Cluster()
+    work = Path(tempfile.mkdtemp(prefix="taskflowd-bench-vs-"))
+    role, role_pw = "bench", "bench pw@:/?#" + os.urandom(4).hex()
+    daemons: dict[str, Daemon] = {}
+    try:
+        pages = {}
+        for name, binary in (("old", old_bin), ("new", new_bin)):
+            db = f"bench_{name}"
+            cluster.new_database(db, role, role_pw.replace("'", "''"))
+            d = Daemon(work / name, bin=binary)
+            daemons[name] = d
+            deadline = time.perf_counter() + 30
+            while True:
+                try:
+                    status, body = d.request("POST", "/api/v1/settings/save-connection",
+                                             {"host": "127.0.0.1", "port": cluster.port, "database": db,
+                                              "username": role, "password": role_pw})
+                    if status != 200:
+                        sys.exit(f"save-connection failed: {status} {body}")
+                    break
+                except OSError:
+                    if time.perf_counter() > deadline:
+                        sys.exit("daemon did not answer")
+                    time.sleep(0.01)
+            d.wait_healthy_since(time.perf_counter())
+            for i in range(500):
+                d.request("POST", "/api/v1/members", {"name": f"Member {i:03}", "email": f"m{i}@bench.example"})
+            _, pages[name], _ = seed_dashboard(d, cluster, db)
+        old, new = daemons["old"], daemons["new"]
+        for label, path, conns in [
+            ("/health req/s (50 conns)", lambda n: "/health", 50),
+            ("GET /api/v1/members (501 rows) req/s", lambda n: "/api/v1/members", 50),
+            ("GET /api/v1/tasks (dashboard, 10 conns) req/s", lambda n: "/api/v1/tasks", 10),
+            ("GET /api/v1/tasks?search=task 4 req/s", lambda n: "/api/v1/tasks?search=task%204", 10),
+            ("GET /api/v1/tasks/{id} (task page, 10 conns) req/s", lambda n: f"/api/v1/tasks/{pages[n]}", 10),
+        ]:
+            a = wrk(old.url(path("old")), args.duration, conns)
+            b = wrk(new.url(path("new")), args.duration, conns)
+            c = wrk(old.url(path("old")), args.duration, conns)
+            for r in (a, b, c):
+                if r["non2xx"]:
+                    print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
+            base = (a["rps"] + c["rps"]) / 2
+            report(f"{label}", f"{b['rps']:.0f}", f"{base:.0f} {old_bin.name}", f"{b['rps'] / base:.2f}x")
+            report(f"{label.replace('req/s', 'p50 / p99 ms')}", f"{b['p50']:.3f} / {b['p99']:.3f}",
+                   f"{a['p50']:.3f} / {a['p99']:.3f}", f"p99 {b['p99'] / ((a['p99'] + c['p99']) / 2):.2f}x")
+        report("VmRSS after the loads (MiB)", f"{new.rss_mib():.1f}", f"{old.rss_mib():.1f} {old_bin.name}",
+               f"{new.rss_mib() / old.rss_mib():.2f}x")
+        sizes = [p.stat().st_size / 2**20 for p in (Path(new_bin), Path(old_bin))]
+        report("binary size (MiB)", f"{sizes[0]:.1f}", f"{sizes[1]:.1f} {old_bin.name}", f"{sizes[0] / sizes[1]:.2f}x")
+    finally:
+        for d in daemons.values():
+            d.stop()
+        cluster.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", choices=["all", "team", "same-user"], default="all",
+    ap.add_argument("--scenario", choices=["all", "team", "same-user", "versus"], default="all",
                     help="what to measure (default all)")
     ap.add_argument("--bin", type=Path, help="taskflowd binary to run (default: the release build)")
+    ap.add_argument("--baseline-bin", type=Path, help="versus: the baseline taskflowd binary (required)")
     ap.add_argument("--slots", type=int, default=40, help="team: the server's max_connections (default 40)")
     ap.add_argument("--direct", type=int, default=30, help="team: daemons connecting directly (default 30)")
     ap.add_argument("--pooled", type=int, default=200, help="team: daemons through PgBouncer (default 200)")
@@ -502,6 +582,14 @@ def main() -> None:
         return
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
+    if args.scenario == "versus":
+        if not args.baseline_bin:
+            sys.exit("--scenario versus needs --baseline-bin OLD_TASKFLOWD")
+        if not args.no_build and not BIN:
+            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
+        versus(args, lambda what, value, baseline, ratio: print(
+            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
+        return
     if args.scenario == "same-user":
         if not args.no_build and not BIN:
             subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
