@@ -24,9 +24,11 @@
 //! docs/tls.md has the design, the alternatives and the measured cost.
 
 mod alerts;
+mod anchors;
 mod chain;
 mod failures;
 mod host_name;
+mod path;
 mod relay;
 mod verifier;
 mod wire;

@@ -27,7 +27,9 @@ use rustls::{
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
+use super::anchors::Anchors;
 use super::{chain, host_name};
+use crate::security::trust_store::TrustRoots;
 
 /// What the server's certificate must prove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +55,11 @@ impl std::fmt::Display for CertRefused {
 impl std::error::Error for CertRefused {}
 
 /// The client configuration trusting `roots` and nothing else.
-pub fn client_config(roots: RootCertStore, verify: Verify) -> Result<ClientConfig, rustls::Error> {
+pub fn client_config(roots: TrustRoots, verify: Verify) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = LibpqVerifier {
-        roots,
+        anchors: Anchors::new(&roots.certs),
+        roots: roots.store,
         verify,
         algs: provider.signature_verification_algorithms,
     };
@@ -71,6 +74,8 @@ pub fn client_config(roots: RootCertStore, verify: Verify) -> Result<ClientConfi
 #[derive(Debug)]
 struct LibpqVerifier {
     roots: RootCertStore,
+    /// The same roots' dates and extensions, which the store drops.
+    anchors: Anchors,
     verify: Verify,
     algs: WebPkiSupportedAlgorithms,
 }
@@ -101,8 +106,15 @@ impl ServerCertVerifier for LibpqVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        chain::verify(end_entity, intermediates, &self.roots, now, self.algs.all)
-            .map_err(refused)?;
+        chain::verify(
+            end_entity,
+            intermediates,
+            &self.roots,
+            &self.anchors,
+            now,
+            self.algs.all,
+        )
+        .map_err(refused)?;
         if self.verify == Verify::ChainAndName {
             let host = host_text(server_name);
             if host.is_empty() {
@@ -173,12 +185,14 @@ mod tests {
     async fn the_manuals_openssl_certificate_is_accepted_as_libpq_accepts_it() {
         // The same loader as `ssl_root_cert` (the `-text` dump included).
         let roots = crate::security::trust_store::load(MANUAL).await.unwrap();
+        let anchors = Anchors::new(&roots.certs);
+        let roots = roots.store;
         let leaf = CertificateDer::from_pem_file(MANUAL).unwrap();
         let (_, cert) = X509Certificate::from_der(leaf.as_ref()).unwrap();
         let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
         let day = 86_400;
         assert_eq!(
-            chain::verify(&leaf, &[], &roots, at(&cert, day), algs.all),
+            chain::verify(&leaf, &[], &roots, &anchors, at(&cert, day), algs.all),
             Ok(())
         );
         assert_eq!(host_name::check(&cert, "dbhost"), Ok(()));
@@ -187,11 +201,11 @@ mod tests {
             Err(r#"server certificate for "dbhost" does not match host name "db.example""#.into())
         );
         assert_eq!(
-            chain::verify(&leaf, &[], &roots, at(&cert, 400 * day), algs.all),
+            chain::verify(&leaf, &[], &roots, &anchors, at(&cert, 400 * day), algs.all),
             Err("certificate verify failed: certificate has expired".into())
         );
         assert_eq!(
-            chain::verify(&leaf, &[], &roots, at(&cert, -day), algs.all),
+            chain::verify(&leaf, &[], &roots, &anchors, at(&cert, -day), algs.all),
             Err("certificate verify failed: certificate is not yet valid".into())
         );
     }
