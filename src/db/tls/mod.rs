@@ -27,6 +27,7 @@ mod alerts;
 mod anchors;
 mod chain;
 mod failures;
+mod host_address;
 mod host_name;
 mod path;
 mod relay;

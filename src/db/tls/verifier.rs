@@ -54,10 +54,17 @@ impl std::fmt::Display for CertRefused {
 
 impl std::error::Error for CertRefused {}
 
-/// The client configuration trusting `roots` and nothing else.
-pub fn client_config(roots: TrustRoots, verify: Verify) -> Result<ClientConfig, rustls::Error> {
+/// The client configuration trusting `roots` and nothing else, for the
+/// server at `host` as the settings wrote it (`verify-full` compares that
+/// text, as libpq compares its `host`).
+pub fn client_config(
+    roots: TrustRoots,
+    verify: Verify,
+    host: &str,
+) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = LibpqVerifier {
+        host: host.to_owned(),
         anchors: Anchors::new(&roots.certs),
         roots: roots.store,
         verify,
@@ -73,6 +80,10 @@ pub fn client_config(roots: TrustRoots, verify: Verify) -> Result<ClientConfig, 
 /// libpq's (OpenSSL's) certificate checks; see the module docs.
 #[derive(Debug)]
 struct LibpqVerifier {
+    /// The host as written: the `ServerName` rustls passes is what the
+    /// relay made of it for SNI (an address for `127.1`, which would then
+    /// print as `127.0.0.1`).
+    host: String,
     roots: RootCertStore,
     /// The same roots' dates and extensions, which the store drops.
     anchors: Anchors,
@@ -86,23 +97,12 @@ fn refused(reason: String) -> rustls::Error {
     )))))
 }
 
-/// The host as the settings gave it: the relay builds the `ServerName`
-/// from that string, and an address prints back as it parsed.
-fn host_text(name: &ServerName<'_>) -> String {
-    match name {
-        ServerName::DnsName(dns) => dns.as_ref().to_owned(),
-        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
-        // `ServerName` is non-exhaustive; libpq's words for a missing name.
-        _ => String::new(),
-    }
-}
-
 impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
+        _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
@@ -116,7 +116,7 @@ impl ServerCertVerifier for LibpqVerifier {
         )
         .map_err(refused)?;
         if self.verify == Verify::ChainAndName {
-            let host = host_text(server_name);
+            let host = self.host.as_str();
             if host.is_empty() {
                 return Err(refused(
                     "host name must be specified for a verified SSL connection".to_owned(),
@@ -129,7 +129,7 @@ impl ServerCertVerifier for LibpqVerifier {
                         .to_owned(),
                 )
             })?;
-            host_name::check(&cert, &host).map_err(refused)?;
+            host_name::check(&cert, host).map_err(refused)?;
         }
         Ok(ServerCertVerified::assertion())
     }
