@@ -85,6 +85,8 @@ fn libpq_text(failure: &RelayFailure) -> Option<String> {
             .downcast_ref::<CertRefused>()
             .map(|refused| refused.0.clone()),
         rustls::Error::AlertReceived(alert) => Some(alerts::libpq_text(*alert)),
+        // Any other handshake failure: `db::connect` words it from the
+        // driver error with the same function (`tls::handshake_failure`).
         _ => None,
     }
 }

@@ -27,6 +27,7 @@ mod alerts;
 mod anchors;
 mod chain;
 mod failures;
+mod handshake;
 mod host_address;
 mod host_name;
 mod path;
@@ -35,4 +36,5 @@ mod verifier;
 mod wire;
 
 pub use failures::{RelayFailure, take_failure};
+pub use handshake::libpq_text as handshake_failure;
 pub use relay::{RelayGuard, keep_alive, route};
