@@ -38,3 +38,4 @@ mod wire;
 pub use failures::{RelayFailure, take_failure};
 pub use handshake::libpq_text as handshake_failure;
 pub use relay::{RelayGuard, keep_alive, route};
+pub use verifier::{Verify, verifier};

@@ -63,18 +63,23 @@ pub fn client_config(
     host: &str,
 ) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = LibpqVerifier {
+    Ok(ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier(roots, verify, host))
+        .with_no_client_auth())
+}
+
+/// The verifier alone, as the relay's configuration holds it: for
+/// `examples/tls_verify_bench.rs`, which times it against rustls' own.
+pub fn verifier(roots: TrustRoots, verify: Verify, host: &str) -> Arc<dyn ServerCertVerifier> {
+    Arc::new(LibpqVerifier {
         host: host.to_owned(),
         anchors: Anchors::new(&roots.certs),
         roots: roots.store,
         verify,
-        algs: provider.signature_verification_algorithms,
-    };
-    Ok(ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth())
+        algs: rustls::crypto::ring::default_provider().signature_verification_algorithms,
+    })
 }
 
 /// libpq's (OpenSSL's) certificate checks; see the module docs.
