@@ -548,6 +548,60 @@ mod tests {
         );
     }
 
+    /// What the own path does not evaluate is refused, not accepted
+    /// unchecked: name constraints on a CA above a CA:TRUE server
+    /// certificate; a critical extension OpenSSL does not handle is
+    /// OpenSSL's refusal.
+    #[test]
+    fn a_ca_true_path_refuses_what_it_cannot_check() {
+        let constraints = rcgen::NameConstraints {
+            permitted_subtrees: vec![rcgen::GeneralSubtree::DnsName("example".into())],
+            excluded_subtrees: vec![],
+        };
+        let mut constrained_root = ca_params("constrained root");
+        constrained_root.name_constraints = Some(constraints.clone());
+        let constrained_root =
+            CertifiedIssuer::self_signed(constrained_root, KeyPair::generate().unwrap()).unwrap();
+        let own = Err(path::NAME_CONSTRAINTS.to_owned());
+        assert_eq!(
+            check(
+                &ca_leaf_by(&constrained_root),
+                &[],
+                &roots(&[constrained_root.der()])
+            ),
+            own
+        );
+        let root =
+            CertifiedIssuer::self_signed(ca_params("root"), KeyPair::generate().unwrap()).unwrap();
+        let mut constrained_mid = ca_params("constrained mid");
+        constrained_mid.name_constraints = Some(constraints);
+        let constrained_mid = ca(constrained_mid, &root);
+        assert_eq!(
+            check(
+                &ca_leaf_by(&constrained_mid),
+                &[constrained_mid.der().clone()],
+                &roots(&[root.der()])
+            ),
+            own
+        );
+        let mut odd = ca_params("odd mid");
+        let mut ext = rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 99999, 1],
+            vec![0x05, 0x00],
+        );
+        ext.set_criticality(true);
+        odd.custom_extensions = vec![ext];
+        let odd = ca(odd, &root);
+        assert_eq!(
+            check(
+                &ca_leaf_by(&odd),
+                &[odd.der().clone()],
+                &roots(&[root.der()])
+            ),
+            Err("certificate verify failed: unhandled critical extension".into())
+        );
+    }
+
     /// Issue #22: the root's own dates and CA extensions count, on every
     /// path (webpki's and the CA:TRUE one), as in OpenSSL.
     #[test]
