@@ -197,51 +197,28 @@ fn rustls_cause(err: &sqlx::Error) -> Option<&rustls::Error> {
     None
 }
 
-/// Words a TLS failure: untrusted certificate (with rustls' reason), wrong
-/// host name, or anything else the handshake refused.
+/// Words a failed TLS handshake in libpq's terms (`tls::handshake_failure`:
+/// the server's alert, the protocol versions, a certificate), with a hint on
+/// what to set when a certificate was not trusted. sqlx's own TLS
+/// (`prefer`, `require`) and the relay's failures it did not word itself
+/// come here; never a rustls `Debug` name.
 fn describe_tls(err: &rustls::Error, t: &Target) -> String {
-    match err {
-        rustls::Error::InvalidCertificate(
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        ) => format!("the server's certificate does not name host \"{}\"", t.host),
-        rustls::Error::InvalidCertificate(cert) => {
-            let reason = certificate_problem(cert);
-            let hint = match (cert, t.has_root_cert) {
-                (CertificateError::UnknownIssuer, true) if t.system_roots => {
-                    ": it is not signed by a CA in the operating system's store (ssl_root_cert \"system\")"
-                }
-                (CertificateError::UnknownIssuer, true) => {
-                    ": it is not signed by a CA in ssl_root_cert"
-                }
-                (CertificateError::UnknownIssuer, false) => {
-                    "; set ssl_root_cert to the CA certificate that signed it"
-                }
-                _ => "",
-            };
-            format!("the server's certificate is not trusted ({reason}){hint}")
+    let text = tls::handshake_failure(err);
+    let hint = match (err, t.has_root_cert) {
+        (rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer), true)
+            if t.system_roots =>
+        {
+            ": it is not signed by a CA in the operating system's store (ssl_root_cert \"system\")"
         }
-        other => format!("TLS handshake with {}:{} failed: {other}", t.host, t.port),
-    }
-}
-
-/// rustls' name for what is wrong with a certificate, without the
-/// variants' payloads (times, algorithm ids) that mean nothing to a user.
-fn certificate_problem(err: &CertificateError) -> String {
-    let name = match err {
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => "Expired",
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "NotValidYet"
+        (rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer), true) => {
+            ": it is not signed by a CA in ssl_root_cert"
         }
-        CertificateError::UnknownIssuer => "UnknownIssuer",
-        CertificateError::BadSignature => "BadSignature",
-        CertificateError::BadEncoding => "BadEncoding",
-        CertificateError::Revoked => "Revoked",
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            "InvalidPurpose"
+        (rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer), false) => {
+            "; set ssl_root_cert to the CA certificate that signed it"
         }
-        other => return format!("{other:?}"),
+        _ => "",
     };
-    name.to_owned()
+    format!("{text}{hint}")
 }
 
 fn describe_io(io: &io::Error, t: &Target) -> String {
@@ -336,6 +313,44 @@ mod tests {
                 &t
             ),
             "connection refused. Is PostgreSQL running at h:1?"
+        );
+    }
+
+    /// Issue #22: sqlx's own TLS (`prefer`, `require`) reports a failed
+    /// handshake as an `io::Error` carrying the `rustls::Error`; it reads
+    /// as libpq's `SSL error: …`, never as rustls' `Debug` names.
+    #[test]
+    fn sqlx_tls_failures_read_in_libpqs_terms() {
+        let handshake = |e: rustls::Error| {
+            describe(
+                &sqlx::Error::Io(io::Error::new(io::ErrorKind::InvalidData, e)),
+                &target("pw12"),
+            )
+        };
+        assert_eq!(
+            handshake(rustls::Error::AlertReceived(
+                rustls::AlertDescription::HandshakeFailure
+            )),
+            "SSL error: sslv3 alert handshake failure"
+        );
+        assert_eq!(
+            handshake(rustls::Error::PeerIncompatible(
+                rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+            )),
+            "SSL error: unsupported protocol; this may indicate that the server does not \
+             support any SSL protocol version between TLSv1.2 and TLSv1.3"
+        );
+        assert_eq!(
+            handshake(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer
+            )),
+            "certificate verify failed: unable to get local issuer certificate; \
+             set ssl_root_cert to the CA certificate that signed it"
+        );
+        let e = sqlx::Error::Tls(SQLX_NO_TLS.into());
+        assert_eq!(
+            describe(&e, &target("pw12")),
+            "server does not support SSL, but SSL was required"
         );
     }
 

@@ -8,12 +8,19 @@
 //! call it again before each connect, and the TLS relay (`db::tls`) trusts
 //! exactly what [`load`] returns, so what validation accepted is what
 //! connects.
+//!
+//! [`load`] keeps the roots' whole certificates beside the store
+//! ([`TrustRoots`]): rustls' `RootCertStore` keeps only each anchor's
+//! subject, key and name constraints, and OpenSSL (so libpq) also checks a
+//! root's own validity dates and CA extensions (issue #22).
 
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use tokio::io::AsyncReadExt;
 
 use crate::domain::ValidationError;
@@ -30,10 +37,28 @@ pub async fn check(path: &str) -> Result<(), ValidationError> {
     load(path).await.map(drop)
 }
 
+/// The trust anchors an `ssl_root_cert` value names, with their
+/// certificates.
+#[derive(Debug, Clone)]
+pub struct TrustRoots {
+    /// The anchors as rustls and webpki take them.
+    pub store: RootCertStore,
+    /// Every certificate read (those the store could not use included),
+    /// for what the store drops: the dates and extensions OpenSSL checks
+    /// on a root (`db::tls` matches them to the store's anchors).
+    pub certs: Vec<CertificateDer<'static>>,
+}
+
+/// The PEM certificates in `data`, as they were read (unparsable sections
+/// skipped; `root_cert::check_pem` has refused those for a file).
+fn pem_certificates(data: &[u8]) -> impl Iterator<Item = CertificateDer<'static>> + '_ {
+    CertificateDer::pem_slice_iter(data).filter_map(Result::ok)
+}
+
 /// The trust anchors `value` names: the certificates of the PEM file at
 /// that path, or the operating system's store for `system`. Nothing else
 /// is ever added. Errors as for [`check`].
-pub async fn load(value: &str) -> Result<RootCertStore, ValidationError> {
+pub async fn load(value: &str) -> Result<TrustRoots, ValidationError> {
     if value == SYSTEM {
         return load_system().await;
     }
@@ -53,12 +78,16 @@ pub async fn load(value: &str) -> Result<RootCertStore, ValidationError> {
     if data.len() as u64 > MAX_BYTES {
         return Err(root_cert::too_large(path));
     }
-    root_cert::check_pem(path, &data)
+    let store = root_cert::check_pem(path, &data)?;
+    Ok(TrustRoots {
+        store,
+        certs: pem_certificates(&data).collect(),
+    })
 }
 
 /// The operating system's store, reading the environment now (the files may
 /// change, so every relay start reads them again).
-async fn load_system() -> Result<RootCertStore, ValidationError> {
+async fn load_system() -> Result<TrustRoots, ValidationError> {
     let sources = named_sources(
         std::env::var_os("SSL_CERT_FILE"),
         std::env::var_os("SSL_CERT_DIR"),
@@ -84,12 +113,16 @@ fn named_sources(
     system_store::sources(file, dirs, exists)
 }
 
-fn read(sources: &Sources) -> Result<RootCertStore, ValidationError> {
+fn read(sources: &Sources) -> Result<TrustRoots, ValidationError> {
     let mut store = RootCertStore::empty();
+    let mut certs = Vec::new();
     let mut read_from = Vec::new();
     if let Some(file) = &sources.file {
         match read_file(file) {
-            Ok(data) => system_store::add_pem(&mut store, &data),
+            Ok(data) => {
+                system_store::add_pem(&mut store, &data);
+                certs.extend(pem_certificates(&data));
+            }
             Err(e) if sources.from_env => return Err(system_store::env_file_unreadable(file, &e)),
             Err(_) => {}
         }
@@ -102,6 +135,7 @@ fn read(sources: &Sources) -> Result<RootCertStore, ValidationError> {
             for entry in entries.flatten() {
                 if let Ok(data) = read_file(&entry.path()) {
                     system_store::add_pem(&mut store, &data);
+                    certs.extend(pem_certificates(&data));
                 }
             }
         }
@@ -110,7 +144,7 @@ fn read(sources: &Sources) -> Result<RootCertStore, ValidationError> {
     if store.is_empty() {
         return Err(system_store::no_usable_certificates(&read_from));
     }
-    Ok(store)
+    Ok(TrustRoots { store, certs })
 }
 
 /// A regular file (symlinks followed, as the hashed links in `/etc/ssl/certs` are).

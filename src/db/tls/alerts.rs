@@ -8,6 +8,12 @@
 
 use rustls::AlertDescription as A;
 
+/// libpq's hint after a protocol-version failure (`fe-secure-openssl.c`,
+/// `open_client_SSL`), with the versions rustls speaks (libpq's defaults
+/// too), on the same line: `db::connect` shows one line.
+pub const VERSION_HINT: &str = "this may indicate that the server does not support any SSL \
+     protocol version between TLSv1.2 and TLSv1.3";
+
 /// libpq's message for a fatal alert received during the handshake.
 pub fn libpq_text(alert: A) -> String {
     let reason = match alert {
@@ -29,7 +35,9 @@ pub fn libpq_text(alert: A) -> String {
         A::DecodeError => "tlsv1 alert decode error",
         A::DecryptError => "tlsv1 alert decrypt error",
         A::ExportRestriction => "tlsv1 alert export restriction",
-        A::ProtocolVersion => "tlsv1 alert protocol version",
+        A::ProtocolVersion => {
+            return format!("SSL error: tlsv1 alert protocol version; {VERSION_HINT}");
+        }
         A::InsufficientSecurity => "tlsv1 alert insufficient security",
         A::InternalError => "tlsv1 alert internal error",
         A::InappropriateFallback => "tlsv1 alert inappropriate fallback",
@@ -63,6 +71,12 @@ mod tests {
         assert_eq!(
             libpq_text(A::HandshakeFailure),
             "SSL error: sslv3 alert handshake failure"
+        );
+        // psql 15 against a server limited to TLS 1.0–1.1.
+        assert_eq!(
+            libpq_text(A::ProtocolVersion),
+            "SSL error: tlsv1 alert protocol version; this may indicate that the server does \
+             not support any SSL protocol version between TLSv1.2 and TLSv1.3"
         );
         assert_eq!(
             libpq_text(A::Unknown(200)),

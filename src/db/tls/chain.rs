@@ -15,30 +15,37 @@
 //!   anchors as subject + key, not whole certificates; subject + key + a
 //!   valid self-signature is the same proof, and the handshake then proves
 //!   the server holds that key.)
-//! - **A CA:TRUE certificate issued by a root** ([`ca_leaf`]): also refused
-//!   by webpki, accepted by OpenSSL; checked here against the issuing root.
+//! - **Any other CA:TRUE server certificate**, issued by a root directly or
+//!   through intermediates the server sent: also refused by webpki, accepted
+//!   by OpenSSL; the path is built by [`super::path`].
 //! - **Anything else** goes to webpki's path building (leaf, the
 //!   intermediates the server sent, the roots), which checks signatures,
 //!   validity, CA constraints and the server-auth EKU, plus the key-usage
-//!   check OpenSSL's `ssl_server` purpose adds and webpki does not make.
+//!   check OpenSSL's `ssl_server` purpose adds and webpki does not make, and
+//!   the root's own dates and CA extensions, which webpki's trust anchors do
+//!   not keep ([`super::anchors`]).
 //!
 //! The host name is not checked here (`host_name` does, with libpq's rules).
+
+use std::cell::Cell;
 
 use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
-use x509_parser::x509::SubjectPublicKeyInfo;
+
+use super::anchors::{Anchors, within_dates};
+use super::path::{self, Refusal};
 
 /// OpenSSL's `X509_verify_cert_error_string` texts (OpenSSL 3), which libpq
 /// shows after `certificate verify failed: `.
-mod openssl {
+pub(super) mod openssl {
     pub const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: &str = "unable to get local issuer certificate";
     pub const DEPTH_ZERO_SELF_SIGNED_CERT: &str = "self-signed certificate";
     pub const SELF_SIGNED_CERT_IN_CHAIN: &str = "self-signed certificate in certificate chain";
     pub const CERT_HAS_EXPIRED: &str = "certificate has expired";
     pub const CERT_NOT_YET_VALID: &str = "certificate is not yet valid";
-    pub const INVALID_PURPOSE: &str = "unsupported certificate purpose";
+    pub const INVALID_PURPOSE: &str = "unsuitable certificate purpose";
     pub const CERT_SIGNATURE_FAILURE: &str = "certificate signature failure";
     pub const INVALID_CA: &str = "invalid CA certificate";
     pub const PATH_LENGTH_EXCEEDED: &str = "path length constraint exceeded";
@@ -51,20 +58,13 @@ mod openssl {
 /// What libpq prints before OpenSSL's reason.
 const VERIFY_FAILED: &str = "certificate verify failed";
 
-/// A certificate webpki refuses although OpenSSL would accept it: a CA:TRUE
-/// server certificate issued by another CA (only the self-signed case, a
-/// root itself, is handled; see the module docs). Not OpenSSL's words,
-/// since OpenSSL has none for it.
-const CA_AS_LEAF: &str = "the server's certificate is a CA certificate (CA:TRUE) issued through \
-     an intermediate CA, which taskflowd does not accept as a server certificate; give the server \
-     a certificate without CA:TRUE, or one issued directly by the CA in ssl_root_cert";
-
 /// Checks the chain; the error is the whole reason, e.g.
 /// `certificate verify failed: certificate has expired`.
 pub fn verify(
     leaf: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     roots: &RootCertStore,
+    anchors: &Anchors,
     now: UnixTime,
     algs: &[&dyn SignatureVerificationAlgorithm],
 ) -> Result<(), String> {
@@ -83,10 +83,38 @@ pub fn verify(
         return Err(failed(openssl::DEPTH_ZERO_SELF_SIGNED_CERT));
     }
     if cert.is_ca() {
-        return ca_leaf(&cert, intermediates, roots, now);
+        path::build(&cert, intermediates, anchors, now).map_err(|e| match e {
+            Refusal::OpenSsl(why) => failed(why),
+            Refusal::Own(why) => why.to_owned(),
+        })?;
+        within_validity(&cert, now).map_err(&failed)?;
+        return server_purpose(&cert).map_err(failed);
     }
     let ee = webpki::EndEntityCert::try_from(leaf)
         .map_err(|_| failed("the server's certificate cannot be parsed"))?;
+    // webpki calls this for each path it verified up to a root: OpenSSL's
+    // checks of the root itself, which webpki does not make. A refusal lets
+    // webpki try another path; if none works, the root's reason is the one
+    // shown (the chain did reach a trusted root).
+    let root_refused = Cell::new(None);
+    let root_check = |found: &webpki::VerifiedPath<'_>| {
+        let below = found
+            .intermediate_certificates()
+            .filter(|c| c.subject() != c.issuer())
+            .count();
+        let anchor = found.anchor();
+        anchors
+            .check(
+                anchor.subject.as_ref(),
+                anchor.subject_public_key_info.as_ref(),
+                below,
+                now,
+            )
+            .map_err(|why| {
+                root_refused.set(Some(why));
+                webpki::Error::UnknownIssuer
+            })
+    };
     ee.verify_for_usage(
         algs,
         &roots.roots,
@@ -94,108 +122,20 @@ pub fn verify(
         now,
         webpki::KeyUsage::server_auth(),
         None,
-        None,
+        Some(&root_check),
     )
-    .map_err(|e| match webpki_reason(&e, intermediates) {
-        Reason::OpenSsl(why) => failed(why),
-        Reason::Own(why) => why.to_owned(),
+    .map_err(|e| match root_refused.get() {
+        Some(why) => failed(why),
+        None => failed(webpki_reason(&e, intermediates)),
     })?;
     server_purpose(&cert).map_err(failed)
 }
 
-/// A CA:TRUE server certificate issued by another CA. OpenSSL accepts it
-/// (its TLS-server purpose check does not look at CA:TRUE on the server's
-/// own certificate); webpki refuses any CA as an end entity, before looking
-/// for an issuer. Handled here when a configured root issued it directly:
-/// its signature checked with that root's key, then its dates and TLS key
-/// usage as for any server certificate. A root with name constraints is left
-/// to webpki (which refuses), and so is a CA:TRUE certificate issued through
-/// an intermediate ([`CA_AS_LEAF`]): accepting those would need a path
-/// builder of taskflowd's own.
-fn ca_leaf(
-    cert: &X509Certificate<'_>,
-    intermediates: &[CertificateDer<'_>],
-    roots: &RootCertStore,
-    now: UnixTime,
-) -> Result<(), String> {
-    let failed = |why: &str| format!("{VERIFY_FAILED}: {why}");
-    let issuer = der_contents(cert.issuer().as_raw());
-    let candidates: Vec<_> = roots
-        .roots
-        .iter()
-        .filter(|a| issuer == Some(a.subject.as_ref()) && a.name_constraints.is_none())
-        .collect();
-    if candidates.is_empty() {
-        return Err(if intermediates.is_empty() {
-            failed(openssl::UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
-        } else {
-            CA_AS_LEAF.to_owned()
-        });
-    }
-    let signed = candidates.iter().any(|root| {
-        let spki = der_sequence(root.subject_public_key_info.as_ref());
-        SubjectPublicKeyInfo::from_der(&spki)
-            .is_ok_and(|(_, key)| cert.verify_signature(Some(&key)).is_ok())
-    });
-    if !signed {
-        return Err(failed(openssl::CERT_SIGNATURE_FAILURE));
-    }
-    within_validity(cert, now).map_err(&failed)?;
-    server_purpose(cert).map_err(failed)
-}
-
-/// The contents of a DER SEQUENCE (webpki keeps a trust anchor's subject
-/// and key that way; x509-parser gives the whole encoding).
-fn der_contents(der: &[u8]) -> Option<&[u8]> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    if tag != 0x30 {
-        return None;
-    }
-    let (len, body) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    (body.len() == len).then_some(body)
-}
-
-/// `contents` wrapped as a DER SEQUENCE again.
-fn der_sequence(contents: &[u8]) -> Vec<u8> {
-    let len = contents.len();
-    let mut out = vec![0x30];
-    if len < 0x80 {
-        out.extend_from_slice(&len.to_be_bytes()[std::mem::size_of::<usize>() - 1..]);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let n = bytes.len() - skip;
-        out.push(0x80 | n.to_be_bytes()[std::mem::size_of::<usize>() - 1]);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(contents);
-    out
-}
-
-/// What to say for a webpki error.
-enum Reason {
-    /// An OpenSSL verify error text (after `certificate verify failed: `).
-    OpenSsl(&'static str),
-    /// A whole sentence of taskflowd's.
-    Own(&'static str),
-}
-
 #[allow(deprecated)]
-fn webpki_reason(e: &webpki::Error, intermediates: &[CertificateDer<'_>]) -> Reason {
+/// OpenSSL's reason for a webpki error.
+fn webpki_reason(e: &webpki::Error, intermediates: &[CertificateDer<'_>]) -> &'static str {
     use webpki::Error as E;
-    Reason::OpenSsl(match e {
+    match e {
         // OpenSSL tells "the chain ends in a root nobody trusts" apart from
         // "the issuer is nowhere": the first when the server sent a
         // self-signed certificate along.
@@ -214,7 +154,8 @@ fn webpki_reason(e: &webpki::Error, intermediates: &[CertificateDer<'_>]) -> Rea
         E::CertRevoked => openssl::CERT_REVOKED,
         E::MaximumPathDepthExceeded => openssl::CERT_CHAIN_TOO_LONG,
         E::UnsupportedCriticalExtension => openssl::UNHANDLED_CRITICAL_EXTENSION,
-        E::CaUsedAsEndEntity => return Reason::Own(CA_AS_LEAF),
+        // `verify` sends CA:TRUE certificates to `path` instead.
+        E::CaUsedAsEndEntity => openssl::INVALID_PURPOSE,
         E::InvalidSignatureForPublicKey
         | E::UnsupportedSignatureAlgorithm
         | E::UnsupportedSignatureAlgorithmContext(_)
@@ -224,7 +165,7 @@ fn webpki_reason(e: &webpki::Error, intermediates: &[CertificateDer<'_>]) -> Rea
         // Malformed encodings, search limits and the like: OpenSSL would
         // fail while parsing, with no verify reason of its own.
         _ => "the server's certificate chain cannot be verified",
-    })
+    }
 }
 
 /// Whether a configured root has this certificate's subject and key.
@@ -254,16 +195,17 @@ fn der_is_self_signed(der: &CertificateDer<'_>) -> bool {
     X509Certificate::from_der(der.as_ref()).is_ok_and(|(_, c)| is_self_signed(&c))
 }
 
-fn within_validity(cert: &X509Certificate<'_>, now: UnixTime) -> Result<(), &'static str> {
-    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+/// The certificate's dates against `now`, in OpenSSL's words.
+pub(super) fn within_validity(
+    cert: &X509Certificate<'_>,
+    now: UnixTime,
+) -> Result<(), &'static str> {
     let validity = cert.validity();
-    if now < validity.not_before.timestamp() {
-        Err(openssl::CERT_NOT_YET_VALID)
-    } else if now > validity.not_after.timestamp() {
-        Err(openssl::CERT_HAS_EXPIRED)
-    } else {
-        Ok(())
-    }
+    within_dates(
+        validity.not_before.timestamp(),
+        validity.not_after.timestamp(),
+        now,
+    )
 }
 
 /// OpenSSL's `ssl_server` purpose for the server's own certificate: an
@@ -311,21 +253,33 @@ mod tests {
         p
     }
 
-    fn roots(ders: &[&CertificateDer<'static>]) -> RootCertStore {
+    /// The roots as a relay holds them: webpki's store and OpenSSL's facts.
+    struct Trusted(RootCertStore, Anchors);
+
+    fn roots(ders: &[&CertificateDer<'static>]) -> Trusted {
         let mut store = RootCertStore::empty();
+        let mut certs = Vec::new();
         for der in ders {
             store.add((*der).clone()).unwrap();
+            certs.push((*der).clone());
         }
-        store
+        Trusted(store, Anchors::new(&certs))
     }
 
     fn check(
         leaf: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        roots: &RootCertStore,
+        roots: &Trusted,
     ) -> Result<(), String> {
         let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        verify(leaf, intermediates, roots, UnixTime::now(), algs.all)
+        verify(
+            leaf,
+            intermediates,
+            &roots.0,
+            &roots.1,
+            UnixTime::now(),
+            algs.all,
+        )
     }
 
     fn self_signed(p: CertificateParams) -> CertificateDer<'static> {
@@ -333,17 +287,6 @@ mod tests {
             .unwrap()
             .der()
             .clone()
-    }
-
-    #[test]
-    fn der_sequences_round_trip() {
-        for len in [0usize, 5, 127, 128, 255, 256, 70_000] {
-            let contents = vec![7u8; len];
-            let wrapped = der_sequence(&contents);
-            assert_eq!(der_contents(&wrapped), Some(contents.as_slice()), "{len}");
-        }
-        assert_eq!(der_contents(&[0x31, 0]), None);
-        assert_eq!(der_contents(&[0x30, 3, 1]), None);
     }
 
     #[test]
@@ -380,14 +323,14 @@ mod tests {
         let cert_sign_only = self_signed(p);
         assert_eq!(
             check(&cert_sign_only, &[], &roots(&[&cert_sign_only])),
-            Err("certificate verify failed: unsupported certificate purpose".into())
+            Err("certificate verify failed: unsuitable certificate purpose".into())
         );
         let mut p = params("dbhost", true);
         p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         let client_only = self_signed(p);
         assert_eq!(
             check(&client_only, &[], &roots(&[&client_only])),
-            Err("certificate verify failed: unsupported certificate purpose".into())
+            Err("certificate verify failed: unsuitable certificate purpose".into())
         );
     }
 
@@ -463,16 +406,292 @@ mod tests {
             check(&expired, &[], &trusted),
             Err("certificate verify failed: certificate has expired".into())
         );
-        // Issued through an intermediate: refused, in words.
+        // Issued through an intermediate: accepted too (issue #22), and
+        // without the intermediate, no issuer.
         let via_mid = params("ca-leaf", true)
             .signed_by(&KeyPair::generate().unwrap(), &mid)
             .unwrap()
             .der()
             .clone();
-        let e = check(&via_mid, &[mid.der().clone()], &trusted).unwrap_err();
-        assert!(
-            e.starts_with("the server's certificate is a CA certificate"),
-            "{e}"
+        assert_eq!(check(&via_mid, &[mid.der().clone()], &trusted), Ok(()));
+        assert_eq!(
+            check(&via_mid, &[], &trusted),
+            Err("certificate verify failed: unable to get local issuer certificate".into())
+        );
+        assert_eq!(
+            check(
+                &via_mid,
+                &[mid.der().clone(), root.der().clone()],
+                &roots(&[&other])
+            ),
+            Err("certificate verify failed: self-signed certificate in certificate chain".into())
+        );
+    }
+
+    fn ca(
+        p: CertificateParams,
+        by: &CertifiedIssuer<'static, KeyPair>,
+    ) -> CertifiedIssuer<'static, KeyPair> {
+        CertifiedIssuer::signed_by(p, KeyPair::generate().unwrap(), by).unwrap()
+    }
+
+    fn ca_params(cn: &str) -> CertificateParams {
+        let mut p = params(cn, true);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        p
+    }
+
+    fn ca_leaf_by(by: &CertifiedIssuer<'static, KeyPair>) -> CertificateDer<'static> {
+        params("ca-leaf", true)
+            .signed_by(&KeyPair::generate().unwrap(), by)
+            .unwrap()
+            .der()
+            .clone()
+    }
+
+    /// Issue #22: the path built for a CA:TRUE server certificate checks
+    /// each CA as OpenSSL does (the reasons are those `openssl verify
+    /// -purpose sslserver` gives first for the same chains).
+    #[test]
+    fn a_ca_true_server_certificate_path_is_checked_as_openssl_checks_it() {
+        let root =
+            CertifiedIssuer::self_signed(ca_params("root"), KeyPair::generate().unwrap()).unwrap();
+        let trusted = roots(&[root.der()]);
+        let failed = |why: &str| Err(format!("certificate verify failed: {why}"));
+
+        // Two intermediates, sent in any order.
+        let mid1 = ca(ca_params("mid1"), &root);
+        let mid2 = ca(ca_params("mid2"), &mid1);
+        let leaf = ca_leaf_by(&mid2);
+        assert_eq!(
+            check(&leaf, &[mid1.der().clone(), mid2.der().clone()], &trusted),
+            Ok(())
+        );
+
+        // An intermediate that is not a CA, or whose key usage does not
+        // allow signing certificates.
+        let mut not_ca = ca_params("not-ca");
+        not_ca.is_ca = IsCa::ExplicitNoCa;
+        let not_ca = ca(not_ca, &root);
+        assert_eq!(
+            check(&ca_leaf_by(&not_ca), &[not_ca.der().clone()], &trusted),
+            failed("invalid CA certificate")
+        );
+        let mut no_cert_sign = ca_params("no-cert-sign");
+        no_cert_sign.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let no_cert_sign = ca(no_cert_sign, &root);
+        assert_eq!(
+            check(
+                &ca_leaf_by(&no_cert_sign),
+                &[no_cert_sign.der().clone()],
+                &trusted
+            ),
+            failed("invalid CA certificate")
+        );
+
+        // An expired intermediate; one for client authentication only.
+        let mut old = ca_params("old-mid");
+        old.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        old.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let old = ca(old, &root);
+        assert_eq!(
+            check(&ca_leaf_by(&old), &[old.der().clone()], &trusted),
+            failed("certificate has expired")
+        );
+        let mut client = ca_params("client-mid");
+        client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client = ca(client, &root);
+        assert_eq!(
+            check(&ca_leaf_by(&client), &[client.der().clone()], &trusted),
+            failed("unsuitable certificate purpose")
+        );
+
+        // A root with pathLenConstraint 0 allows no intermediate.
+        let mut pl0 = ca_params("pl0-root");
+        pl0.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        let pl0 = CertifiedIssuer::self_signed(pl0, KeyPair::generate().unwrap()).unwrap();
+        let below_pl0 = ca(ca_params("mid-of-pl0"), &pl0);
+        assert_eq!(
+            check(
+                &ca_leaf_by(&below_pl0),
+                &[below_pl0.der().clone()],
+                &roots(&[pl0.der()])
+            ),
+            failed("path length constraint exceeded")
+        );
+        assert_eq!(check(&ca_leaf_by(&pl0), &[], &roots(&[pl0.der()])), Ok(()));
+
+        // A signature by another key with the intermediate's name.
+        let impostor =
+            CertifiedIssuer::self_signed(ca_params("mid1"), KeyPair::generate().unwrap()).unwrap();
+        let forged = ca_leaf_by(&impostor);
+        assert_eq!(
+            check(&forged, &[mid1.der().clone()], &trusted),
+            failed("certificate signature failure")
+        );
+
+        // As many intermediates as the depth limit allows, then one more.
+        let mut cas = vec![ca(ca_params("deep0"), &root)];
+        for i in 1..=path::MAX_INTERMEDIATES {
+            let next = ca(ca_params(&format!("deep{i}")), &cas[i - 1]);
+            cas.push(next);
+        }
+        let sent: Vec<_> = cas.iter().map(|c| c.der().clone()).collect();
+        let deepest = path::MAX_INTERMEDIATES - 1;
+        assert_eq!(
+            check(&ca_leaf_by(&cas[deepest]), &sent[..=deepest], &trusted),
+            Ok(())
+        );
+        assert_eq!(
+            check(&ca_leaf_by(&cas[deepest + 1]), &sent, &trusted),
+            failed("certificate chain too long")
+        );
+    }
+
+    /// What the own path does not evaluate is refused, not accepted
+    /// unchecked: name constraints on a CA above a CA:TRUE server
+    /// certificate; a critical extension OpenSSL does not handle is
+    /// OpenSSL's refusal.
+    #[test]
+    fn a_ca_true_path_refuses_what_it_cannot_check() {
+        let constraints = rcgen::NameConstraints {
+            permitted_subtrees: vec![rcgen::GeneralSubtree::DnsName("example".into())],
+            excluded_subtrees: vec![],
+        };
+        let mut constrained_root = ca_params("constrained root");
+        constrained_root.name_constraints = Some(constraints.clone());
+        let constrained_root =
+            CertifiedIssuer::self_signed(constrained_root, KeyPair::generate().unwrap()).unwrap();
+        let own = Err(path::NAME_CONSTRAINTS.to_owned());
+        assert_eq!(
+            check(
+                &ca_leaf_by(&constrained_root),
+                &[],
+                &roots(&[constrained_root.der()])
+            ),
+            own
+        );
+        let root =
+            CertifiedIssuer::self_signed(ca_params("root"), KeyPair::generate().unwrap()).unwrap();
+        let mut constrained_mid = ca_params("constrained mid");
+        constrained_mid.name_constraints = Some(constraints);
+        let constrained_mid = ca(constrained_mid, &root);
+        assert_eq!(
+            check(
+                &ca_leaf_by(&constrained_mid),
+                &[constrained_mid.der().clone()],
+                &roots(&[root.der()])
+            ),
+            own
+        );
+        let mut odd = ca_params("odd mid");
+        let mut ext = rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 99999, 1],
+            vec![0x05, 0x00],
+        );
+        ext.set_criticality(true);
+        odd.custom_extensions = vec![ext];
+        let odd = ca(odd, &root);
+        assert_eq!(
+            check(
+                &ca_leaf_by(&odd),
+                &[odd.der().clone()],
+                &roots(&[root.der()])
+            ),
+            Err("certificate verify failed: unhandled critical extension".into())
+        );
+    }
+
+    /// Issue #22: the root's own dates and CA extensions count, on every
+    /// path (webpki's and the CA:TRUE one), as in OpenSSL.
+    #[test]
+    fn an_expired_or_not_yet_valid_root_anchors_nothing() {
+        let key = KeyPair::generate().unwrap();
+        let mut old = ca_params("root");
+        old.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        old.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let old = CertifiedIssuer::self_signed(old, key).unwrap();
+        let leaf = CertificateParams::new(vec!["db.example".to_owned()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &old)
+            .unwrap()
+            .der()
+            .clone();
+        let failed = |why: &str| Err(format!("certificate verify failed: {why}"));
+        assert_eq!(
+            check(&leaf, &[], &roots(&[old.der()])),
+            failed("certificate has expired")
+        );
+        assert_eq!(
+            check(&ca_leaf_by(&old), &[], &roots(&[old.der()])),
+            failed("certificate has expired")
+        );
+        let mid = ca(ca_params("mid"), &old);
+        let via_mid = CertificateParams::new(vec!["db.example".to_owned()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &mid)
+            .unwrap()
+            .der()
+            .clone();
+        assert_eq!(
+            check(&via_mid, &[mid.der().clone()], &roots(&[old.der()])),
+            failed("certificate has expired")
+        );
+
+        let mut future = ca_params("future-root");
+        future.not_before = rcgen::date_time_ymd(2999, 1, 1);
+        future.not_after = rcgen::date_time_ymd(3000, 1, 1);
+        let future = CertifiedIssuer::self_signed(future, KeyPair::generate().unwrap()).unwrap();
+        let leaf = CertificateParams::new(vec!["db.example".to_owned()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &future)
+            .unwrap()
+            .der()
+            .clone();
+        assert_eq!(
+            check(&leaf, &[], &roots(&[future.der()])),
+            failed("certificate is not yet valid")
+        );
+
+        // A root whose key usage does not allow signing certificates.
+        let mut no_sign = params("no-sign-root", true);
+        no_sign.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let no_sign = CertifiedIssuer::self_signed(no_sign, KeyPair::generate().unwrap()).unwrap();
+        let leaf = CertificateParams::new(vec!["db.example".to_owned()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &no_sign)
+            .unwrap()
+            .der()
+            .clone();
+        assert_eq!(
+            check(&leaf, &[], &roots(&[no_sign.der()])),
+            failed("invalid CA certificate")
+        );
+    }
+
+    /// A root renewed with the same name and key: the valid copy anchors
+    /// the chain, whichever comes first in the file.
+    #[test]
+    fn a_renewed_root_with_the_same_key_is_used() {
+        let key_pem = KeyPair::generate().unwrap().serialize_pem();
+        let mut old = ca_params("root");
+        old.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        old.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let old = CertifiedIssuer::self_signed(old, KeyPair::from_pem(&key_pem).unwrap()).unwrap();
+        let new =
+            CertifiedIssuer::self_signed(ca_params("root"), KeyPair::from_pem(&key_pem).unwrap())
+                .unwrap();
+        let leaf = CertificateParams::new(vec!["db.example".to_owned()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &new)
+            .unwrap()
+            .der()
+            .clone();
+        assert_eq!(check(&leaf, &[], &roots(&[old.der(), new.der()])), Ok(()));
+        assert_eq!(check(&leaf, &[], &roots(&[new.der(), old.der()])), Ok(()));
+        assert_eq!(
+            check(&ca_leaf_by(&new), &[], &roots(&[old.der(), new.der()])),
+            Ok(())
         );
     }
 }

@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use sea_orm::sqlx;
 use sea_orm::sqlx::postgres::PgDatabaseError;
 
-use super::alerts;
+use super::handshake;
 use super::verifier::CertRefused;
 use super::wire::RELAY_ROUTINE;
 
@@ -62,9 +62,9 @@ pub(super) fn record(failure: RelayFailure) -> String {
     id
 }
 
-/// A certificate the verifier refused, or an alert the server sent, is kept
-/// as its sentence in libpq's words (see `verifier::CertRefused`,
-/// [`super::alerts`]), so `db::connect` shows it as it is instead of wording
+/// A certificate the verifier refused, or any other failed handshake (an
+/// alert the server sent, …), is kept as its sentence in libpq's words (see
+/// `verifier::CertRefused`, [`super::handshake`]), so `db::connect` shows it as it is instead of wording
 /// the `rustls::Error` that carried it. rustls' handshake reports its error
 /// as the payload of an `io::Error`.
 fn in_libpq_words(failure: RelayFailure) -> RelayFailure {
@@ -84,8 +84,9 @@ fn libpq_text(failure: &RelayFailure) -> Option<String> {
             .0
             .downcast_ref::<CertRefused>()
             .map(|refused| refused.0.clone()),
-        rustls::Error::AlertReceived(alert) => Some(alerts::libpq_text(*alert)),
-        _ => None,
+        // Any other handshake failure (an alert from the server, a protocol
+        // version, …) in the words `db::connect` gives sqlx's own TLS.
+        other => Some(handshake::libpq_text(other)),
     }
 }
 
@@ -140,6 +141,10 @@ mod tests {
             alert.to_string(),
             "SSL error: tlsv13 alert certificate required"
         );
+        let incompatible = handshake_failure(rustls::Error::PeerIncompatible(
+            rustls::PeerIncompatible::NoCipherSuitesInCommon,
+        ));
+        assert_eq!(incompatible.to_string(), "SSL error: no shared cipher");
         // Anything else keeps the driver's error for `db::connect` to word.
         let other = in_libpq_words(RelayFailure::Driver(sqlx::Error::Io(
             io::ErrorKind::ConnectionRefused.into(),

@@ -16,16 +16,20 @@
 //!   host name "b"`.
 //!
 //! The host is compared as given in the settings (before any DNS lookup), as
-//! libpq compares `host`.
+//! libpq compares `host`; whether it is an address is decided as libpq
+//! decides it ([`super::host_address`]: `inet_aton`'s forms such as `127.1`
+//! are addresses), and an address is compared with `iPAddress` SANs by value.
 
 use std::net::IpAddr;
 
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 
+use super::host_address;
+
 /// Why the certificate does not prove `host`, in libpq's words; `Ok` when it does.
 pub fn check(cert: &X509Certificate<'_>, host: &str) -> Result<(), String> {
-    let host_ip: Option<IpAddr> = host.parse().ok();
+    let host_ip: Option<IpAddr> = host_address::parse(host);
     let mut examined = 0usize;
     let mut first: Option<String> = None;
     let mut check_cn = true;
@@ -234,6 +238,52 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    /// Issue #22: libpq 15 takes `inet_aton`'s forms for addresses, so
+    /// they match an `iPAddress` SAN by value, and its message shows the
+    /// host as written. (Checked with psql 15: `127.1`, `127.0.1` and
+    /// `0177.0.0.1` connect to a server whose certificate has
+    /// `IP:127.0.0.1`; against `CN=localhost` alone, `127.1` and
+    /// `2130706433` are refused with these sentences.)
+    #[test]
+    fn old_ipv4_forms_and_ipv6_literals_are_addresses() {
+        let der = cert(
+            Some("ignored"),
+            vec![
+                dns("localhost"),
+                SanType::IpAddress("127.0.0.1".parse().unwrap()),
+                SanType::IpAddress("::1".parse().unwrap()),
+            ],
+        );
+        for host in ["127.1", "127.0.1", "0177.0.0.1", "0x7f.0.0.1", "2130706433"] {
+            assert_eq!(check_der(&der, host), Ok(()), "{host}");
+        }
+        assert_eq!(check_der(&der, "0:0::1"), Ok(()));
+        assert_eq!(check_der(&der, "::ffff:127.0.0.1"), Err(
+            r#"server certificate for "localhost" (and 2 other names) does not match host name "::ffff:127.0.0.1""#.into()
+        ), "an IPv4-mapped IPv6 address is not the IPv4 SAN (memcmp of 16 bytes)");
+        assert_eq!(
+            check_der(&der, "127.2"),
+            Err(
+                r#"server certificate for "localhost" (and 2 other names) does not match host name "127.2""#
+                    .into()
+            )
+        );
+        let cn_only = cert(Some("localhost"), vec![]);
+        for host in ["127.1", "2130706433"] {
+            assert_eq!(
+                check_der(&cn_only, host),
+                Err(format!(
+                    r#"server certificate for "localhost" does not match host name "{host}""#
+                )),
+            );
+        }
+        // An address host still falls back to the CN next to dNSName SANs,
+        // and the CN is compared as text.
+        let cn_ip = cert(Some("127.0.0.1"), vec![dns("db.example")]);
+        assert_eq!(check_der(&cn_ip, "127.0.0.1"), Ok(()));
+        assert!(check_der(&cn_ip, "127.1").is_err());
     }
 
     #[test]

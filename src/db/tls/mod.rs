@@ -24,12 +24,18 @@
 //! docs/tls.md has the design, the alternatives and the measured cost.
 
 mod alerts;
+mod anchors;
 mod chain;
 mod failures;
+mod handshake;
+mod host_address;
 mod host_name;
+mod path;
 mod relay;
 mod verifier;
 mod wire;
 
 pub use failures::{RelayFailure, take_failure};
+pub use handshake::libpq_text as handshake_failure;
 pub use relay::{RelayGuard, keep_alive, route};
+pub use verifier::{Verify, verifier};

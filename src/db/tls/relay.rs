@@ -32,6 +32,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::failures::{self, RelayFailure};
+use super::host_address;
 use super::verifier::{self, Verify};
 use super::wire;
 use crate::domain::credentials::{SslMode, check_tls_combination, missing_root_cert};
@@ -168,7 +169,7 @@ async fn connector(up: &Upstream) -> Result<TlsConnector, String> {
     let roots = trust_store::load(&up.root_cert)
         .await
         .map_err(|e| e.to_string())?;
-    verifier::client_config(roots, up.verify)
+    verifier::client_config(roots, up.verify, &up.host)
         .map(|config| TlsConnector::from(Arc::new(config)))
         .map_err(|e| format!("TLS setup failed: {e}"))
 }
@@ -229,9 +230,13 @@ async fn open(
     connector: &TlsConnector,
 ) -> Result<TlsStream<TcpStream>, RelayFailure> {
     let io = |e: io::Error| RelayFailure::Driver(sqlx::Error::Io(e));
-    let mut tcp = TcpStream::connect((up.host.as_str(), up.port))
-        .await
-        .map_err(io)?;
+    // An address in one of `inet_aton`'s forms (`127.1`) is connected to
+    // as the address it is on every platform, not left to the resolver.
+    let mut tcp = match host_address::parse(&up.host) {
+        Some(ip) => TcpStream::connect((ip, up.port)).await,
+        None => TcpStream::connect((up.host.as_str(), up.port)).await,
+    }
+    .map_err(io)?;
     tcp.set_nodelay(true).map_err(io)?;
     tcp.write_all(&wire::SSL_REQUEST).await.map_err(io)?;
     // Exactly one byte: anything the server sent after it (CVE-2021-23222)
@@ -245,15 +250,48 @@ async fn open(
             ))));
         }
     }
-    let name = ServerName::try_from(up.host.clone())
-        .map_err(|e| RelayFailure::Driver(sqlx::Error::Tls(Box::new(e))))?;
+    let name =
+        sni_name(&up.host).map_err(|e| RelayFailure::Driver(sqlx::Error::Tls(Box::new(e))))?;
     connector.connect(name, tcp).await.map_err(io)
+}
+
+/// The name the handshake sends as SNI, by libpq's rule (`initialize_SSL`):
+/// none for a host of only digits and dots or with a colon (an address;
+/// rustls sends no SNI for an `IpAddress`), else the host. The verifier
+/// checks the host as written, whatever this is.
+fn sni_name(host: &str) -> Result<ServerName<'static>, rustls::pki_types::InvalidDnsNameError> {
+    let literal = host.bytes().all(|b| b.is_ascii_digit() || b == b'.') || host.contains(':');
+    let address = host_address::parse(host);
+    match address {
+        Some(ip) if literal => Ok(ServerName::IpAddress(ip.into())),
+        _ => ServerName::try_from(host.to_owned())
+            .or_else(|e| address.map(|ip| ServerName::IpAddress(ip.into())).ok_or(e)),
+    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// libpq sends no SNI for a host of digits and dots or with a colon;
+    /// rustls sends none for an address.
+    #[test]
+    fn sni_follows_libpqs_rule() {
+        let sni = |h: &str| match sni_name(h).unwrap() {
+            ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+            _ => None,
+        };
+        assert_eq!(sni("127.1"), None);
+        assert_eq!(sni("127.0.0.1"), None);
+        assert_eq!(sni("::1"), None);
+        assert_eq!(sni("db.example").as_deref(), Some("db.example"));
+        assert_eq!(sni("localhost").as_deref(), Some("localhost"));
+        // libpq would send this one as SNI; rustls does not take it for a
+        // DNS name (its last label is numeric), so it goes as the address,
+        // without SNI (PostgreSQL 15 ignores SNI; docs/tls.md).
+        assert_eq!(sni("0x7f.0.0.1"), None);
+    }
 
     #[tokio::test]
     async fn modes_without_certificate_checks_are_not_relayed() {

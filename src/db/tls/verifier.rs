@@ -27,7 +27,9 @@ use rustls::{
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
+use super::anchors::Anchors;
 use super::{chain, host_name};
+use crate::security::trust_store::TrustRoots;
 
 /// What the server's certificate must prove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,25 +54,44 @@ impl std::fmt::Display for CertRefused {
 
 impl std::error::Error for CertRefused {}
 
-/// The client configuration trusting `roots` and nothing else.
-pub fn client_config(roots: RootCertStore, verify: Verify) -> Result<ClientConfig, rustls::Error> {
+/// The client configuration trusting `roots` and nothing else, for the
+/// server at `host` as the settings wrote it (`verify-full` compares that
+/// text, as libpq compares its `host`).
+pub fn client_config(
+    roots: TrustRoots,
+    verify: Verify,
+    host: &str,
+) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = LibpqVerifier {
-        roots,
-        verify,
-        algs: provider.signature_verification_algorithms,
-    };
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier(roots, verify, host))
         .with_no_client_auth())
+}
+
+/// The verifier alone, as the relay's configuration holds it: for
+/// `examples/tls_verify_bench.rs`, which times it against rustls' own.
+pub fn verifier(roots: TrustRoots, verify: Verify, host: &str) -> Arc<dyn ServerCertVerifier> {
+    Arc::new(LibpqVerifier {
+        host: host.to_owned(),
+        anchors: Anchors::new(&roots.certs),
+        roots: roots.store,
+        verify,
+        algs: rustls::crypto::ring::default_provider().signature_verification_algorithms,
+    })
 }
 
 /// libpq's (OpenSSL's) certificate checks; see the module docs.
 #[derive(Debug)]
 struct LibpqVerifier {
+    /// The host as written: the `ServerName` rustls passes is what the
+    /// relay made of it for SNI (an address for `127.1`, which would then
+    /// print as `127.0.0.1`).
+    host: String,
     roots: RootCertStore,
+    /// The same roots' dates and extensions, which the store drops.
+    anchors: Anchors,
     verify: Verify,
     algs: WebPkiSupportedAlgorithms,
 }
@@ -81,30 +102,26 @@ fn refused(reason: String) -> rustls::Error {
     )))))
 }
 
-/// The host as the settings gave it: the relay builds the `ServerName`
-/// from that string, and an address prints back as it parsed.
-fn host_text(name: &ServerName<'_>) -> String {
-    match name {
-        ServerName::DnsName(dns) => dns.as_ref().to_owned(),
-        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
-        // `ServerName` is non-exhaustive; libpq's words for a missing name.
-        _ => String::new(),
-    }
-}
-
 impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
+        _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        chain::verify(end_entity, intermediates, &self.roots, now, self.algs.all)
-            .map_err(refused)?;
+        chain::verify(
+            end_entity,
+            intermediates,
+            &self.roots,
+            &self.anchors,
+            now,
+            self.algs.all,
+        )
+        .map_err(refused)?;
         if self.verify == Verify::ChainAndName {
-            let host = host_text(server_name);
+            let host = self.host.as_str();
             if host.is_empty() {
                 return Err(refused(
                     "host name must be specified for a verified SSL connection".to_owned(),
@@ -117,7 +134,7 @@ impl ServerCertVerifier for LibpqVerifier {
                         .to_owned(),
                 )
             })?;
-            host_name::check(&cert, &host).map_err(refused)?;
+            host_name::check(&cert, host).map_err(refused)?;
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -173,12 +190,14 @@ mod tests {
     async fn the_manuals_openssl_certificate_is_accepted_as_libpq_accepts_it() {
         // The same loader as `ssl_root_cert` (the `-text` dump included).
         let roots = crate::security::trust_store::load(MANUAL).await.unwrap();
+        let anchors = Anchors::new(&roots.certs);
+        let roots = roots.store;
         let leaf = CertificateDer::from_pem_file(MANUAL).unwrap();
         let (_, cert) = X509Certificate::from_der(leaf.as_ref()).unwrap();
         let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
         let day = 86_400;
         assert_eq!(
-            chain::verify(&leaf, &[], &roots, at(&cert, day), algs.all),
+            chain::verify(&leaf, &[], &roots, &anchors, at(&cert, day), algs.all),
             Ok(())
         );
         assert_eq!(host_name::check(&cert, "dbhost"), Ok(()));
@@ -187,11 +206,11 @@ mod tests {
             Err(r#"server certificate for "dbhost" does not match host name "db.example""#.into())
         );
         assert_eq!(
-            chain::verify(&leaf, &[], &roots, at(&cert, 400 * day), algs.all),
+            chain::verify(&leaf, &[], &roots, &anchors, at(&cert, 400 * day), algs.all),
             Err("certificate verify failed: certificate has expired".into())
         );
         assert_eq!(
-            chain::verify(&leaf, &[], &roots, at(&cert, -day), algs.all),
+            chain::verify(&leaf, &[], &roots, &anchors, at(&cert, -day), algs.all),
             Err("certificate verify failed: certificate is not yet valid".into())
         );
     }

@@ -37,6 +37,24 @@ impl TestCa {
         }
     }
 
+    /// A root CA valid only between the two times (an expired or not yet
+    /// valid `ssl_root_cert`).
+    pub fn new_valid(
+        name: &str,
+        not_before: time::OffsetDateTime,
+        not_after: time::OffsetDateTime,
+    ) -> TestCa {
+        let mut params = ca_params(name);
+        params.not_before = not_before;
+        params.not_after = not_after;
+        let key = KeyPair::generate().expect("generate CA key");
+        let issuer = CertifiedIssuer::self_signed(params, key).expect("self-sign CA");
+        TestCa {
+            issuer,
+            chain_pem: String::new(),
+        }
+    }
+
     /// An intermediate CA named `name`, issued by this CA: servers with its
     /// certificates send it along (PostgreSQL sends every certificate of
     /// `server.crt`).
