@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod commands;
+pub mod find;
 pub mod stop;
 pub mod target_flags;
 pub mod trust;

@@ -10,9 +10,11 @@
 //! the key, crash-safe) and [`interrupted_rotation`] (what a crash mid-rotation
 //! or an operator leaves and how the next writer repairs it without losing a
 //! key), [`set_aside`] (moving an unusable file out of the way, never
-//! deleting it); [`trust_store`] reads the
+//! deleting it), [`api_token`] (the token file, under the key's rules);
+//! [`trust_store`] reads the
 //! `ssl_root_cert` file or the system's CA store.
 
+pub mod api_token;
 pub mod atomic_write;
 pub mod config_dir;
 pub mod credential_folder;
