@@ -202,11 +202,9 @@ async fn only_the_old_key_opens_the_settings() {
                 put(p, "elsewhere", other.file_bytes());
                 std::os::unix::fs::symlink(p.join("elsewhere"), p.join(KEY)).unwrap();
             }
-            #[cfg(unix)]
             "fernet.key another user's" => {
                 put(p, KEY, other.file_bytes());
-                nix::unistd::chown(&p.join(KEY), Some(nix::unistd::Uid::from_raw(65534)), None)
-                    .unwrap();
+                chown(&p.join(KEY), 65534);
             }
             _ => panic!("no such state: {state}"),
         }
@@ -230,40 +228,76 @@ async fn only_the_old_key_opens_the_settings() {
     }
 }
 
-/// `fernet.key` refused by its mode (or owner) and no old key: the daemon
-/// says why, `rotate-key` refuses with the reason and changes nothing; once
-/// the operator fixes the mode, both work.
+/// `fernet.key` refused by its mode or its owner and no old key: the
+/// daemon says why, `rotate-key` refuses with the reason and changes
+/// nothing; once the operator fixes the file, both work.
 #[tokio::test]
 async fn a_refused_key_alone_is_reported_never_replaced() {
-    if wine::skip_on_windows_run("mode bits are a Unix rule; Wine keeps no DACL") {
+    if wine::skip_on_windows_run("modes and owners are Unix rules here; Wine keeps no DACL") {
         return;
     }
     let db = pg::shared().create_database().await;
-    let key = FernetKey::generate();
-    let dir = folder();
-    let p = dir.path();
-    put(p, KEY, key.file_bytes());
-    put(p, TOKEN, &token(&key, &db));
-    os::set_mode(&p.join(KEY), 0o644).unwrap();
-    let why = "fernet.key is accessible by group or others (mode 0644, expected 0600)";
-    let health = health_error(&dir).await;
-    assert!(health.contains(why), "{health}");
+    let mut states = vec!["mode 0644"];
+    if os::is_root() {
+        states.push("owned by nobody");
+    } else {
+        eprintln!("skipped \"owned by nobody\": only root can give a file away");
+    }
+    for state in states {
+        let key = FernetKey::generate();
+        let dir = folder();
+        let p = dir.path();
+        put(p, KEY, key.file_bytes());
+        put(p, TOKEN, &token(&key, &db));
+        let why = match state {
+            "mode 0644" => {
+                os::set_mode(&p.join(KEY), 0o644).unwrap();
+                "fernet.key is accessible by group or others (mode 0644, expected 0600)".to_owned()
+            }
+            _ => {
+                chown(&p.join(KEY), 65534);
+                format!(
+                    "fernet.key is owned by another user (uid 65534, expected {})",
+                    my_uid()
+                )
+            }
+        };
+        let health = health_error(&dir).await;
+        assert!(health.contains(&why), "{state}: {health}");
 
-    let before = snapshot(p);
-    let out = rotate(p);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "rotate-key: the stored settings cannot be read ({why}); nothing was changed"
-        )),
-        "{stderr}"
-    );
-    assert_eq!(snapshot(p), before, "nothing changed");
+        let before = snapshot(p);
+        let out = rotate(p);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{state}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "rotate-key: the stored settings cannot be read ({why}); nothing was changed"
+            )),
+            "{state}: {stderr}"
+        );
+        assert_eq!(snapshot(p), before, "{state}: nothing changed");
 
-    os::set_mode(&p.join(KEY), 0o600).unwrap();
-    serves(&dir, &db, "mode fixed").await;
-    rotates(&dir, &db, "mode fixed", &[key.file_bytes().to_vec()]).await;
+        // The operator fixes the file.
+        os::set_mode(&p.join(KEY), 0o600).unwrap();
+        chown(&p.join(KEY), my_uid());
+        serves(&dir, &db, state).await;
+        rotates(&dir, &db, state, &[key.file_bytes().to_vec()]).await;
+    }
+}
+
+/// `chown` (Unix; the tests that call it skip elsewhere).
+fn chown(path: &Path, uid: u32) {
+    #[cfg(unix)]
+    nix::unistd::chown(path, Some(nix::unistd::Uid::from_raw(uid)), None).unwrap();
+    #[cfg(not(unix))]
+    let _ = (path, uid);
+}
+
+fn my_uid() -> u32 {
+    #[cfg(unix)]
+    return nix::unistd::geteuid().as_raw();
+    #[cfg(not(unix))]
+    0
 }
 
 /// Both keys present and neither opens the settings (a refused or lost key
