@@ -87,9 +87,11 @@ impl CredentialFolder {
     }
 
     /// [`load`](Self::load) without taking the lock (the caller holds it),
-    /// also returning the key that opened the token. A token that only the
-    /// key kept by an interrupted rotation opens (see [`super::interrupted_rotation`])
-    /// loads too, with that key.
+    /// also returning the key that opened the token. When `fernet.key` does
+    /// not open it — missing, unusable, or the wrong key — `fernet.key.old`
+    /// is tried (what a rotation cut short, or an operator, leaves; see
+    /// [`super::interrupted_rotation`]), so the settings load whenever a key
+    /// on disk opens them; otherwise the reason is `fernet.key`'s.
     pub(crate) fn load_unlocked(&self) -> Result<Option<(FernetKey, DbCredentials)>, LoadError> {
         config_dir::check(&self.dir)?;
         let token = match owner_only::read(&self.dir.join(CREDENTIALS_FILE)) {
