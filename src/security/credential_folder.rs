@@ -593,4 +593,42 @@ mod tests {
         let e = files.load().unwrap_err();
         assert!(!format!("{e} {e:?}").contains("sekrit-pw"));
     }
+
+    /// A save over a folder where only `fernet.key.old` opens the token
+    /// (`fernet.key` missing, garbage or too open) promotes the old key
+    /// instead of losing it: the new settings are under that key, the
+    /// unusable `fernet.key` is set aside, no old key is left.
+    #[test]
+    fn a_save_promotes_the_only_key_that_opens_the_token() {
+        let mut cases: Vec<(&str, Option<&[u8]>, u32)> = vec![
+            ("missing", None, 0o600),
+            ("garbage", Some(b"garbage"), 0o600),
+        ];
+        if cfg!(unix) {
+            cases.push(("too open", Some(b"x"), 0o644)); // modes are a Unix rule
+        }
+        for (case, current, current_mode) in cases {
+            let (_tmp, files) = fresh();
+            files.save(&creds("a", "1")).unwrap();
+            let dir = files.dir().to_owned();
+            let only = std::fs::read(dir.join(KEY_FILE)).unwrap();
+            std::fs::rename(dir.join(KEY_FILE), dir.join(OLD_KEY_FILE)).unwrap();
+            if let Some(bytes) = current {
+                let bytes = if case == "too open" {
+                    FernetKey::generate().file_bytes().to_vec()
+                } else {
+                    bytes.to_vec()
+                };
+                atomic_write::replace(&dir, KEY_FILE, &bytes).unwrap();
+                set_mode(&dir.join(KEY_FILE), current_mode);
+            }
+            files.save(&creds("b", "2")).unwrap();
+            assert_eq!(files.load().unwrap(), Some(creds("b", "2")), "{case}");
+            assert_eq!(std::fs::read(dir.join(KEY_FILE)).unwrap(), only, "{case}");
+            assert!(!dir.join(OLD_KEY_FILE).exists(), "{case}");
+            let aside = corrupt_names(&dir, KEY_FILE).len();
+            assert_eq!(aside, usize::from(current.is_some()), "{case}");
+            assert!(corrupt_names(&dir, CREDENTIALS_FILE).is_empty(), "{case}");
+        }
+    }
 }

@@ -92,16 +92,12 @@ async fn serves(dir: &ConfigDir, db: &TestDb, state: &str) {
     d.terminate().await;
 }
 
-/// The `/health` error a daemon on `dir` settles on.
-async fn health_error(dir: &ConfigDir) -> String {
+/// The `/health` error a daemon on `dir` settles on, once it contains `part`.
+async fn health_error(dir: &ConfigDir, part: &str) -> String {
     let d = TestDaemon::builder().config_dir(dir.clone()).start().await;
     let r = d
         .wait_for_health(
-            |r| {
-                r.body["error"]
-                    .as_str()
-                    .is_some_and(|e| e.contains("cannot be read"))
-            },
+            |r| r.body["error"].as_str().is_some_and(|e| e.contains(part)),
             Duration::from_secs(20),
         )
         .await;
@@ -262,8 +258,11 @@ async fn a_refused_key_alone_is_reported_never_replaced() {
                 )
             }
         };
-        let health = health_error(&dir).await;
-        assert!(health.contains(&why), "{state}: {health}");
+        let health = health_error(&dir, &why).await;
+        assert!(
+            health.contains("Stored connection settings cannot be read"),
+            "{health}"
+        );
 
         let before = snapshot(p);
         let out = rotate(p);
@@ -339,6 +338,13 @@ async fn an_old_key_that_may_matter_is_never_removed() {
             }
         }
         let before = snapshot(p);
+        // A daemon says why it serves nothing, and its loads write nothing.
+        let health = match state {
+            "no settings saved" => "Database connection is not configured",
+            _ => why,
+        };
+        health_error(&dir, health).await;
+        assert_eq!(snapshot(p), before, "{state}: the daemon changed nothing");
         let out = rotate(p);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{state}: {stderr}");
