@@ -224,20 +224,24 @@ async fn only_the_old_key_opens_the_settings() {
     }
 }
 
-/// `fernet.key` refused by its mode or its owner and no old key: the
-/// daemon says why, `rotate-key` refuses with the reason and changes
-/// nothing; once the operator fixes the file, both work.
+/// `fernet.key` garbage, or refused by its mode or its owner, and no old
+/// key: the daemon says why, `rotate-key` refuses with the reason and
+/// changes nothing (the garbage is not replaced either: it may be a key
+/// damaged in a way a person can repair); once the operator fixes the
+/// file, both work.
 #[tokio::test]
-async fn a_refused_key_alone_is_reported_never_replaced() {
-    if wine::skip_on_windows_run("modes and owners are Unix rules here; Wine keeps no DACL") {
-        return;
-    }
+async fn an_unusable_key_alone_is_reported_never_replaced() {
     let db = pg::shared().create_database().await;
-    let mut states = vec!["mode 0644"];
-    if os::is_root() {
-        states.push("owned by nobody");
-    } else {
-        eprintln!("skipped \"owned by nobody\": only root can give a file away");
+    let mut states = vec!["garbage"];
+    if !wine::skip_on_windows_run(
+        "the mode and owner variants: Unix rules here; Wine keeps no DACL",
+    ) {
+        states.push("mode 0644");
+        if os::is_root() {
+            states.push("owned by nobody");
+        } else {
+            eprintln!("skipped \"owned by nobody\": only root can give a file away");
+        }
     }
     for state in states {
         let key = FernetKey::generate();
@@ -246,6 +250,10 @@ async fn a_refused_key_alone_is_reported_never_replaced() {
         put(p, KEY, key.file_bytes());
         put(p, TOKEN, &token(&key, &db));
         let why = match state {
+            "garbage" => {
+                put(p, KEY, b"garbage");
+                "the key file fernet.key is not a valid Fernet key".to_owned()
+            }
             "mode 0644" => {
                 os::set_mode(&p.join(KEY), 0o644).unwrap();
                 "fernet.key is accessible by group or others (mode 0644, expected 0600)".to_owned()
@@ -276,9 +284,13 @@ async fn a_refused_key_alone_is_reported_never_replaced() {
         );
         assert_eq!(snapshot(p), before, "{state}: nothing changed");
 
-        // The operator fixes the file.
-        os::set_mode(&p.join(KEY), 0o600).unwrap();
-        chown(&p.join(KEY), my_uid());
+        // The operator fixes the file (puts the key back, for garbage).
+        if state == "garbage" {
+            put(p, KEY, key.file_bytes());
+        } else {
+            os::set_mode(&p.join(KEY), 0o600).unwrap();
+            chown(&p.join(KEY), my_uid());
+        }
         serves(&dir, &db, state).await;
         rotates(&dir, &db, state, &[key.file_bytes().to_vec()]).await;
     }
