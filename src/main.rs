@@ -23,8 +23,9 @@ struct Cli {
     /// Bind address (TASKFLOW_HOST). Give it before the command.
     #[arg(long)]
     host: Option<String>,
-    /// Port (TASKFLOW_PORT); the operator commands use it to find the daemon.
-    /// Give it before the command.
+    /// Port (TASKFLOW_PORT). The operator commands find the daemon through
+    /// the config folder's taskflowd.json unless --host or --port is given
+    /// (before the command).
     #[arg(long)]
     port: Option<u16>,
     /// Folder for the key, the credentials and taskflowd.toml (TASKFLOW_CONFIG_DIR).
@@ -112,6 +113,8 @@ fn main() -> ExitCode {
         Ok(pair) => pair,
         Err(e) => return fail(2, &e.to_string()),
     };
+    // An address on the command line overrides the discovery file.
+    let explicit = cli.host.is_some() || cli.port.is_some();
     match cli.command.unwrap_or(Command::Serve) {
         Command::PrintConfig => {
             print!("{}", config::describe(&settings, &figment));
@@ -122,13 +125,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::RotateKey => ExitCode::from(cli::commands::rotate_key(&settings)),
-        Command::Stop => run_client(cli::stop::stop(&settings)),
-        Command::Status { json } => run_client(cli::commands::status(&settings, json)),
+        Command::Stop => run_client(cli::stop::stop(&settings, explicit)),
+        Command::Status { json } => run_client(cli::commands::status(&settings, explicit, json)),
         Command::TestConnection {
             target,
             password_stdin: _,
         } => run_client(cli::commands::test_connection(
             &settings,
+            explicit,
             &target,
             &mut std::io::stdin(),
         )),

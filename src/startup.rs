@@ -270,58 +270,10 @@ async fn already_running(dir: &std::path::Path) -> String {
     )
 }
 
-/// The token from `api_token`, else from `api_token_file` (which must be a
-/// regular file that no other user can access).
+/// The token from `api_token`, else from `api_token_file` (read under the
+/// key's owner-only rules: [`crate::security::api_token`], the reader the
+/// CLI uses too).
 fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
-    if let Some(token) = &settings.api_token {
-        if token.expose().trim().is_empty() {
-            return Err(StartupError::TokenFile(
-                "TASKFLOW_API_TOKEN is empty".to_owned(),
-            ));
-        }
-        return Ok(Some(token.clone()));
-    }
-    let Some(path) = &settings.api_token_file else {
-        return Ok(None);
-    };
-    let fail = |why: String| StartupError::TokenFile(format!("{}: {why}", path.display()));
-    // Opened without following a symlink (and without blocking on a FIFO),
-    // then checked on the opened file: the key file's rules, with no window
-    // between a check of the name and the read.
-    let mut file = match crate::platform::open_nofollow(path).map_err(|e| fail(e.to_string()))? {
-        crate::platform::Opened::Missing => return Err(fail("no such file".to_owned())),
-        crate::platform::Opened::Symlink => {
-            return Err(fail(
-                "is a symbolic link; point TASKFLOW_API_TOKEN_FILE at the file itself".to_owned(),
-            ));
-        }
-        crate::platform::Opened::File(file) => file,
-    };
-    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
-    if !meta.file_type().is_file() {
-        return Err(fail("not a regular file".to_owned()));
-    }
-    // Checked on the opened file, so what is checked is what is read.
-    match crate::platform::file_privacy(&file).map_err(|e| fail(e.to_string()))? {
-        crate::platform::Privacy::Private => {}
-        crate::platform::Privacy::Exposed(_) => {
-            return Err(fail(format!(
-                "must be readable by its owner only ({})",
-                crate::platform::PRIVATE_FILE_HINT
-            )));
-        }
-        crate::platform::Privacy::OtherOwner { owner, expected } => {
-            return Err(fail(format!(
-                "is owned by another user ({} {owner}, expected {expected})",
-                crate::platform::OWNER_LABEL
-            )));
-        }
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| fail(e.to_string()))?;
-    let token = text.trim();
-    if token.is_empty() {
-        return Err(fail("the file is empty".to_owned()));
-    }
-    Ok(Some(SecretValue::new(token)))
+    crate::security::api_token::configured(settings)
+        .map_err(|e| StartupError::TokenFile(e.to_string()))
 }

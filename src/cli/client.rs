@@ -38,6 +38,11 @@ impl Client {
         Self { addr, token }
     }
 
+    /// Where it connects.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Sends one request; returns the status code and the JSON body (or `Null`).
     pub async fn send(
         &self,

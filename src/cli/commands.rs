@@ -2,43 +2,29 @@
 //! `taskflowd rotate-key`.
 
 use std::io::Read;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::client::Client;
+use super::find;
 use super::target_flags::TargetFlags;
 use crate::config::Settings;
 use crate::domain::credentials::ConnectionTarget;
+use crate::instance::discovery::DISCOVERY_FILE;
+use crate::instance::lock::INSTANCE_LOCK_FILE;
 use crate::security::credential_folder::LOCK_FILE;
 use crate::security::credential_token::CREDENTIALS_FILE;
 use crate::security::fernet_key::KEY_FILE;
 
-/// Where the operator commands find the daemon: the configured port on
-/// loopback (an unspecified bind address such as 0.0.0.0 is reached via 127.0.0.1).
-pub fn daemon_client(settings: &Settings) -> Client {
-    let ip = match settings.bind_ip() {
-        Ok(ip) if !ip.is_unspecified() => ip,
-        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+/// `taskflowd status [--json]`: exit 0 when ready, 1 otherwise (or
+/// unreachable, or not this user's), 2 for a refused token file. The
+/// daemon is found as [`find::daemon`] says (`explicit`: an address was
+/// given on the command line).
+pub async fn status(settings: &Settings, explicit: bool, as_json: bool) -> u8 {
+    let client = match find::daemon(settings, explicit) {
+        Ok(found) => found.client,
+        Err(e) => return e.report(),
     };
-    let token = settings
-        .api_token
-        .as_ref()
-        .map(|t| t.expose().to_owned())
-        .or_else(|| {
-            settings
-                .api_token_file
-                .as_ref()
-                .and_then(|p| std::fs::read_to_string(p).ok())
-                .map(|t| t.trim().to_owned())
-        });
-    Client::new(SocketAddr::new(ip, settings.port), token)
-}
-
-/// `taskflowd status [--json]`: exit 0 when ready, 1 otherwise (or unreachable).
-pub async fn status(settings: &Settings, as_json: bool) -> u8 {
-    let client = daemon_client(settings);
     match client.send("GET", "/api/v1/settings/status", None).await {
         Ok((200, body)) => {
             if as_json {
@@ -92,9 +78,14 @@ pub fn render_status(body: &Value) -> String {
 /// as the API. Exit 0 when the connection works, 1 otherwise.
 pub async fn test_connection(
     settings: &Settings,
+    explicit: bool,
     target: &TargetFlags,
     stdin: &mut impl Read,
 ) -> u8 {
+    let client = match find::daemon(settings, explicit) {
+        Ok(found) => found.client,
+        Err(e) => return e.report(),
+    };
     let mut password = String::new();
     if let Err(e) = stdin.read_to_string(&mut password) {
         eprintln!("taskflowd: cannot read the password from stdin: {e}");
@@ -107,7 +98,6 @@ pub async fn test_connection(
         .unwrap_or(&password);
     let mut body = json!(ConnectionTarget::from(target.clone()));
     body["password"] = json!(password);
-    let client = daemon_client(settings);
     match client
         .send("POST", "/api/v1/settings/test-connection", Some(&body))
         .await
@@ -138,6 +128,8 @@ pub fn paths(settings: &Settings) -> String {
         ("key file:", KEY_FILE),
         ("credentials file:", CREDENTIALS_FILE),
         ("lock file:", LOCK_FILE),
+        ("instance lock:", INSTANCE_LOCK_FILE),
+        ("discovery file:", DISCOVERY_FILE),
         ("config file:", crate::config::CONFIG_FILE_NAME),
     ] {
         out.push_str(&format!("{label:<18} {}\n", describe(&dir.join(name))));
@@ -221,5 +213,8 @@ mod tests {
         let text = paths(&settings);
         assert!(text.contains("does not exist yet"), "{text}");
         assert!(text.contains("fernet.key"), "{text}");
+        for name in [DISCOVERY_FILE, INSTANCE_LOCK_FILE] {
+            assert!(text.contains(name), "{text}");
+        }
     }
 }

@@ -61,6 +61,11 @@ impl Discovery {
         }
     }
 
+    /// The address in [`Self::url`] (`http://<ip>:<port>`), if it is one.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.url.strip_prefix("http://")?.parse().ok()
+    }
+
     /// Writes it to `dir`, replacing what a crashed daemon left.
     pub fn write(&self, dir: &Path) -> io::Result<()> {
         let mut text = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
@@ -100,6 +105,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = Discovery::for_this_process("127.0.0.1:4321".parse().unwrap());
         assert_eq!(d.url, "http://127.0.0.1:4321");
+        assert_eq!(d.addr(), Some("127.0.0.1:4321".parse().unwrap()));
         d.write(dir.path()).unwrap();
         #[cfg(unix)]
         {
@@ -155,5 +161,6 @@ mod tests {
         );
         let d = Discovery::for_this_process("[::]:80".parse().unwrap());
         assert_eq!(d.url, "http://[::1]:80");
+        assert_eq!(d.addr(), Some("[::1]:80".parse().unwrap()));
     }
 }

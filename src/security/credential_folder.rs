@@ -37,11 +37,12 @@ use std::sync::Arc;
 
 use super::atomic_write;
 use super::config_dir;
-use super::credential_token::{self, CREDENTIALS_FILE, TokenError};
+use super::credential_token::{self, CREDENTIALS_FILE};
 use super::fernet_key::{FernetKey, KEY_FILE};
 pub use super::folder_errors::{LoadError, SaveError};
-use super::interrupted_rotation;
+use super::interrupted_rotation::{self, OLD_KEY_FILE};
 use super::owner_only;
+use super::set_aside;
 use crate::domain::credentials::DbCredentials;
 use crate::platform::{self, Opened};
 
@@ -86,26 +87,14 @@ impl CredentialFolder {
     }
 
     /// [`load`](Self::load) without taking the lock (the caller holds it),
-    /// also returning the key that opened the token. A token that only the
-    /// key kept by an interrupted rotation opens (see [`super::interrupted_rotation`])
-    /// loads too, with that key.
+    /// also returning the key that opened the token. When `fernet.key` does
+    /// not open it — missing, unusable, or the wrong key — `fernet.key.old`
+    /// is tried (what a rotation cut short, or an operator, leaves; see
+    /// [`super::interrupted_rotation`]), so the settings load whenever a key
+    /// on disk opens them; otherwise the reason is `fernet.key`'s.
     pub(crate) fn load_unlocked(&self) -> Result<Option<(FernetKey, DbCredentials)>, LoadError> {
         config_dir::check(&self.dir)?;
-        let token = owner_only::read(&self.dir.join(CREDENTIALS_FILE));
-        if let Ok(None) = token {
-            return Ok(None);
-        }
-        let key = match owner_only::read(&self.dir.join(KEY_FILE)) {
-            Ok(Some(bytes)) => FernetKey::parse(&bytes)?,
-            Ok(None) => return Err(LoadError::KeyMissing),
-            Err(reason) => {
-                return Err(LoadError::Refused {
-                    file: KEY_FILE,
-                    reason,
-                });
-            }
-        };
-        let token = match token {
+        let token = match owner_only::read(&self.dir.join(CREDENTIALS_FILE)) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Ok(None),
             Err(reason) => {
@@ -115,15 +104,27 @@ impl CredentialFolder {
                 });
             }
         };
-        match credential_token::decrypt(&key, &token) {
-            Ok(creds) => Ok(Some((key, creds))),
-            Err(TokenError::Undecryptable) => {
-                interrupted_rotation::open_with_old_key(&self.dir, &token)
-                    .map(Some)
-                    .ok_or_else(|| TokenError::Undecryptable.into())
-            }
-            Err(e) => Err(e.into()),
-        }
+        let key = match owner_only::read(&self.dir.join(KEY_FILE)) {
+            Ok(Some(bytes)) => FernetKey::parse(&bytes).map_err(LoadError::from),
+            Ok(None) => Err(LoadError::KeyMissing),
+            Err(reason) => Err(LoadError::Refused {
+                file: KEY_FILE,
+                reason,
+            }),
+        };
+        let why = match key {
+            Ok(key) => match credential_token::decrypt(&key, &token) {
+                Ok(creds) => return Ok(Some((key, creds))),
+                Err(e) => LoadError::from(e),
+            },
+            Err(e) => e,
+        };
+        // fernet.key is missing, unusable or the wrong key: a rotation cut
+        // short (or an operator) may have left the one that opens the token.
+        // Otherwise the reason is fernet.key's.
+        interrupted_rotation::open_with_old_key(&self.dir, &token)
+            .map(Some)
+            .ok_or(why)
     }
 
     /// Encrypts and stores `creds`, creating the folder and key if needed.
@@ -194,29 +195,20 @@ impl CredentialFolder {
         }
     }
 
-    /// Renames `name` to `name.corrupt-<UTC time>[-n]`, durably.
+    /// Renames `name` aside (see [`super::set_aside`]). A token goes
+    /// together with `fernet.key.old`, if one is left (see
+    /// [`interrupted_rotation::decide`]): it may be the key that opens it.
     fn set_aside(&self, name: &'static str, why: &dyn std::fmt::Display) -> Result<(), SaveError> {
-        let from = self.dir.join(name);
-        let err = |e: io::Error| SaveError::SetAside {
-            path: from.clone(),
-            error: Arc::new(e),
-        };
-        let stamp = corrupt_stamp();
-        let mut to = self.dir.join(format!("{name}.corrupt-{stamp}"));
-        let mut n = 1;
-        // Under the exclusive lock nobody else creates these names.
-        while std::fs::symlink_metadata(&to).is_ok() {
-            to = self.dir.join(format!("{name}.corrupt-{stamp}-{n}"));
-            n += 1;
+        set_aside::set_aside(&self.dir, name, why)?;
+        if name == CREDENTIALS_FILE
+            && std::fs::symlink_metadata(self.dir.join(OLD_KEY_FILE)).is_ok()
+        {
+            set_aside::set_aside(
+                &self.dir,
+                OLD_KEY_FILE,
+                &"it may open the token set aside with it",
+            )?;
         }
-        std::fs::rename(&from, &to).map_err(err)?;
-        atomic_write::sync_dir(&self.dir).map_err(err)?;
-        tracing::warn!(
-            file = name,
-            reason = %why,
-            moved_to = %to.display(),
-            "unreadable stored file set aside; writing a fresh one"
-        );
         Ok(())
     }
 
@@ -269,18 +261,11 @@ impl CredentialFolder {
     }
 }
 
-/// `20261129T101500Z`: the current UTC time, sortable and file-name safe.
-fn corrupt_stamp() -> String {
-    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::OffsetDateTime::now_utc()
-        .format(format)
-        .unwrap_or_else(|_| "unknown-time".to_owned())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::security::credential_token::TokenError;
     use crate::security::test_support::names;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
@@ -607,5 +592,43 @@ mod tests {
         set_mode(&files.dir().join(CREDENTIALS_FILE), 0o666);
         let e = files.load().unwrap_err();
         assert!(!format!("{e} {e:?}").contains("sekrit-pw"));
+    }
+
+    /// A save over a folder where only `fernet.key.old` opens the token
+    /// (`fernet.key` missing, garbage or too open) promotes the old key
+    /// instead of losing it: the new settings are under that key, the
+    /// unusable `fernet.key` is set aside, no old key is left.
+    #[test]
+    fn a_save_promotes_the_only_key_that_opens_the_token() {
+        let mut cases: Vec<(&str, Option<&[u8]>, u32)> = vec![
+            ("missing", None, 0o600),
+            ("garbage", Some(b"garbage"), 0o600),
+        ];
+        if cfg!(unix) {
+            cases.push(("too open", Some(b"x"), 0o644)); // modes are a Unix rule
+        }
+        for (case, current, current_mode) in cases {
+            let (_tmp, files) = fresh();
+            files.save(&creds("a", "1")).unwrap();
+            let dir = files.dir().to_owned();
+            let only = std::fs::read(dir.join(KEY_FILE)).unwrap();
+            std::fs::rename(dir.join(KEY_FILE), dir.join(OLD_KEY_FILE)).unwrap();
+            if let Some(bytes) = current {
+                let bytes = if case == "too open" {
+                    FernetKey::generate().file_bytes().to_vec()
+                } else {
+                    bytes.to_vec()
+                };
+                atomic_write::replace(&dir, KEY_FILE, &bytes).unwrap();
+                set_mode(&dir.join(KEY_FILE), current_mode);
+            }
+            files.save(&creds("b", "2")).unwrap();
+            assert_eq!(files.load().unwrap(), Some(creds("b", "2")), "{case}");
+            assert_eq!(std::fs::read(dir.join(KEY_FILE)).unwrap(), only, "{case}");
+            assert!(!dir.join(OLD_KEY_FILE).exists(), "{case}");
+            let aside = corrupt_names(&dir, KEY_FILE).len();
+            assert_eq!(aside, usize::from(current.is_some()), "{case}");
+            assert!(corrupt_names(&dir, CREDENTIALS_FILE).is_empty(), "{case}");
+        }
     }
 }

@@ -15,13 +15,15 @@
 //! 4. `fernet.key.old` removed (folder fsynced).
 //!
 //! A crash between any two steps leaves a folder that loads:
-//! [`CredentialFolder::load`] tries `fernet.key` first and, when the token is
-//! not decryptable with it and `fernet.key.old` exists, the old key (after
-//! 1 the two keys are equal; after 2 only the old one opens the token; after
-//! 3 the new one does). The next writer — a save or another `rotate-key` —
-//! completes the interrupted rotation first ([`interrupted_rotation::finish`]): it
-//! re-encrypts with `fernet.key` if needed and removes the old key, so an
-//! old key never lingers past the next write.
+//! [`CredentialFolder::load`] tries `fernet.key` first and, when it does not
+//! open the token and `fernet.key.old` does, the old key (after 1 the two
+//! keys are equal; after 2 only the old one opens the token; after 3 the new
+//! one does). The next writer — a save or another `rotate-key` — repairs
+//! the folder first ([`interrupted_rotation::finish`], whose table says what
+//! it does in every state a crash or an operator can leave). A rotation
+//! never starts while `fernet.key.old` is still there afterwards (the
+//! repair kept it because it may be the only key to something): step 1
+//! would replace it. It refuses instead, changing nothing.
 //!
 //! A running daemon keeps working across a rotation: it holds the settings in
 //! memory, its saves take the same lock and read the key from disk each time,
@@ -34,7 +36,7 @@ use super::atomic_write;
 use super::credential_folder::{CredentialFolder, LoadError, SaveError};
 use super::credential_token::{self, CREDENTIALS_FILE};
 use super::fernet_key::{FernetKey, KEY_FILE};
-use super::interrupted_rotation::{self, OLD_KEY_FILE, remove_old_key};
+use super::interrupted_rotation::{self, KeepReason, OLD_KEY_FILE, Repair, remove_old_key};
 
 /// Why a rotation did not happen (the folder is then unchanged, or in one of
 /// the loadable intermediate states when the failure came mid-way).
@@ -44,8 +46,18 @@ pub enum RotateError {
     #[error("no connection settings are saved in {0}; nothing to rotate")]
     NothingSaved(String),
     /// The stored files cannot be read; rotating would lose them.
-    #[error("the stored settings cannot be read ({0}); save connection settings again first")]
+    #[error(
+        "the stored settings cannot be read ({0}); nothing was changed \
+         (make the file usable again, or save connection settings again, then rotate)"
+    )]
     Unreadable(LoadError),
+    /// `fernet.key.old` is still there after the repair (see
+    /// [`interrupted_rotation::decide`]); step 1 would replace it.
+    #[error(
+        "{OLD_KEY_FILE} was left in place: {0}; nothing was changed \
+         (move it away by hand once you know it is not needed)"
+    )]
+    OldKeyKept(KeepReason),
     /// Locking or writing failed.
     #[error(transparent)]
     Save(#[from] SaveError),
@@ -60,12 +72,19 @@ pub fn rotate(folder: &CredentialFolder) -> Result<(), RotateError> {
     let _lock = folder.exclusive_lock()?;
     pause_point("locked");
     atomic_write::remove_stale_temps(dir);
-    interrupted_rotation::finish(dir)?;
+    let repair = interrupted_rotation::finish(dir)?;
     let (old_key, creds) = match folder.load_unlocked() {
         Ok(Some(pair)) => pair,
         Ok(None) => return Err(RotateError::NothingSaved(dir.display().to_string())),
         Err(e) => return Err(RotateError::Unreadable(e)),
     };
+    if std::fs::symlink_metadata(dir.join(OLD_KEY_FILE)).is_ok() {
+        let why = match repair {
+            Repair::Keep(why) => why,
+            _ => KeepReason::NoKeyOpens,
+        };
+        return Err(RotateError::OldKeyKept(why));
+    }
     let write = |name: &str| {
         let path = dir.join(name);
         move |e: std::io::Error| SaveError::Write {
@@ -184,5 +203,52 @@ mod tests {
             let k = FernetKey::parse(&key(&f)).unwrap();
             assert!(credential_token::decrypt(&k, &token).is_ok(), "step {step}");
         }
+    }
+
+    /// The issue-20 case: only `fernet.key.old` opens the token and
+    /// `fernet.key` is missing or garbage. The folder loads, the rotation
+    /// completes (the old key promoted first, a garbage key set aside), and
+    /// the key that opened the token is never deleted on the way.
+    #[test]
+    fn only_the_old_key_left_loads_and_rotates() {
+        for current in [None, Some(&b"garbage"[..])] {
+            let (_t, f) = fresh();
+            f.save(&creds()).unwrap();
+            let dir = f.dir().to_owned();
+            let only = key(&f);
+            std::fs::rename(dir.join(KEY_FILE), dir.join(OLD_KEY_FILE)).unwrap();
+            if let Some(bytes) = current {
+                atomic_write::replace(&dir, KEY_FILE, bytes).unwrap();
+            }
+            assert_eq!(f.load().unwrap(), Some(creds()), "{current:?}");
+            rotate(&f).unwrap();
+            assert!(!dir.join(OLD_KEY_FILE).exists());
+            assert_ne!(key(&f), only);
+            assert_eq!(f.load().unwrap(), Some(creds()));
+            let aside = crate::security::test_support::names(&dir)
+                .into_iter()
+                .filter(|n| n.starts_with("fernet.key.corrupt-"))
+                .count();
+            assert_eq!(aside, usize::from(current.is_some()), "{current:?}");
+        }
+    }
+
+    /// No key opens the token: the old key is kept and nothing changes.
+    #[test]
+    fn an_old_key_that_may_matter_is_kept_and_the_rotation_refused() {
+        let (_t, f) = fresh();
+        f.save(&creds()).unwrap();
+        let dir = f.dir().to_owned();
+        let other = FernetKey::generate();
+        atomic_write::replace(&dir, OLD_KEY_FILE, other.file_bytes()).unwrap();
+        std::fs::write(dir.join(CREDENTIALS_FILE), b"gAAAAAtampered").unwrap();
+        let before = crate::security::test_support::names(&dir);
+        let e = rotate(&f).unwrap_err();
+        assert!(matches!(e, RotateError::Unreadable(_)), "{e}");
+        assert_eq!(crate::security::test_support::names(&dir), before);
+        assert_eq!(
+            std::fs::read(dir.join(OLD_KEY_FILE)).unwrap(),
+            other.file_bytes()
+        );
     }
 }

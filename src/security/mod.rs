@@ -8,9 +8,13 @@
 //! [`credential_folder`] (the load/save rules that tie them together) with
 //! [`folder_errors`] (why a load or save failed), [`key_rotation`] (replacing
 //! the key, crash-safe) and [`interrupted_rotation`] (what a crash mid-rotation
-//! leaves and how the next writer completes it); [`trust_store`] reads the
+//! or an operator leaves and how the next writer repairs it without losing a
+//! key), [`set_aside`] (moving an unusable file out of the way, never
+//! deleting it), [`api_token`] (the token file, under the key's rules);
+//! [`trust_store`] reads the
 //! `ssl_root_cert` file or the system's CA store.
 
+pub mod api_token;
 pub mod atomic_write;
 pub mod config_dir;
 pub mod credential_folder;
@@ -20,6 +24,7 @@ pub mod folder_errors;
 pub mod interrupted_rotation;
 pub mod key_rotation;
 pub mod owner_only;
+pub mod set_aside;
 pub mod trust_store;
 
 #[cfg(test)]

@@ -110,6 +110,21 @@ async fn paths_lists_files_and_modes_even_before_any_save() {
         text.contains("db_credentials.enc (does not exist yet)"),
         "{text}"
     );
+    // The running daemon's instance lock and discovery file.
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line: {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("instance lock:").contains(".taskflowd-instance.lock (exists"),
+        "{text}"
+    );
+    assert!(
+        line("discovery file:").contains("taskflowd.json ("),
+        "{text}"
+    );
 }
 
 /// Python's `Fernet` opens the folder's token with the folder's key.
@@ -203,4 +218,63 @@ async fn rotate_key_while_the_daemon_runs() {
         .start()
         .await;
     again.wait_until_healthy(Duration::from_secs(20)).await;
+}
+
+/// The CLI finds its daemon through the config folder's discovery file:
+/// with `TASKFLOW_PORT=0` and no port on the command line, `status` reaches
+/// the daemon and `stop` stops it; with none running, both say so (exit 1).
+#[tokio::test]
+async fn with_port_0_the_cli_finds_the_daemon_through_the_discovery_file() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "the discovery file holds the exe's Windows pid, which the Linux-side CLI run cannot check",
+    ) {
+        return;
+    }
+    let d = TestDaemon::builder()
+        .no_port_env()
+        .env("TASKFLOW_PORT", "0")
+        .spawn();
+    let pid = d.pid().unwrap();
+    let file = d.config_dir().join("taskflowd.json");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !std::fs::read_to_string(&file).is_ok_and(|t| t.contains(&format!("\"pid\": {pid},"))) {
+        assert!(std::time::Instant::now() < deadline, "no discovery file");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Only the folder: no TASKFLOW_PORT, no --port.
+    let cli = |args: &[&str]| {
+        wine::command()
+            .args(args)
+            .env("TASKFLOW_CONFIG_DIR", daemon_path(d.config_dir()))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["status"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("state:       unconfigured"),
+        "{out:?}"
+    );
+    let out = cli(&["stop"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        d.wait_exit(Duration::from_secs(15))
+            .await
+            .and_then(|s| s.code()),
+        Some(0)
+    );
+
+    for args in [&["status"][..], &["stop"][..]] {
+        let out = cli(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "taskflowd: no taskflowd serves the config folder {}",
+                d.config_dir().display()
+            )),
+            "{args:?}: {stderr}"
+        );
+    }
 }

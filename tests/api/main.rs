@@ -25,6 +25,7 @@ mod health;
 mod helpers;
 mod instance;
 mod invalidation;
+mod key_safety;
 mod layout;
 mod lifecycle;
 mod members;

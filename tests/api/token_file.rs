@@ -118,3 +118,45 @@ async fn a_missing_file_or_a_folder_is_refused() {
         "{stderr}"
     );
 }
+
+/// The CLI reads the token file with the daemon's reader: the same refusals,
+/// exit 2 naming the file, before it looks for a daemon or sends anything.
+#[test]
+fn the_cli_refuses_the_same_token_files() {
+    if crate::helpers::wine::skip_on_windows_run(
+        "mode bits and symlinks are Unix rules here; the message names the file as the exe sees it",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let open = token_file(dir.path(), 0o640);
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&open, &link).unwrap();
+    for (file, why) in [
+        (&open, "must be readable by its owner only"),
+        (&link, "is a symbolic link"),
+    ] {
+        for args in [
+            &["status"][..],
+            &["stop"][..],
+            &["--port", "1", "status"][..],
+        ] {
+            let out = crate::helpers::wine::command()
+                .args(args)
+                .env("TASKFLOW_CONFIG_DIR", dir.path())
+                .env("TASKFLOW_API_TOKEN_FILE", file)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "taskflowd: cannot use the API token file: {}: {why}",
+                    file.display()
+                )),
+                "{args:?}: {stderr}"
+            );
+            assert!(!stderr.contains(TOKEN));
+        }
+    }
+}
