@@ -18,6 +18,7 @@ pub mod fields;
 pub mod member;
 pub mod password;
 pub mod root_cert;
+pub mod rules;
 pub mod sub_task;
 pub mod system_store;
 pub mod task;

@@ -15,14 +15,11 @@ use uuid::Uuid;
 
 use super::ValidationError;
 use super::daily_update::DailyUpdate;
-use super::fields::{Given, given, not_null, object, required, string, text_of, uuid};
+use super::fields::{Given, given, not_null, object, required};
 use super::sub_task::SubTask;
-use super::task_fields::{task_domain, task_table};
+use super::task_fields::{GEAR_ID, task_domain, task_table};
 
-/// Longest title, in characters (`VARCHAR(200)`).
-pub const MAX_TITLE_CHARS: usize = 200;
-/// Longest description, in characters (`VARCHAR(2000)`).
-pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+pub use super::task_fields::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
 
 const GEAR_ID_RULE: &str = "GEAR ID must be exactly 4 digits";
 const BLOCKING_RULE: &str = "Blocking reason is required when status is Blocked";
@@ -108,42 +105,10 @@ impl Label for Priority {
     }
 }
 
-// `TaskFields` and `TaskPatch`, with their field-by-field parsing and the
-// merge, from the one declaration of a task's fields.
+// `TaskFields`, `TaskPatch` (with their field-by-field parsing and the
+// merge) and the read model `Task`, from the one declaration of a task's
+// fields.
 task_table!(task_domain);
-
-/// A task as the API answers it (TASKS-API.md "Tasks"), assembled from its
-/// row, sub-tasks and daily updates by `db::entities::task`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Task {
-    /// The id.
-    pub id: Uuid,
-    /// Trimmed, 1–200 characters.
-    pub title: String,
-    /// At most 2000 characters, as sent.
-    pub description: Option<String>,
-    /// The status.
-    pub status: Status,
-    /// The priority.
-    pub priority: Priority,
-    /// The assignee, or `null`.
-    pub assignee_id: Option<Uuid>,
-    /// The assignee's name, resolved by the server (`null` when unassigned).
-    pub assignee_name: Option<String>,
-    /// Exactly 4 digits, or `null`.
-    pub gear_id: Option<String>,
-    /// Non-blank when `Blocked`, `""` otherwise.
-    pub blocking_reason: String,
-    /// Ordered by `position`.
-    pub sub_tasks: Vec<SubTask>,
-    /// Newest first; always `[]` in the list.
-    pub daily_updates: Vec<DailyUpdate>,
-    /// RFC 3339 UTC with microseconds.
-    pub created_at: String,
-    /// RFC 3339 UTC with microseconds; moves on every effective change to the
-    /// task, its sub-tasks or its daily updates.
-    pub updated_at: String,
-}
 
 /// The body of `POST /api/v1/tasks`: the fields to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,30 +157,10 @@ impl TaskPatch {
     }
 }
 
-fn title(v: &Value, field: &'static str) -> Result<String, ValidationError> {
-    text_of(v, field, true, 1, MAX_TITLE_CHARS)
-}
-
-fn description(v: &Value, field: &'static str) -> Result<String, ValidationError> {
-    text_of(v, field, false, 0, MAX_DESCRIPTION_CHARS)
-}
-
-fn blocking_reason(v: &Value, field: &'static str) -> Result<String, ValidationError> {
-    // The column is unbounded (`VARCHAR`); the 64 KiB body limit bounds it.
-    text_of(v, field, true, 0, usize::MAX)
-}
-
-/// A JSON string, as it is (the gear id: its rule is [`check_gear_id`]).
-fn owned_string(v: &Value, field: &'static str) -> Result<String, ValidationError> {
-    string(v, field).map(str::to_owned)
-}
-
 /// `null`, or exactly 4 ASCII digits (`""` and `" 1234"` are not).
 fn check_gear_id(gear_id: Option<&str>) -> Result<(), ValidationError> {
     match gear_id {
-        Some(g) if !(g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit())) => {
-            Err(ValidationError::rule(GEAR_ID_RULE))
-        }
+        Some(g) if !GEAR_ID.matches(g) => Err(ValidationError::rule(GEAR_ID_RULE)),
         _ => Ok(()),
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod daily_updates;
 pub mod members;
+pub(crate) mod rules;
 pub mod settings;
 pub mod sub_tasks;
 pub mod tasks;
