@@ -17,6 +17,7 @@ pub mod db_state;
 pub mod fields;
 pub mod member;
 pub mod password;
+pub mod read_model;
 pub mod root_cert;
 pub mod rules;
 pub mod sub_task;

@@ -48,6 +48,45 @@ macro_rules! schema_twin {
 }
 pub(crate) use schema_twin;
 
+/// The schema of a read model (see `domain::read_model`), from its table: a
+/// twin with the same fields and docs, `format: date-time` on the fields
+/// declared `as DateTime`. The twin is the domain type by construction, so
+/// it needs no drift test of its own.
+macro_rules! read_model_schema {
+    (
+        $(#[doc = $sdoc:literal])*
+        $model:ident {
+            $( $(#[doc = $doc:literal])* $name:ident : $ty:ty $(as $format:ident)?; )*
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        #[schema(as = $model)]
+        #[allow(dead_code)]
+        struct ReadModelTwin {
+            $( $(#[doc = $doc])* $(#[schema(format = $format)])? $name: $ty, )*
+        }
+        $crate::http::schemas::schema_twin!($model => ReadModelTwin);
+    };
+}
+pub(crate) use read_model_schema;
+
+/// `impl utoipa::ToSchema for $body`, a schema-only request body whose
+/// schema `$build` (an `ObjectBuilder` or the like) builds from the rules of
+/// its fields (`http::schemas::rules`).
+macro_rules! built_schema {
+    ($body:ident => $build:expr) => {
+        impl utoipa::PartialSchema for $body {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                ($build).into()
+            }
+        }
+
+        impl utoipa::ToSchema for $body {}
+    };
+}
+pub(crate) use built_schema;
+
 /// What the twins' tests compare: the property names of an object schema,
 /// or the values of a string enum, sorted.
 #[cfg(test)]

@@ -57,6 +57,21 @@ impl<T: Label + utoipa::ToSchema> RuleSchema for OneOf<T> {
     }
 }
 
+/// An object of `fields` (name, schema, required), described by
+/// `description`: a request body.
+pub(crate) fn body(description: &str, fields: Vec<(&str, RefOr<Schema>, bool)>) -> ObjectBuilder {
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description));
+    for (name, schema, required) in fields {
+        object = object.property(name, schema);
+        if required {
+            object = object.required(name);
+        }
+    }
+    object
+}
+
 /// `schema`, accepting `null` too when `nullable` (as utoipa writes an
 /// `Option` field: `"type": [..., "null"]`, or `oneOf` with a reference).
 pub(crate) fn property(schema: RefOr<Schema>, nullable: bool) -> RefOr<Schema> {

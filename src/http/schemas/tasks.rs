@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+use utoipa::openapi::schema::ObjectBuilder;
 use uuid::Uuid;
 
-use super::rules::{RuleSchema, property};
-use super::schema_twin;
+use super::rules::{RuleSchema, body, property};
+use super::{built_schema, schema_twin};
 use crate::domain::daily_update::DailyUpdate;
 use crate::domain::sub_task::SubTask;
 #[cfg(doc)]
@@ -82,46 +82,42 @@ macro_rules! task_http {
             updated_at: String,
         }
 
-        /// The properties of the create body (each described), and its
-        /// required fields.
+        /// The create body: each field described, typed and bounded by
+        /// its rule; nullable and required by its `create` word.
         fn new_task_body() -> ObjectBuilder {
-            let mut body = ObjectBuilder::new().schema_type(Type::Object).description(Some(NEW_TASK_BODY));
-            $(
-                body = body.property(
+            body(NEW_TASK_BODY, vec![$(
+                (
                     stringify!($name),
                     property(
                         RuleSchema::schema(&crate::domain::task_fields::$rule, true),
                         create_nullable!($create),
                     ),
-                );
-                if stringify!($create) == "required" {
-                    body = body.required(stringify!($name));
-                }
-            )*
-            body
+                    stringify!($create) == "required",
+                ),
+            )*])
         }
 
-        /// The properties of the patch body (none required, none
-        /// described), and its description naming the fields `null` clears.
+        /// The patch body: nothing required, nothing described, nullable
+        /// by the `patch` word; its description names the fields `null`
+        /// clears.
         fn task_patch_body() -> ObjectBuilder {
             let cleared: Vec<String> = [$( (stringify!($name), patch_nullable!($patch)), )*]
                 .into_iter()
                 .filter(|(_, nullable)| *nullable)
                 .map(|(name, _)| format!("`{name}`"))
                 .collect();
-            let mut body = ObjectBuilder::new()
-                .schema_type(Type::Object)
-                .description(Some(format!("{TASK_PATCH_BODY}{}, and is refused for the others.", and_list(&cleared))));
-            $(
-                body = body.property(
+            let description =
+                format!("{TASK_PATCH_BODY}{}, and is refused for the others.", and_list(&cleared));
+            body(&description, vec![$(
+                (
                     stringify!($name),
                     property(
                         RuleSchema::schema(&crate::domain::task_fields::$rule, false),
                         patch_nullable!($patch),
                     ),
-                );
-            )*
-            body
+                    false,
+                ),
+            )*])
         }
     };
 }
@@ -190,21 +186,8 @@ pub struct NewTaskBody;
 /// by [`TaskPatch::from_json`]): its schema is the table's (`task_patch_body`).
 pub struct TaskPatchBody;
 
-impl utoipa::PartialSchema for NewTaskBody {
-    fn schema() -> RefOr<Schema> {
-        new_task_body().into()
-    }
-}
-
-impl ToSchema for NewTaskBody {}
-
-impl utoipa::PartialSchema for TaskPatchBody {
-    fn schema() -> RefOr<Schema> {
-        task_patch_body().into()
-    }
-}
-
-impl ToSchema for TaskPatchBody {}
+built_schema!(NewTaskBody => new_task_body());
+built_schema!(TaskPatchBody => task_patch_body());
 
 #[cfg(test)]
 mod tests {
@@ -228,8 +211,8 @@ mod tests {
             assignee_name: Some("a".into()),
             gear_id: Some("1234".into()),
             blocking_reason: "r".into(),
-            sub_tasks: vec![super::super::sub_tasks::sample()],
-            daily_updates: vec![super::super::daily_updates::sample()],
+            sub_tasks: Vec::new(),
+            daily_updates: Vec::new(),
             created_at: "2026-12-02T05:53:26.076755Z".into(),
             updated_at: "2026-12-02T05:53:26.076755Z".into(),
         };
