@@ -71,9 +71,10 @@ macro_rules! read_model_schema {
 }
 pub(crate) use read_model_schema;
 
-/// `impl utoipa::ToSchema for $body`, a schema-only request body whose
-/// schema `$build` (an `ObjectBuilder` or the like) builds from the rules of
-/// its fields (`http::schemas::rules`).
+/// `impl utoipa::ToSchema for $body` (named `$name` in the document when
+/// given), whose schema `$build` (an `ObjectBuilder` or the like) builds
+/// from the rules or limits of its fields: a schema-only request body, or a
+/// type declared elsewhere (the members' entity).
 macro_rules! built_schema {
     ($body:ident => $build:expr) => {
         impl utoipa::PartialSchema for $body {
@@ -83,6 +84,19 @@ macro_rules! built_schema {
         }
 
         impl utoipa::ToSchema for $body {}
+    };
+    ($body:ident as $name:literal => $build:expr) => {
+        impl utoipa::PartialSchema for $body {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                ($build).into()
+            }
+        }
+
+        impl utoipa::ToSchema for $body {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+        }
     };
 }
 pub(crate) use built_schema;
