@@ -15,6 +15,7 @@ pub mod daily_update;
 pub mod db_lifecycle;
 pub mod db_state;
 pub mod fields;
+pub mod labels;
 pub mod member;
 pub mod password;
 pub mod read_model;

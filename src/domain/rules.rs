@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::ValidationError;
 use super::fields::{string, text_of, uuid};
-use super::task::Label;
+use super::labels::Label;
 
 /// Parses one field's JSON value (never `null`'s absence: the table's words
 /// decide that before the rule is asked).

@@ -9,13 +9,14 @@
 //! blocking-reason rule. What needs the database (404, the assignee) is the
 //! query layer's, in between or after, as the contract orders it.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::ValidationError;
 use super::daily_update::DailyUpdate;
 use super::fields::{Given, given, not_null, object, required};
+pub use super::labels::{Label, Priority, Status};
 use super::sub_task::SubTask;
 use super::task_fields::{GEAR_ID, task_domain, task_table};
 
@@ -23,87 +24,6 @@ pub use super::task_fields::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
 
 const GEAR_ID_RULE: &str = "GEAR ID must be exactly 4 digits";
 const BLOCKING_RULE: &str = "Blocking reason is required when status is Blocked";
-
-/// An enum stored as a PostgreSQL enum and sent as its label ([`Status`],
-/// [`Priority`]): one list of values, the label of each, and the parsing
-/// both the body and the query string use.
-pub trait Label: Copy + 'static {
-    /// Every value, in the database enum's order.
-    const ALL: &'static [Self];
-    /// The 400 message that lists the labels.
-    const EXPECTED: &'static str;
-
-    /// The label, as stored and as sent.
-    fn as_str(self) -> &'static str;
-
-    /// The value with exactly this label.
-    fn from_label(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.as_str() == s)
-    }
-
-    /// A label given as `field` (in a body or the query string), or the 400.
-    fn parse_label(s: &str, field: &'static str) -> Result<Self, ValidationError> {
-        Self::from_label(s).ok_or_else(|| ValidationError::new(field, Self::EXPECTED))
-    }
-
-    /// A body's JSON value given as `field`: a string with one of the labels.
-    fn parse(v: &Value, field: &'static str) -> Result<Self, ValidationError> {
-        Self::parse_label(v.as_str().unwrap_or_default(), field)
-    }
-}
-
-/// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Status {
-    /// Not started.
-    #[serde(rename = "To Do")]
-    ToDo,
-    /// Being worked on.
-    #[serde(rename = "In Progress")]
-    InProgress,
-    /// Waiting on something, named by `blocking_reason`.
-    Blocked,
-    /// Finished.
-    Done,
-}
-
-impl Label for Status {
-    const ALL: &'static [Self] = &[Self::ToDo, Self::InProgress, Self::Blocked, Self::Done];
-    const EXPECTED: &'static str = "Input should be 'To Do', 'In Progress', 'Blocked' or 'Done'";
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::ToDo => "To Do",
-            Self::InProgress => "In Progress",
-            Self::Blocked => "Blocked",
-            Self::Done => "Done",
-        }
-    }
-}
-
-/// A task's priority; the order is the `task_priority` enum's (and `sort=priority`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Priority {
-    /// First.
-    High,
-    /// Second.
-    Medium,
-    /// Last.
-    Low,
-}
-
-impl Label for Priority {
-    const ALL: &'static [Self] = &[Self::High, Self::Medium, Self::Low];
-    const EXPECTED: &'static str = "Input should be 'High', 'Medium' or 'Low'";
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::High => "High",
-            Self::Medium => "Medium",
-            Self::Low => "Low",
-        }
-    }
-}
 
 // `TaskFields`, `TaskPatch` (with their field-by-field parsing and the
 // merge) and the read model `Task`, from the one declaration of a task's

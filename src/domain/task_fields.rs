@@ -7,10 +7,10 @@
 //!
 //! The expansions:
 //!
-//! - `task_domain!` (`domain::task`): the stored fields [`TaskFields`], the
-//!   patch [`TaskPatch`], their parsing field by field in the table's order
+//! - `task_domain!` (`domain::task`): the stored fields `TaskFields`, the
+//!   patch `TaskPatch`, their parsing field by field in the table's order
 //!   (so the first problem reported follows it), the merge of a patch, and
-//!   the read model [`Task`] (the table's fields in its order, between the id
+//!   the read model `Task` (the table's fields in its order, between the id
 //!   and the children). The rules between fields (the gear id's pattern, the
 //!   blocking reason) stay hand-written in `domain::task`.
 //! - `task_db!` (`db::entities::task`): the row `TaskRow`, the columns a
@@ -41,10 +41,8 @@
 //!
 //! A patch holds `Option<type>` for every field: `None` when absent.
 
+use super::labels::{Priority, Status};
 use super::rules::{Digits, MemberId, OneOf, Text};
-use super::task::{Priority, Status};
-#[cfg(doc)]
-use super::task::{Task, TaskFields, TaskPatch};
 
 /// Longest title, in characters (`VARCHAR(200)`).
 pub const MAX_TITLE_CHARS: usize = 200;
