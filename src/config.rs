@@ -8,6 +8,7 @@
 //! load settings for a temporary folder.
 
 pub mod policy;
+pub mod test_hooks;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

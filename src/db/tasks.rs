@@ -46,31 +46,35 @@ macro_rules! column_select {
     };
 }
 
-/// The field table's expansion for reads: `written_columns!()`, the
-/// SELECT list of the columns a task write sets (each followed by `, `).
+/// The field table's expansion for reads: `table_columns!()`, the
+/// SELECT list of the table's columns, each followed by what the server
+/// resolves from it (each followed by `, `).
 macro_rules! task_select {
     ($(
-        $(#[$doc:meta])*
-        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
-        column $kind:ident $($sql_type:literal)?;
+        $(#[doc = $doc:literal])*
+        $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?
+        $(, resolves $(#[doc = $rdoc:literal])* $extra:ident : $extra_ty:ty)?;
     )*) => {
-        macro_rules! written_columns {
+        macro_rules! table_columns {
             () => {
-                concat!($( column_select!($kind, $name), )*)
+                concat!($(
+                    column_select!($kind, $name),
+                    $( column_select!(plain, $extra), )?
+                )*)
             };
         }
     };
 }
 task_table!(task_select);
 
-/// The columns of a task row: the id, the written columns (from the field
-/// table), the server-resolved name and the timestamps.
+/// The columns of a task row: the id, the table's columns (from the field
+/// table) and the timestamps.
 macro_rules! task_fields {
     () => {
         concat!(
             "SELECT t.id, ",
-            written_columns!(),
-            "t.assignee_name, ",
+            table_columns!(),
             utc_text!("t.created_at"),
             " AS created_at, ",
             utc_text!("t.updated_at"),
@@ -342,8 +346,8 @@ mod tests {
         assert!(GET_SQL.contains(r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#));
         assert!(GET_SQL.starts_with(
             "SELECT t.id, t.title, t.description, t.status::text AS status, \
-             t.priority::text AS priority, t.assignee_id, t.gear_id, t.blocking_reason, \
-             t.assignee_name, to_char("
+             t.priority::text AS priority, t.assignee_id, t.assignee_name, t.gear_id, \
+             t.blocking_reason, to_char("
         ));
         assert_eq!(
             *INSERT_SQL,

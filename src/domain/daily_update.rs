@@ -2,38 +2,52 @@
 //! the body of `POST` ([`NewDailyUpdate`]) and of `PATCH` ([`UpdateContent`]);
 //! and as it answers them ([`DailyUpdate`]).
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::ValidationError;
-use super::fields::{object, required, text_of, uuid};
+use super::fields::{object, required};
+use super::read_model::read_model;
+use super::rules::{FieldRule, MemberId, Text};
 
 /// Longest content, in characters (`VARCHAR(1000)`).
 pub const MAX_CONTENT_CHARS: usize = 1000;
 
-/// A daily update (TASKS-API.md "Daily updates"). Read from its row by
-/// `db::entities::daily_update`; deserialisable because a task's updates
-/// arrive as a JSON array built by PostgreSQL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DailyUpdate {
-    /// The id.
-    pub id: Uuid,
-    /// The task it is about.
-    pub task_id: Uuid,
-    /// The member who wrote it (`ON DELETE RESTRICT`).
-    pub author_id: Uuid,
-    /// The author's name when it was written.
-    pub author_name: String,
-    /// Trimmed, 1–1000 characters.
-    pub content: String,
-    /// RFC 3339 UTC with microseconds.
-    pub created_at: String,
-    /// RFC 3339 UTC with microseconds; moves on an edit.
-    pub updated_at: String,
-    /// Whether it was edited after being written.
-    pub edited: bool,
+/// A daily update as the API answers it, declared once (see
+/// `domain::read_model`).
+macro_rules! daily_update_table {
+    ($expand:path) => {
+        $expand! {
+            /// A daily update (TASKS-API.md "Daily updates").
+            DailyUpdate {
+                /// The id.
+                id: Uuid;
+                /// The task it is about.
+                task_id: Uuid;
+                /// The member who wrote it (`ON DELETE RESTRICT`).
+                author_id: Uuid;
+                /// The author's name when it was written.
+                author_name: String;
+                /// Trimmed, 1–1000 characters.
+                content: String;
+                /// RFC 3339 UTC with microseconds.
+                created_at: String as DateTime;
+                /// RFC 3339 UTC with microseconds; moves on an edit.
+                updated_at: String as DateTime;
+                /// Whether it was edited after being written.
+                edited: bool;
+            }
+        }
+    };
 }
+pub(crate) use daily_update_table;
+
+daily_update_table!(read_model);
+
+/// The rule of `author_id` (the body of `POST`).
+pub const AUTHOR: MemberId = MemberId;
+/// The rule of `content` (the bodies of `POST` and `PATCH`).
+pub const CONTENT: Text = Text::trimmed(1, Some(MAX_CONTENT_CHARS));
 
 /// The body `{author_id, content}` of `POST /tasks/{task_id}/updates`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +62,8 @@ impl NewDailyUpdate {
     /// Parses the body, `author_id` first.
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
         let obj = object(body)?;
-        let author_id = uuid(required(obj, "author_id")?, "author_id")?;
-        let content = content(required(obj, "content")?)?;
+        let author_id = AUTHOR.parse(required(obj, "author_id")?, "author_id")?;
+        let content = CONTENT.parse(required(obj, "content")?, "content")?;
         Ok(Self { author_id, content })
     }
 }
@@ -62,12 +76,8 @@ impl UpdateContent {
     /// Parses the body.
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
         let obj = object(body)?;
-        Ok(Self(content(required(obj, "content")?)?))
+        Ok(Self(CONTENT.parse(required(obj, "content")?, "content")?))
     }
-}
-
-fn content(v: &Value) -> Result<String, ValidationError> {
-    text_of(v, "content", true, 1, MAX_CONTENT_CHARS)
 }
 
 #[cfg(test)]

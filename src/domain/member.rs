@@ -19,9 +19,11 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_EMAIL_CHARS: usize = 320;
 
 /// The contract's e-mail syntax (DESIGN.md "Members"): deliberately loose,
-/// exactly what the original TaskFlow backend accepted.
-static EMAIL_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").ok());
+/// exactly what the original TaskFlow backend accepted. Also the pattern
+/// the OpenAPI document states (`http::schemas::members`).
+pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
+
+static EMAIL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(EMAIL_PATTERN).ok());
 
 /// A member's display name: trimmed, 1–100 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,36 +4,50 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::ValidationError;
-use super::fields::{invalid_uuid, object, required, string, text};
+use super::fields::{invalid_uuid, object, required};
+use super::read_model::read_model;
+use super::rules::{FieldRule, Text};
 
 /// Longest title, in characters (`VARCHAR(200)`).
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Most sub-tasks a task may have, and so most ids a reorder may list.
 pub const MAX_PER_TASK: usize = 20;
 
-/// A sub-task (TASKS-API.md "Sub-tasks"). Read from its row by
-/// `db::entities::sub_task`; deserialisable because a task's sub-tasks
-/// arrive as a JSON array built by PostgreSQL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubTask {
-    /// The id.
-    pub id: Uuid,
-    /// The task it belongs to.
-    pub task_id: Uuid,
-    /// Trimmed, 1–200 characters.
-    pub title: String,
-    /// Whether it is ticked off.
-    pub completed: bool,
-    /// 0..n-1 within the task, without gaps (`uq_sub_tasks_task_id_position`).
-    pub position: i32,
-    /// RFC 3339 UTC with microseconds.
-    pub created_at: String,
+/// A sub-task as the API answers it, declared once (docs/architecture.md,
+/// "One declaration per field"): expanded by `domain::read_model!` into
+/// [`SubTask`], by `db::entities` into its row mapping and by
+/// `http::schemas` into its OpenAPI schema.
+macro_rules! sub_task_table {
+    ($expand:path) => {
+        $expand! {
+            /// A sub-task (TASKS-API.md "Sub-tasks").
+            SubTask {
+                /// The id.
+                id: Uuid;
+                /// The task it belongs to.
+                task_id: Uuid;
+                /// Trimmed, 1–200 characters.
+                title: String;
+                /// Whether it is ticked off.
+                completed: bool;
+                /// 0..n-1 within the task, without gaps (`uq_sub_tasks_task_id_position`).
+                position: i32;
+                /// RFC 3339 UTC with microseconds.
+                created_at: String as DateTime;
+            }
+        }
+    };
 }
+pub(crate) use sub_task_table;
+
+sub_task_table!(read_model);
+
+/// The rule of a sub-task's title (the body of `POST` and `PATCH`).
+pub const TITLE: Text = Text::trimmed(1, Some(MAX_TITLE_CHARS));
 
 /// The body `{title}` of `POST` and `PATCH`: trimmed, 1–200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +57,7 @@ impl SubTaskTitle {
     /// Parses the body.
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
         let obj = object(body)?;
-        let raw = string(required(obj, "title")?, "title")?;
-        Ok(Self(text("title", raw, true, 1, MAX_TITLE_CHARS)?))
+        Ok(Self(TITLE.parse(required(obj, "title")?, "title")?))
     }
 }
 

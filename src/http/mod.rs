@@ -63,7 +63,7 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         api
     );
     #[cfg(debug_assertions)]
-    let all = if test_hooks::enabled() {
+    let all = if crate::config::test_hooks::enabled() {
         all.or(test_hooks::routes(ctx.clone())).unify().boxed()
     } else {
         all.boxed()

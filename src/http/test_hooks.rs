@@ -1,7 +1,8 @@
 //! Routes for the integration tests, compiled only into debug builds (what
 //! `cargo test` builds; a release build has none of this) and served only when
 //! the daemon starts with `TASKFLOW_TEST_HOOKS=1`, so a developer's debug
-//! daemon does not expose them either. They make a handler or an actor panic, to prove that the
+//! daemon does not expose them either (the variable is read by
+//! `config::test_hooks`, not here). They make a handler or an actor panic, to prove that the
 //! daemon answers 500 and that the supervisor restarts children; report the
 //! member-list cache's state, so tests can prove they exercise it.
 
@@ -17,14 +18,6 @@ use crate::actors::db_supervisor::{self, DbSupervisorMsg};
 use crate::actors::readiness::{self, ReadinessMsg};
 use crate::db::list_cache::ListCache;
 use crate::domain::task::TaskQuery;
-
-/// The variable that turns the hooks on (the test harness sets it).
-pub const ENABLE_ENV: &str = "TASKFLOW_TEST_HOOKS";
-
-/// Whether this process was started with the hooks turned on.
-pub fn enabled() -> bool {
-    std::env::var_os(ENABLE_ENV).is_some_and(|v| v == "1")
-}
 
 /// `GET /__test/panic`, `POST /__test/actor-panic/{actor}` and
 /// `GET /__test/members-cache` (`{"enabled": bool, "cached": bool}`) and

@@ -10,8 +10,8 @@
 //!
 //! What a write sets and how a row maps back to `TaskFields` follow from the
 //! one declaration of a task's fields (`domain::task_fields`), expanded here
-//! by `task_db!`: a field added to the table is in `TaskRow`, written and
-//! read back without an edit here but in [`TaskRow::into_task`].
+//! by `task_db!`: a field added to the table is in `TaskRow`, written, and
+//! read back into `TaskFields` and [`Task`] without an edit here.
 
 use sea_orm::{DbErr, FromQueryResult};
 use uuid::Uuid;
@@ -67,26 +67,38 @@ macro_rules! column_read {
     };
 }
 
+/// A field moved out of its row (the row is consumed), by column kind.
+macro_rules! column_take {
+    (plain, $e:expr, $ty:ty, $name:ident) => {
+        $e
+    };
+    (label, $e:expr, $ty:ty, $name:ident) => {
+        column_read!(label, $e, $ty, $name)
+    };
+}
+
 /// The query layer's expansion of `task_table!`: `TaskRow`, one row of the
 /// task queries (the written columns as read, labels as text, around the
 /// id, the resolved name, the timestamps and the children); `WRITTEN`, the
 /// columns a write sets with the cast of each bind parameter;
-/// `written_values`, their values in that order; and `TaskRow::fields`, the
-/// row read back.
+/// `written_values`, their values in that order; and `TaskRow::fields` and
+/// `TaskRow::into_task`, the row read back.
 macro_rules! task_db {
     ($(
-        $(#[$doc:meta])*
-        $name:ident : $ty:ty = $parse:expr, create $create:ident, patch $patch:ident,
-        column $kind:ident $($sql_type:literal)?;
+        $(#[doc = $doc:literal])*
+        $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?
+        $(, resolves $(#[doc = $rdoc:literal])* $extra:ident : $extra_ty:ty)?;
     )*) => {
         /// One row of the task queries.
         #[derive(Debug, Clone, FromQueryResult)]
         pub struct TaskRow {
             /// Primary key (UUID v4 from the daemon, or the Python backend's default).
             pub id: Uuid,
-            $( $(#[$doc])* pub $name: column_type!($kind, $ty), )*
-            /// The assignee's name when assigned (kept in step by member renames).
-            pub assignee_name: Option<String>,
+            $(
+                $(#[doc = $doc])* pub $name: column_type!($kind, $ty),
+                $( $(#[doc = $rdoc])* pub $extra: $extra_ty, )?
+            )*
             /// RFC 3339 UTC.
             pub created_at: String,
             /// RFC 3339 UTC.
@@ -115,34 +127,29 @@ macro_rules! task_db {
                     $( $name: column_read!($kind, self.$name, $ty, $name), )*
                 })
             }
+
+            /// The domain's (and the API's) task: each column moved out of
+            /// the row (a label parsed), the children parsed from their JSON.
+            pub fn into_task(self) -> Result<Task, DbErr> {
+                let json = |what: &str, e: serde_json::Error| DbErr::Custom(format!("{what}: {e}"));
+                Ok(Task {
+                    id: self.id,
+                    $(
+                        $name: column_take!($kind, self.$name, $ty, $name),
+                        $( $extra: self.$extra, )?
+                    )*
+                    sub_tasks: serde_json::from_str(&self.sub_tasks)
+                        .map_err(|e| json("sub_tasks", e))?,
+                    daily_updates: serde_json::from_str(&self.daily_updates)
+                        .map_err(|e| json("daily_updates", e))?,
+                    created_at: self.created_at,
+                    updated_at: self.updated_at,
+                })
+            }
         }
     };
 }
 
-// `TaskRow`, `WRITTEN`, `written_values` and `TaskRow::fields`, from the
-// one declaration of a task's fields.
+// `TaskRow`, `WRITTEN`, `written_values`, `TaskRow::fields` and
+// `TaskRow::into_task`, from the one declaration of a task's fields.
 task_table!(task_db);
-
-impl TaskRow {
-    /// The domain's (and the API's) task.
-    pub fn into_task(self) -> Result<Task, DbErr> {
-        let fields = self.fields()?;
-        let json = |what: &str, e: serde_json::Error| DbErr::Custom(format!("{what}: {e}"));
-        Ok(Task {
-            id: self.id,
-            title: self.title,
-            description: self.description,
-            status: fields.status,
-            priority: fields.priority,
-            assignee_id: self.assignee_id,
-            assignee_name: self.assignee_name,
-            gear_id: self.gear_id,
-            blocking_reason: self.blocking_reason,
-            sub_tasks: serde_json::from_str(&self.sub_tasks).map_err(|e| json("sub_tasks", e))?,
-            daily_updates: serde_json::from_str(&self.daily_updates)
-                .map_err(|e| json("daily_updates", e))?,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
-    }
-}

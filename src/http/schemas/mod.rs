@@ -15,6 +15,7 @@
 
 pub mod daily_updates;
 pub mod members;
+pub(crate) mod rules;
 pub mod settings;
 pub mod sub_tasks;
 pub mod tasks;
@@ -46,6 +47,59 @@ macro_rules! schema_twin {
     };
 }
 pub(crate) use schema_twin;
+
+/// The schema of a read model (see `domain::read_model`), from its table: a
+/// twin with the same fields and docs, `format: date-time` on the fields
+/// declared `as DateTime`. The twin is the domain type by construction, so
+/// it needs no drift test of its own.
+macro_rules! read_model_schema {
+    (
+        $(#[doc = $sdoc:literal])*
+        $model:ident {
+            $( $(#[doc = $doc:literal])* $name:ident : $ty:ty $(as $format:ident)?; )*
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        #[schema(as = $model)]
+        #[allow(dead_code)]
+        struct ReadModelTwin {
+            $( $(#[doc = $doc])* $(#[schema(format = $format)])? $name: $ty, )*
+        }
+        $crate::http::schemas::schema_twin!($model => ReadModelTwin);
+    };
+}
+pub(crate) use read_model_schema;
+
+/// `impl utoipa::ToSchema for $body` (named `$name` in the document when
+/// given), whose schema `$build` (an `ObjectBuilder` or the like) builds
+/// from the rules or limits of its fields: a schema-only request body, or a
+/// type declared elsewhere (the members' entity).
+macro_rules! built_schema {
+    ($body:ident => $build:expr) => {
+        impl utoipa::PartialSchema for $body {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                ($build).into()
+            }
+        }
+
+        impl utoipa::ToSchema for $body {}
+    };
+    ($body:ident as $name:literal => $build:expr) => {
+        impl utoipa::PartialSchema for $body {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                ($build).into()
+            }
+        }
+
+        impl utoipa::ToSchema for $body {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+        }
+    };
+}
+pub(crate) use built_schema;
 
 /// What the twins' tests compare: the property names of an object schema,
 /// or the values of a string enum, sorted.

@@ -1,77 +1,42 @@
-//! The sub-tasks' schemas: the twin of `SubTask`, and the request bodies
-//! (parsed by `domain::sub_task`).
+//! The sub-tasks' schemas: `SubTask`'s (from its table, see
+//! `domain::read_model`), and the request bodies (parsed by
+//! `domain::sub_task`; their limits read from its rules).
 
-use serde::Serialize;
-use utoipa::ToSchema;
-use uuid::Uuid;
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 
-use super::schema_twin;
-use crate::domain::sub_task::SubTask;
+use super::rules::{RuleSchema, body};
+use super::{built_schema, read_model_schema};
+use crate::domain::sub_task::{MAX_PER_TASK, SubTask, TITLE, sub_task_table};
 #[cfg(doc)]
 use crate::domain::sub_task::{Reorder, SubTaskTitle};
+use uuid::Uuid;
 
-/// A sub-task (TASKS-API.md "Sub-tasks").
-#[derive(Serialize, ToSchema)]
-#[schema(as = SubTask)]
-#[allow(dead_code)]
-struct SubTaskTwin {
-    /// The id.
-    id: Uuid,
-    /// The task it belongs to.
-    task_id: Uuid,
-    /// Trimmed, 1–200 characters.
-    title: String,
-    /// Whether it is ticked off.
-    completed: bool,
-    /// 0..n-1 within the task, without gaps (`uq_sub_tasks_task_id_position`).
-    position: i32,
-    /// RFC 3339 UTC with microseconds.
-    #[schema(format = DateTime)]
-    created_at: String,
-}
-schema_twin!(SubTask => SubTaskTwin);
+sub_task_table!(read_model_schema);
 
 /// `{title}`, for the OpenAPI document (parsed by [`SubTaskTitle::from_json`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct SubTaskTitleBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 200)]
-    title: String,
-}
+pub struct SubTaskTitleBody;
+built_schema!(SubTaskTitleBody => body(
+    "`{title}`, for the OpenAPI document (parsed by [`SubTaskTitle::from_json`]).",
+    vec![("title", TITLE.schema(true), true)],
+));
 
 /// `{sub_task_ids}`, for the OpenAPI document (parsed by [`Reorder::from_json`]):
 /// each of the task's sub-tasks exactly once, in the new order.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ReorderBody {
-    #[schema(min_items = 1, max_items = 20)]
-    sub_task_ids: Vec<Uuid>,
-}
-
-/// A sub-task with every field set, for the twins' tests.
-#[cfg(test)]
-pub(crate) fn sample() -> SubTask {
-    SubTask {
-        id: Uuid::nil(),
-        task_id: Uuid::nil(),
-        title: "t".into(),
-        completed: false,
-        position: 0,
-        created_at: "2026-12-02T05:53:26.076755Z".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{json_keys, schema_keys};
-    use super::*;
-
-    #[test]
-    fn the_twin_names_exactly_what_a_sub_task_serialises() {
-        assert_eq!(
-            schema_keys::<SubTask>(),
-            json_keys(&[serde_json::json!(sample())])
-        );
-    }
-}
+pub struct ReorderBody;
+built_schema!(ReorderBody => body(
+    "`{sub_task_ids}`, for the OpenAPI document (parsed by [`Reorder::from_json`]):\n\
+     each of the task's sub-tasks exactly once, in the new order.",
+    vec![(
+        "sub_task_ids",
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+            )
+            .min_items(Some(1))
+            .max_items(Some(MAX_PER_TASK))
+            .into(),
+        true,
+    )],
+));

@@ -1,52 +1,127 @@
 //! The tasks' schemas: the twins of `Task`, `Status`, `Priority` and `Sort`,
-//! and the request bodies (parsed by `domain::task`).
+//! and the request bodies (parsed by `domain::task`). `Task`'s twin and the
+//! two bodies are `task_http!`'s expansion of the one declaration of a
+//! task's fields (`domain::task_fields`): a field's description is its doc
+//! there, its limits its rule's (`http::schemas::rules`).
 
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use utoipa::openapi::schema::ObjectBuilder;
 use uuid::Uuid;
 
-use super::schema_twin;
+use super::rules::{RuleSchema, body, property};
+use super::{built_schema, schema_twin};
 use crate::domain::daily_update::DailyUpdate;
 use crate::domain::sub_task::SubTask;
 #[cfg(doc)]
 use crate::domain::task::{NewTask, TaskPatch};
 use crate::domain::task::{Priority, Sort, Status, Task};
+use crate::domain::task_fields::task_table;
 
-/// A task as the API answers it (TASKS-API.md "Tasks").
-#[derive(Serialize, ToSchema)]
-#[schema(as = Task)]
-#[allow(dead_code)]
-struct TaskTwin {
-    /// The id.
-    id: Uuid,
-    /// Trimmed, 1–200 characters.
-    title: String,
-    /// At most 2000 characters, as sent.
-    description: Option<String>,
-    /// The status.
-    status: Status,
-    /// The priority.
-    priority: Priority,
-    /// The assignee, or `null`.
-    assignee_id: Option<Uuid>,
-    /// The assignee's name, resolved by the server (`null` when unassigned).
-    assignee_name: Option<String>,
-    /// Exactly 4 digits, or `null`.
-    gear_id: Option<String>,
-    /// Non-blank when `Blocked`, `""` otherwise.
-    blocking_reason: String,
-    /// Ordered by `position`.
-    sub_tasks: Vec<SubTask>,
-    /// Newest first; always `[]` in the list.
-    daily_updates: Vec<DailyUpdate>,
-    /// RFC 3339 UTC with microseconds.
-    #[schema(format = DateTime)]
-    created_at: String,
-    /// RFC 3339 UTC with microseconds; moves on every effective change to the
-    /// task, its sub-tasks or its daily updates.
-    #[schema(format = DateTime)]
-    updated_at: String,
+/// Whether a create rule takes `null` (only `optional` does: `required`
+/// and `default` hand it to the rule, which refuses it).
+macro_rules! create_nullable {
+    (required) => {
+        false
+    };
+    (optional) => {
+        true
+    };
+    (default) => {
+        false
+    };
 }
+
+/// Whether a patch rule takes `null`.
+macro_rules! patch_nullable {
+    (not_null) => {
+        false
+    };
+    (clearable) => {
+        true
+    };
+    (null_is_default) => {
+        true
+    };
+}
+
+/// The http expansion of `task_table!`: `TaskTwin` (the schema of `Task`:
+/// the table's fields with their docs, in `Task`'s order), and the schemas
+/// of `NewTaskBody` and `TaskPatchBody` (each field's type and limits from
+/// its rule, its nullability and whether it is required from the table's
+/// `create` and `patch` words).
+macro_rules! task_http {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch:ident,
+        column $kind:ident $($sql_type:literal)?
+        $(, resolves $(#[doc = $rdoc:literal])* $extra:ident : $extra_ty:ty)?;
+    )*) => {
+        /// A task as the API answers it (TASKS-API.md "Tasks").
+        #[derive(Serialize, ToSchema)]
+        #[schema(as = Task)]
+        #[allow(dead_code)]
+        struct TaskTwin {
+            /// The id.
+            id: Uuid,
+            $(
+                $(#[doc = $doc])* $name: $ty,
+                $( $(#[doc = $rdoc])* $extra: $extra_ty, )?
+            )*
+            /// Ordered by `position`.
+            sub_tasks: Vec<SubTask>,
+            /// Newest first; always `[]` in the list.
+            daily_updates: Vec<DailyUpdate>,
+            /// RFC 3339 UTC with microseconds.
+            #[schema(format = DateTime)]
+            created_at: String,
+            /// RFC 3339 UTC with microseconds; moves on every effective change to the
+            /// task, its sub-tasks or its daily updates.
+            #[schema(format = DateTime)]
+            updated_at: String,
+        }
+
+        /// The create body: each field described, typed and bounded by
+        /// its rule; nullable and required by its `create` word.
+        fn new_task_body() -> ObjectBuilder {
+            body(NEW_TASK_BODY, vec![$(
+                (
+                    stringify!($name),
+                    property(
+                        RuleSchema::schema(&crate::domain::task_fields::$rule, true),
+                        create_nullable!($create),
+                    ),
+                    stringify!($create) == "required",
+                ),
+            )*])
+        }
+
+        /// The patch body: nothing required, nothing described, nullable
+        /// by the `patch` word; its description names the fields `null`
+        /// clears.
+        fn task_patch_body() -> ObjectBuilder {
+            let cleared: Vec<String> = [$( (stringify!($name), patch_nullable!($patch)), )*]
+                .into_iter()
+                .filter(|(_, nullable)| *nullable)
+                .map(|(name, _)| format!("`{name}`"))
+                .collect();
+            let description =
+                format!("{TASK_PATCH_BODY}{}, and is refused for the others.", and_list(&cleared));
+            body(&description, vec![$(
+                (
+                    stringify!($name),
+                    property(
+                        RuleSchema::schema(&crate::domain::task_fields::$rule, false),
+                        patch_nullable!($patch),
+                    ),
+                    false,
+                ),
+            )*])
+        }
+    };
+}
+task_table!(task_http);
 schema_twin!(Task => TaskTwin);
 
 /// A task's status; the order is the `task_status` enum's (and `sort=status`'s).
@@ -86,48 +161,33 @@ enum SortTwin {
 }
 schema_twin!(Sort => SortTwin);
 
-/// The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by
-/// [`NewTask::from_json`], which gives the messages). Unknown fields are ignored.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewTaskBody {
-    /// Trimmed.
-    #[schema(min_length = 1, max_length = 200)]
-    title: String,
-    #[schema(max_length = 2000)]
-    description: Option<String>,
-    status: Status,
-    priority: Priority,
-    /// An existing member (inactive ones too).
-    assignee_id: Option<Uuid>,
-    /// Exactly 4 ASCII digits.
-    #[schema(pattern = "^[0-9]{4}$")]
-    gear_id: Option<String>,
-    /// Required (non-blank) when `status` is `Blocked`; stored as `""` otherwise.
-    #[schema(nullable = false)]
-    blocking_reason: Option<String>,
+/// How the create body is described.
+const NEW_TASK_BODY: &str = "The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by\n\
+[`NewTask::from_json`], which gives the messages). Unknown fields are ignored.";
+
+/// How the patch body's description begins (the fields `null` clears follow).
+const TASK_PATCH_BODY: &str = "The body of `PATCH /api/v1/tasks/{id}`, for the OpenAPI document (parsed\n\
+by [`TaskPatch::from_json`]): only the given fields change; `null` clears\n";
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
+/// The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by
+/// [`NewTask::from_json`]): its schema is the table's (`new_task_body`).
+pub struct NewTaskBody;
+
 /// The body of `PATCH /api/v1/tasks/{id}`, for the OpenAPI document (parsed
-/// by [`TaskPatch::from_json`]): only the given fields change; `null` clears
-/// `description`, `gear_id`, `assignee_id` and `blocking_reason`, and is
-/// refused for the others.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TaskPatchBody {
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
-    title: Option<String>,
-    #[schema(max_length = 2000)]
-    description: Option<String>,
-    #[schema(nullable = false)]
-    status: Option<Status>,
-    #[schema(nullable = false)]
-    priority: Option<Priority>,
-    assignee_id: Option<Uuid>,
-    #[schema(pattern = "^[0-9]{4}$")]
-    gear_id: Option<String>,
-    blocking_reason: Option<String>,
-}
+/// by [`TaskPatch::from_json`]): its schema is the table's (`task_patch_body`).
+pub struct TaskPatchBody;
+
+built_schema!(NewTaskBody => new_task_body());
+built_schema!(TaskPatchBody => task_patch_body());
 
 #[cfg(test)]
 mod tests {
@@ -151,8 +211,8 @@ mod tests {
             assignee_name: Some("a".into()),
             gear_id: Some("1234".into()),
             blocking_reason: "r".into(),
-            sub_tasks: vec![super::super::sub_tasks::sample()],
-            daily_updates: vec![super::super::daily_updates::sample()],
+            sub_tasks: Vec::new(),
+            daily_updates: Vec::new(),
             created_at: "2026-12-02T05:53:26.076755Z".into(),
             updated_at: "2026-12-02T05:53:26.076755Z".into(),
         };
