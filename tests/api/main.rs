@@ -27,6 +27,7 @@ mod instance;
 mod invalidation;
 mod layout;
 mod lifecycle;
+mod log_file;
 mod members;
 mod methods;
 mod openapi;
