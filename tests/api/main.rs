@@ -30,6 +30,7 @@ mod lifecycle;
 mod log_file;
 mod members;
 mod methods;
+mod metrics;
 mod openapi;
 mod pooler;
 mod process;
