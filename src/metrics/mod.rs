@@ -34,8 +34,10 @@ const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5, 10.0,
 ];
 
-/// How often histogram samples are folded in when nobody scrapes.
-pub const UPKEEP: Duration = Duration::from_secs(5);
+/// How often histogram samples are folded in when nobody scrapes. Each
+/// waiting sample is 8 bytes: at 50 000 requests a second (the /health
+/// benchmark) one second of them is about 0.4 MiB.
+pub const UPKEEP: Duration = Duration::from_secs(1);
 
 /// Every lifecycle state, each a `taskflow_db_state{state=…}` gauge.
 const DB_STATES: [StateName; 6] = [

@@ -26,6 +26,13 @@ use crate::platform::{self, Privacy};
 /// The log file's name in its folder.
 pub const LOG_FILE: &str = "taskflowd.log";
 
+/// Lines waiting for the writer thread before new ones are dropped. The
+/// queue's slots are allocated (and touched) up front: tracing-appender's
+/// default of 128 000 is about 4 MiB of resident memory, for a daemon whose
+/// whole budget is 20 MiB idle; 16 384 (about 0.5 MiB) still holds a
+/// `trace` burst of several hundred requests while the disk stalls.
+const QUEUED_LINES: usize = 16_384;
+
 /// An opened log file: the writer for the subscriber and the guard that
 /// flushes the queue when dropped (keep it until the process ends).
 pub struct LogFile {
@@ -76,6 +83,7 @@ pub fn open(path: &Path, max_bytes: u64) -> Result<LogFile, LogFileError> {
     );
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(true)
+        .buffered_lines_limit(QUEUED_LINES)
         .thread_name("taskflowd-log")
         .finish(file);
     Ok(LogFile {
