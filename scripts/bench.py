@@ -36,6 +36,14 @@ daemon trims its pool after 30 s without a request). PgBouncer runs with its
 stock settings except listen port, auth file, pool mode and `max_client_conn`
 (its default 100 is below 200 daemons).
 
+`--scenario operators` (issue 21) measures what `GET /metrics` and the log
+file cost: /health at 50 connections and the dashboard list (GET
+/api/v1/tasks, 500 tasks of 4 sub-tasks, at 10 connections) on this
+branch's release build with both on (`taskflowd.log` in a temp folder,
+the default `info` filter) next to `--baseline-bin` (a build without them),
+both serving the same database, measured alternately (off, on, off, on, off,
+on: `--rounds`, default 3) so that a drift of the machine hits both.
+
 Nothing here is a test and nothing fails because the machine is slow: it
 prints figures (and writes them as Markdown with --markdown FILE).
 
@@ -142,14 +150,15 @@ class Cluster:
 class Daemon:
     """The release taskflowd with its own config folder."""
 
-    def __init__(self, config_dir: Path, port: int | None = None, **env: str) -> None:
+    def __init__(self, config_dir: Path, port: int | None = None, binary: Path | None = None,
+                 **env: str) -> None:
         self.port = port or free_port()
         self.config_dir = config_dir
         full_env = {"PATH": os.environ.get("PATH", ""), "TASKFLOW_PORT": str(self.port),
                     "TASKFLOW_CONFIG_DIR": str(config_dir), "TASKFLOW_LOG": "warn"}
         full_env.update(env)
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([str(BIN or RELEASE / "taskflowd")], env=full_env,
+        self.proc = subprocess.Popen([str(binary or BIN or RELEASE / "taskflowd")], env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def url(self, path: str) -> str:
@@ -368,11 +377,9 @@ class _Done(Exception):
     """Ends the run early (--tasks-only) but still writes the Markdown."""
 
 
-def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report) -> None:
-    """8. The team API at 10 connections (the UI's calls), next to /health at 10."""
-    health = wrk(d.url("/health"), duration, connections=10)
-    report("/health at 10 conns req/s", f"{health['rps']:.0f}", "-", "-")
-    report("/health at 10 conns p50 / p99 ms", f"{health['p50']:.3f} / {health['p99']:.3f}", "-", "-")
+def seed_dashboard(d: "Daemon", cluster: "Cluster", db: str) -> dict:
+    """The dashboard's data set: a member (created through `d`) and 500 tasks
+    of 4 sub-tasks written with SQL. Returns the member."""
     status, member = d.request("POST", "/api/v1/members", {"name": "Bench Lead", "email": "lead@bench.example"})
     if status != 201:
         sys.exit(f"creating a member failed: {status} {member}")
@@ -394,6 +401,15 @@ def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report)
         INSERT INTO sub_tasks (task_id, title, position, completed)
         SELECT t.id, 'Step ' || p, p, p % 2 = 0 FROM tasks t, generate_series(0, 3) p;
         ANALYZE;""", db)
+    return member
+
+
+def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report) -> None:
+    """8. The team API at 10 connections (the UI's calls), next to /health at 10."""
+    health = wrk(d.url("/health"), duration, connections=10)
+    report("/health at 10 conns req/s", f"{health['rps']:.0f}", "-", "-")
+    report("/health at 10 conns p50 / p99 ms", f"{health['p50']:.3f} / {health['p99']:.3f}", "-", "-")
+    member = seed_dashboard(d, cluster, db)
     status, tasks = d.request("GET", "/api/v1/tasks")
     if status != 200 or len(tasks) != 500:
         sys.exit(f"the dashboard list failed: {status}")
@@ -429,6 +445,77 @@ def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report)
     report(f"{what} req/s", f"{r['rps']:.0f}", f"{health['rps']:.0f} /health", f"{r['rps'] / health['rps']:.3f}x")
     report(f"{what} p50 / p99 ms", f"{r['p50']:.3f} / {r['p99']:.3f}",
            f"{health['p50']:.3f} / {health['p99']:.3f}", f"p99 {r['p99'] / health['p99']:.2f}x")
+
+
+def operators(args: argparse.Namespace, report) -> None:
+    """Issue 21: metrics and the log file on (this build) vs off (the
+    baseline build), same database, alternating runs."""
+    if not args.baseline_bin:
+        sys.exit("--scenario operators needs --baseline-bin (a build without metrics and the log file)")
+    cluster = Cluster()
+    work = Path(tempfile.mkdtemp(prefix="taskflowd-bench-ops-"))
+    role, role_pw = "bench", "bench pw@:/?#" + os.urandom(4).hex()
+    creds = {"host": "127.0.0.1", "port": cluster.port, "database": "bench_ops",
+             "username": role, "password": role_pw}
+    logs = work / "logs"
+    on = off = None
+    try:
+        cluster.new_database("bench_ops", role, role_pw.replace("'", "''"))
+        # The default filter (info): what a user's daemon runs with.
+        on = Daemon(work / "on", TASKFLOW_LOG="info", TASKFLOW_LOG_DIR=str(logs))
+        off = Daemon(work / "off", binary=args.baseline_bin, TASKFLOW_LOG="info", TASKFLOW_LOG_DIR="none")
+        for d in (on, off):
+            deadline = time.perf_counter() + 30
+            while True:
+                try:
+                    status, body = d.request("POST", "/api/v1/settings/save-connection", creds)
+                    if status != 200:
+                        sys.exit(f"save-connection failed: {status} {body}")
+                    break
+                except OSError:
+                    if time.perf_counter() > deadline:
+                        sys.exit("daemon did not answer")
+                    time.sleep(0.01)
+            d.wait_healthy_since(time.perf_counter())
+        time.sleep(1)
+        idle = {"on": on.rss_mib(), "off": off.rss_mib()}
+        seed_dashboard(on, cluster, "bench_ops")
+        for d in (on, off):
+            status, tasks = d.request("GET", "/api/v1/tasks")
+            if status != 200 or len(tasks) != 500:
+                sys.exit(f"the dashboard list failed: {status}")
+        for path, conns, label in [("/health", 50, "/health (50 conns)"),
+                                   ("/api/v1/tasks", 10, "GET /api/v1/tasks, 500 tasks (10 conns)")]:
+            runs: dict[str, list[dict]] = {"on": [], "off": []}
+            for _ in range(args.rounds):
+                runs["off"].append(wrk(off.url(path), args.duration, conns))
+                runs["on"].append(wrk(on.url(path), args.duration, conns))
+            mean = {k: statistics.mean(r["rps"] for r in v) for k, v in runs.items()}
+            spread = {k: (min(r["rps"] for r in v), max(r["rps"] for r in v)) for k, v in runs.items()}
+            report(f"{label} req/s, metrics + log file on", f"{mean['on']:.0f}", f"{mean['off']:.0f} off",
+                   f"{mean['on'] / mean['off']:.3f}x")
+            report(f"{label} req/s range of the {args.rounds} runs", f"{spread['on'][0]:.0f}-{spread['on'][1]:.0f}",
+                   f"{spread['off'][0]:.0f}-{spread['off'][1]:.0f} off", "-")
+            p99 = {k: statistics.median(r["p99"] for r in v) for k, v in runs.items()}
+            report(f"{label} p99 ms (median of runs)", f"{p99['on']:.3f}", f"{p99['off']:.3f} off",
+                   f"{p99['on'] / p99['off']:.2f}x")
+            for k, v in runs.items():
+                if any(r["non2xx"] for r in v):
+                    print(f"  warning: non-2xx answers ({k})", flush=True)
+        scrape = urllib.request.urlopen(on.url("/metrics"), timeout=10).read()
+        report("/metrics body after the runs (KiB)", f"{len(scrape) / 1024:.1f}", "-", "-")
+        size = sum(f.stat().st_size for f in logs.iterdir()) / 1024
+        report("log folder after the runs (KiB, info filter)", f"{size:.1f}", "-", "-")
+        report("VmRSS idle after start (MiB)", f"{idle['on']:.1f}", f"{idle['off']:.1f} off",
+               f"{idle['on'] / idle['off']:.2f}x")
+        report("VmRSS after the runs (MiB)", f"{on.rss_mib():.1f}", f"{off.rss_mib():.1f} off",
+               f"{on.rss_mib() / off.rss_mib():.2f}x")
+    finally:
+        for d in (on, off):
+            if d:
+                d.stop()
+        cluster.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def same_user(args: argparse.Namespace, report) -> None:
@@ -477,7 +564,7 @@ def same_user(args: argparse.Namespace, report) -> None:
 def main() -> None:
     global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", choices=["all", "team", "same-user"], default="all",
+    ap.add_argument("--scenario", choices=["all", "team", "same-user", "operators"], default="all",
                     help="what to measure (default all)")
     ap.add_argument("--bin", type=Path, help="taskflowd binary to run (default: the release build)")
     ap.add_argument("--slots", type=int, default=40, help="team: the server's max_connections (default 40)")
@@ -492,6 +579,8 @@ def main() -> None:
     ap.add_argument("--markdown", type=Path, help="also write the results as Markdown here")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--tasks-only", action="store_true", help="run only the team API figures (8)")
+    ap.add_argument("--baseline-bin", type=Path, help="operators: the build without metrics and the log file")
+    ap.add_argument("--rounds", type=int, default=3, help="operators: off/on pairs per case (default 3)")
     args = ap.parse_args()
     BIN = args.bin
     if args.scenario == "team":
@@ -502,6 +591,12 @@ def main() -> None:
         return
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
+    if args.scenario == "operators":
+        if not args.no_build and not BIN:
+            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
+        operators(args, lambda what, value, baseline, ratio: print(
+            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
+        return
     if args.scenario == "same-user":
         if not args.no_build and not BIN:
             subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
