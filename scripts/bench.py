@@ -40,6 +40,14 @@ daemon trims its pool after 30 s without a request). PgBouncer runs with its
 stock settings except listen port, auth file, pool mode and `max_client_conn`
 (its default 100 is below 200 daemons).
 
+`--scenario operators` (issue 21) measures what `GET /metrics` and the log
+file cost: /health at 50 connections and the dashboard list (GET
+/api/v1/tasks: 501 tasks, the data set of `versus`, at 10 connections) on this
+branch's release build with both on (`taskflowd.log` in a temp folder,
+the default `info` filter) next to `--baseline-bin` (a build without them, e.g. main before issue 21),
+both serving the same database, measured alternately (off, on, off, on, off,
+on: `--rounds`, default 3) so that a drift of the machine hits both.
+
 Nothing here is a test and nothing fails because the machine is slow: it
 prints figures (and writes them as Markdown with --markdown FILE).
 
@@ -194,6 +202,21 @@ class Daemon:
                 pass
             time.sleep(0.01)
         raise RuntimeError("daemon did not recover")
+
+    def save_connection(self, creds: dict, timeout: float = 30.0) -> None:
+        """POST save-connection as soon as the daemon answers, then wait until healthy."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                status, body = self.request("POST", "/api/v1/settings/save-connection", creds)
+                if status != 200:
+                    sys.exit(f"save-connection failed: {status} {body}")
+                break
+            except OSError:
+                if time.perf_counter() > deadline:
+                    sys.exit("daemon did not answer")
+                time.sleep(0.01)
+        self.wait_healthy_since(time.perf_counter())
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -444,6 +467,64 @@ def bench_tasks(d: "Daemon", cluster: "Cluster", db: str, duration: int, report)
            f"{health['p50']:.3f} / {health['p99']:.3f}", f"p99 {r['p99'] / health['p99']:.2f}x")
 
 
+def operators(args: argparse.Namespace, report) -> None:
+    """Issue 21: metrics and the log file on (this build) vs off (the
+    baseline build), same database, alternating runs."""
+    cluster = Cluster()
+    work = Path(tempfile.mkdtemp(prefix="taskflowd-bench-ops-"))
+    role, role_pw = "bench", "bench pw@:/?#" + os.urandom(4).hex()
+    creds = {"host": "127.0.0.1", "port": cluster.port, "database": "bench_ops",
+             "username": role, "password": role_pw}
+    logs = work / "logs"
+    on = off = None
+    try:
+        cluster.new_database("bench_ops", role, role_pw.replace("'", "''"))
+        # The default filter (info): what a user's daemon runs with.
+        on = Daemon(work / "on", TASKFLOW_LOG="info", TASKFLOW_LOG_DIR=str(logs))
+        off = Daemon(work / "off", bin=args.baseline_bin, TASKFLOW_LOG="info", TASKFLOW_LOG_DIR="none")
+        for d in (on, off):
+            d.save_connection(creds)
+        time.sleep(1)
+        idle = {"on": on.rss_mib(), "off": off.rss_mib()}
+        seed_dashboard(on, cluster, "bench_ops")
+        for d in (on, off):
+            status, tasks = d.request("GET", "/api/v1/tasks")
+            if status != 200 or len(tasks) != 501:
+                sys.exit(f"the dashboard list failed: {status}")
+        for path, conns, label in [("/health", 50, "/health (50 conns)"),
+                                   ("/api/v1/tasks", 10, "GET /api/v1/tasks, 501 tasks (10 conns)")]:
+            runs: dict[str, list[dict]] = {"on": [], "off": []}
+            for _ in range(args.rounds):
+                runs["off"].append(wrk(off.url(path), args.duration, conns))
+                runs["on"].append(wrk(on.url(path), args.duration, conns))
+            mean = {k: statistics.mean(r["rps"] for r in v) for k, v in runs.items()}
+            spread = {k: (min(r["rps"] for r in v), max(r["rps"] for r in v)) for k, v in runs.items()}
+            report(f"{label} req/s, metrics + log file on", f"{mean['on']:.0f}", f"{mean['off']:.0f} off",
+                   f"{mean['on'] / mean['off']:.3f}x")
+            report(f"{label} req/s range of the {args.rounds} runs", f"{spread['on'][0]:.0f}-{spread['on'][1]:.0f}",
+                   f"{spread['off'][0]:.0f}-{spread['off'][1]:.0f} off", "-")
+            p99 = {k: statistics.median(r["p99"] for r in v) for k, v in runs.items()}
+            report(f"{label} p99 ms (median of runs)", f"{p99['on']:.3f}", f"{p99['off']:.3f} off",
+                   f"{p99['on'] / p99['off']:.2f}x")
+            for k, v in runs.items():
+                if any(r["non2xx"] for r in v):
+                    print(f"  warning: non-2xx answers ({k})", flush=True)
+        scrape = urllib.request.urlopen(on.url("/metrics"), timeout=10).read()
+        report("/metrics body after the runs (KiB)", f"{len(scrape) / 1024:.1f}", "-", "-")
+        size = sum(f.stat().st_size for f in logs.iterdir()) / 1024
+        report("log folder after the runs (KiB, info filter)", f"{size:.1f}", "-", "-")
+        report("VmRSS idle after start (MiB)", f"{idle['on']:.1f}", f"{idle['off']:.1f} off",
+               f"{idle['on'] / idle['off']:.2f}x")
+        report("VmRSS after the runs (MiB)", f"{on.rss_mib():.1f}", f"{off.rss_mib():.1f} off",
+               f"{on.rss_mib() / off.rss_mib():.2f}x")
+    finally:
+        for d in (on, off):
+            if d:
+                d.stop()
+        cluster.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def same_user(args: argparse.Namespace, report) -> None:
     """Issue 20: what the per-connection owner lookup costs. Two daemons (no
     database: /health answers 503 from memory, /api/v1/settings/status 200
@@ -507,20 +588,8 @@ def versus(args: argparse.Namespace, report) -> None:
             cluster.new_database(db, role, role_pw.replace("'", "''"))
             d = Daemon(work / name, bin=binary)
             daemons[name] = d
-            deadline = time.perf_counter() + 30
-            while True:
-                try:
-                    status, body = d.request("POST", "/api/v1/settings/save-connection",
-                                             {"host": "127.0.0.1", "port": cluster.port, "database": db,
-                                              "username": role, "password": role_pw})
-                    if status != 200:
-                        sys.exit(f"save-connection failed: {status} {body}")
-                    break
-                except OSError:
-                    if time.perf_counter() > deadline:
-                        sys.exit("daemon did not answer")
-                    time.sleep(0.01)
-            d.wait_healthy_since(time.perf_counter())
+            d.save_connection({"host": "127.0.0.1", "port": cluster.port, "database": db,
+                               "username": role, "password": role_pw})
             for i in range(500):
                 d.request("POST", "/api/v1/members", {"name": f"Member {i:03}", "email": f"m{i}@bench.example"})
             _, pages[name], _ = seed_dashboard(d, cluster, db)
@@ -556,10 +625,11 @@ def versus(args: argparse.Namespace, report) -> None:
 def main() -> None:
     global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", choices=["all", "team", "same-user", "versus"], default="all",
+    ap.add_argument("--scenario", choices=["all", "team", "same-user", "versus", "operators"], default="all",
                     help="what to measure (default all)")
     ap.add_argument("--bin", type=Path, help="taskflowd binary to run (default: the release build)")
-    ap.add_argument("--baseline-bin", type=Path, help="versus: the baseline taskflowd binary (required)")
+    ap.add_argument("--baseline-bin", type=Path, help="versus: the baseline taskflowd binary; operators: a build without metrics and the log file (both required)")
+    ap.add_argument("--rounds", type=int, default=3, help="operators: off/on pairs per case (default 3)")
     ap.add_argument("--slots", type=int, default=40, help="team: the server's max_connections (default 40)")
     ap.add_argument("--direct", type=int, default=30, help="team: daemons connecting directly (default 30)")
     ap.add_argument("--pooled", type=int, default=200, help="team: daemons through PgBouncer (default 200)")
@@ -582,6 +652,14 @@ def main() -> None:
         return
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
+    if args.scenario == "operators":
+        if not args.baseline_bin:
+            sys.exit("--scenario operators needs --baseline-bin (a build without metrics and the log file)")
+        if not args.no_build and not BIN:
+            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
+        operators(args, lambda what, value, baseline, ratio: print(
+            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
+        return
     if args.scenario == "versus":
         if not args.baseline_bin:
             sys.exit("--scenario versus needs --baseline-bin OLD_TASKFLOWD")
@@ -615,16 +693,7 @@ def main() -> None:
         cluster.new_database("bench_main", role, role_pw.replace("'", "''"))
         cfg = work / "cfg-main"
         d = Daemon(cfg, TASKFLOW_DB_POOL_MAX=str(args.pool_max))
-        deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline:
-            try:
-                status, body = d.request("POST", "/api/v1/settings/save-connection", creds("bench_main"))
-                if status != 200:
-                    sys.exit(f"save-connection failed: {status} {body}")
-                break
-            except OSError:
-                time.sleep(0.01)
-        d.wait_healthy_since(time.perf_counter())
+        d.save_connection(creds("bench_main"))
         time.sleep(1)
         rss_idle = d.rss_mib()
         if args.tasks_only:

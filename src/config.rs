@@ -176,8 +176,14 @@ settings! {
     db_pool_max: u32 = 1, Typed;
     /// tracing filter (RUST_LOG syntax). `None`: `RUST_LOG`, else `info`.
     log: Option<String> = None, Text;
-    /// `text` or `json`.
+    /// `text` or `json` (stderr and the log file alike).
     log_format: LogFormat = LogFormat::Text, Text;
+    /// Folder of `taskflowd.log`; `none` turns the file off. `None`: the
+    /// platform's per-user log folder ([`crate::platform::default_log_dir`]).
+    log_dir: Option<PathBuf> = None, Text;
+    /// Size at which `taskflowd.log` is rotated (a few old files are kept,
+    /// so the folder stays bounded).
+    log_max_bytes: u64 = crate::config::policy::LOG_MAX_BYTES, Typed;
     /// Exit when this process is gone (the desktop shell).
     parent_pid: Option<u32> = None, Typed;
     /// When set, `/api/v1/*` requires `Authorization: Bearer <token>`.
@@ -439,6 +445,12 @@ impl Settings {
         if self.db_ping_interval_ms < 10 {
             return Err(bad("db_ping_interval_ms", "must be at least 10"));
         }
+        if self.log_max_bytes < policy::LOG_MIN_BYTES {
+            return Err(bad(
+                "log_max_bytes",
+                &format!("must be at least {}", policy::LOG_MIN_BYTES),
+            ));
+        }
         if self.max_concurrent_probes == 0 {
             return Err(bad("max_concurrent_probes", "must be at least 1"));
         }
@@ -475,6 +487,17 @@ impl Settings {
     /// The config folder in force: the configured one, else the platform's.
     pub fn resolved_config_dir(&self) -> Option<PathBuf> {
         crate::security::config_dir::resolve(self.config_dir.as_deref()).ok()
+    }
+
+    /// Where `taskflowd.log` goes: `None` when `log_dir` is `none`, or when
+    /// it is unset and the platform names no per-user folder (no home).
+    pub fn log_file(&self) -> Option<PathBuf> {
+        let dir = match &self.log_dir {
+            Some(dir) if dir.as_os_str().eq_ignore_ascii_case("none") => return None,
+            Some(dir) => dir.clone(),
+            None => crate::platform::default_log_dir()?,
+        };
+        Some(dir.join(crate::telemetry::log_file::LOG_FILE))
     }
 
     /// `db_connect_timeout_secs` as a Duration.

@@ -32,6 +32,7 @@
 //!   writes, the `ssl_root_cert` trust store.
 //! - [`platform`]: every OS-specific operation (owner-only files, durable
 //!   renames, stop requests, the parent watch, the TLS relay's channel) behind one interface.
+//! - [`metrics`]: `GET /metrics`' series (Prometheus text), recorded without a lock.
 //! - [`cli`]: operator commands (`status`, `test-connection`, `paths`, `rotate-key`);
 //!   all but `paths` and `rotate-key` talk to a running daemon.
 
@@ -42,6 +43,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod instance;
+pub mod metrics;
 pub mod platform;
 pub mod security;
 pub mod startup;

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use taskflowd::cli::target_flags::TargetFlags;
 use taskflowd::config::{self, FlagOverrides, Settings};
+use taskflowd::telemetry::log_file;
 use taskflowd::{Daemon, StartupError, cli, platform, telemetry};
 
 /// TaskFlow backend daemon.
@@ -138,13 +139,35 @@ fn main() -> ExitCode {
         )),
         Command::Serve => {
             let filter = format!("{},{SERVER_NOTICES_OFF}", settings.log_filter(&env));
-            if let Err(e) = telemetry::init(&filter, settings.log_format, std::io::stderr) {
+            // The file is opened before the subscriber exists; what went
+            // wrong with it is logged once logging runs (to stderr alone).
+            let (file, file_note) = match settings.log_file() {
+                Some(path) => match log_file::open(&path, settings.log_max_bytes) {
+                    Ok(f) => (Some(f), None),
+                    Err(e) => (None, Some(e)),
+                },
+                None => (None, None),
+            };
+            let (writer, _flush_at_exit, tightened) = match file {
+                Some(f) => (Some(f.writer), Some(f.guard), f.tightened),
+                None => (None, None, None),
+            };
+            if let Err(e) = telemetry::init(&filter, settings.log_format, std::io::stderr, writer) {
                 return fail(2, &e.to_string());
+            }
+            if let Some(e) = file_note {
+                tracing::warn!(path = %e.path.display(), reason = %e.reason, "cannot write the log file; logging to stderr only");
+            }
+            if let Some(old) = tightened {
+                tracing::warn!(old_mode = %old, "log folder was open to group or others; tightened to {}", platform::PRIVATE_FOLDER);
             }
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
                 Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
             };
+            // `_flush_at_exit` (the log file's worker guard) lives until
+            // here, after the runtime has stopped: its drop writes out the
+            // queued lines, the shutdown's included.
             runtime.block_on(serve(settings))
         }
     }

@@ -153,6 +153,10 @@ impl Daemon {
             Err(e) => return Err(StartupError::Actors(e.to_string())),
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        // The metrics registry now (start time, the route table), not on
+        // the first request; and its histograms folded in periodically.
+        crate::metrics::registry();
+        crate::metrics::spawn_upkeep();
         let server = tokio::spawn(http::serve::serve(
             listener,
             http::routes(ctx),

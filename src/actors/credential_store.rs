@@ -73,6 +73,18 @@ pub enum CredentialStoreMsg {
     Panic,
 }
 
+impl CredentialStoreMsg {
+    /// The message's name for its debug event (never its content).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Load(_) => "load",
+            Self::Save(..) => "save",
+            #[cfg(debug_assertions)]
+            Self::Panic => "panic",
+        }
+    }
+}
+
 impl Actor for CredentialStore {
     type Msg = CredentialStoreMsg;
     type State = CredentialStoreState;
@@ -96,12 +108,14 @@ impl Actor for CredentialStore {
         Ok(CredentialStoreState { files })
     }
 
+    #[tracing::instrument(name = "actor", level = "debug", skip_all, fields(actor = %NAME))]
     async fn handle(
         &self,
         _myself: ActorRef<Self::Msg>,
         message: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        tracing::debug!(actor = %NAME, msg = %message.kind(), "message");
         match message {
             CredentialStoreMsg::Load(port) => {
                 let result = match &state.files {

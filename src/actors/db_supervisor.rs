@@ -117,6 +117,10 @@ pub enum DbSupervisorMsg {
     Reconfigure(Box<DbCredentials>),
     /// From handlers: the pool when ready, else why not.
     GetPool(RpcReplyPort<Result<DatabaseConnection, DbUnavailable>>),
+    /// From `GET /metrics`: the pool's (busy, idle) server sessions, (0, 0)
+    /// without a pool. Unlike `GetPool` it does not count as a request, so a
+    /// scraper does not keep idle sessions open.
+    Sessions(RpcReplyPort<(u32, u32)>),
     /// From handlers that saw a connection error: check the connection now.
     ConnectionSuspect,
     /// From the supervisor after Readiness restarted: publish the state again.
@@ -126,6 +130,22 @@ pub enum DbSupervisorMsg {
     /// Test builds only: panic, to prove the supervisor restarts this actor.
     #[cfg(debug_assertions)]
     Panic,
+}
+
+impl DbSupervisorMsg {
+    /// The message's name for its debug event (never its content).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Reconfigure(_) => "reconfigure",
+            Self::GetPool(_) => "get_pool",
+            Self::Sessions(_) => "sessions",
+            Self::ConnectionSuspect => "connection_suspect",
+            Self::Republish => "republish",
+            Self::Lifecycle(_) => "lifecycle",
+            #[cfg(debug_assertions)]
+            Self::Panic => "panic",
+        }
+    }
 }
 
 /// Start-up input.
@@ -205,12 +225,14 @@ impl Actor for DbSupervisor {
         Ok(())
     }
 
+    #[tracing::instrument(name = "actor", level = "debug", skip_all, fields(actor = %NAME))]
     async fn handle(
         &self,
         myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         st: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        tracing::debug!(actor = %NAME, msg = %msg.kind(), "message");
         match msg {
             DbSupervisorMsg::Reconfigure(creds) => {
                 tracing::info!(host = %creds.host, port = creds.port, database = %creds.database, "reconfiguring database connection");
@@ -219,6 +241,14 @@ impl Actor for DbSupervisor {
             DbSupervisorMsg::GetPool(port) => {
                 st.last_request = Instant::now();
                 reply(port, st.pool());
+            }
+            DbSupervisorMsg::Sessions(port) => {
+                let sessions = st.lifecycle.pool().map_or((0, 0), |p| {
+                    let open = p.sqlx.size();
+                    let idle = u32::try_from(p.sqlx.num_idle()).unwrap_or(open);
+                    (open.saturating_sub(idle), idle)
+                });
+                reply(port, sessions);
             }
             DbSupervisorMsg::ConnectionSuspect => st.on(&myself, Event::Suspect),
             DbSupervisorMsg::Republish => st.publish(st.lifecycle.state()),
@@ -252,6 +282,7 @@ impl DbSupervisorState {
         match effect {
             Effect::LoadCredentials { ticket } => self.load(myself, ticket),
             Effect::Connect { ticket, source } => {
+                crate::metrics::counters::db_connect_attempted();
                 let timeout = self.settings.connect_timeout;
                 let max = self.settings.pool_max;
                 let me = myself.clone();
@@ -421,9 +452,22 @@ fn jittered(delay: Duration) -> Duration {
     delay.mul_f64(0.5 + fastrand::f64() / 2.0)
 }
 
-/// The log lines an operator wants, once per change of kind: becoming
-/// ready, startup failing, losing the server.
+/// Every transition as one debug event (`actor=db_supervisor
+/// from=connecting to=migrating attempt=1 reason=""`: the `/health` state
+/// words, the attempt since the last success, what `/health` reports), and
+/// the lines an operator wants at info/warn, once per change of kind:
+/// becoming ready, startup failing, losing the server.
 fn log_transition(before: &DbState, state: &DbState) {
+    if before != state {
+        tracing::debug!(
+            actor = %NAME,
+            from = %before.name().as_str(),
+            to = %state.name().as_str(),
+            attempt = state.attempt(),
+            reason = state.last_error().unwrap_or(""),
+            "db state"
+        );
+    }
     let entered = before.name() != state.name();
     match state {
         DbState::Ready { .. } => tracing::info!("database ready"),
@@ -435,7 +479,6 @@ fn log_transition(before: &DbState, state: &DbState) {
         DbState::Reconnecting { reason, .. } if entered => {
             tracing::warn!(reason = %reason, "database connection lost; reconnecting");
         }
-        // Readiness logs every transition at debug.
         _ => {}
     }
 }
@@ -462,6 +505,14 @@ pub async fn get_pool(
     timeout: Duration,
 ) -> Result<DatabaseConnection, CallError<DbUnavailable>> {
     super::call_fallible(actor, NAME, DbSupervisorMsg::GetPool, timeout).await
+}
+
+/// The pool's (busy, idle) server sessions, for `GET /metrics`.
+pub async fn sessions(
+    actor: &ActorRef<DbSupervisorMsg>,
+    timeout: Duration,
+) -> Result<(u32, u32), ActorUnavailable> {
+    super::call(actor, NAME, DbSupervisorMsg::Sessions, timeout).await
 }
 
 /// Tells the DbSupervisor to reconnect with freshly saved credentials.

@@ -2,7 +2,9 @@
 //! and answers `/health` and `/api/v1/settings/status` from it, so those
 //! routes never wait on the database or on the DbSupervisor's mailbox.
 //!
-//! Every change of state is logged at debug with the old and new state.
+//! Every message is a debug event inside an `actor{actor="readiness"}` span;
+//! the transitions themselves are logged by the DbSupervisor, whose states
+//! they are.
 //!
 //! It also publishes each snapshot on a `tokio::sync::watch` channel that
 //! `/health` reads. The desktop shell polls `/health` every 200 ms, and a
@@ -48,6 +50,18 @@ pub enum ReadinessMsg {
     /// Test builds only: panic, to prove the supervisor restarts this actor.
     #[cfg(debug_assertions)]
     Panic,
+}
+
+impl ReadinessMsg {
+    /// The message's name for its debug event (never its content).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Publish(_) => "publish",
+            Self::Get(_) => "get",
+            #[cfg(debug_assertions)]
+            Self::Panic => "panic",
+        }
+    }
 }
 
 /// The Readiness actor (stateless struct; the snapshot lives in its state).
@@ -99,24 +113,17 @@ impl Actor for Readiness {
         Ok(ReadinessState { current, watch })
     }
 
+    #[tracing::instrument(name = "actor", level = "debug", skip_all, fields(actor = %NAME))]
     async fn handle(
         &self,
         _myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         st: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        tracing::debug!(actor = %NAME, msg = %msg.kind(), "message");
         let current = &mut st.current;
         match msg {
             ReadinessMsg::Publish(next) => {
-                if current.state != next.state {
-                    tracing::debug!(
-                        from = %current.state,
-                        to = %next.state,
-                        attempt = next.state.attempt(),
-                        reason = next.state.last_error().unwrap_or(""),
-                        "db state"
-                    );
-                }
                 *current = *next;
                 st.watch.send_replace(current.clone());
             }

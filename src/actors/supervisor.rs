@@ -125,6 +125,12 @@ impl Actor for Supervisor {
         match msg {}
     }
 
+    #[tracing::instrument(
+        name = "actor",
+        level = "debug",
+        skip_all,
+        fields(actor = %"supervisor")
+    )]
     async fn handle_supervisor_evt(
         &self,
         myself: ActorRef<Self::Msg>,
@@ -151,6 +157,14 @@ impl Actor for Supervisor {
         };
         let (child, _) = state.children.remove(index);
         tracing::warn!(actor = child.name(), reason = %why, "child actor ended; restarting");
+        tracing::debug!(
+            actor = %"supervisor",
+            child = %child.name(),
+            from = %"running",
+            to = %"restarting",
+            reason = %why,
+            "child state"
+        );
 
         let now = Instant::now();
         state.restarts.push_back(now);

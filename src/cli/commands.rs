@@ -134,6 +134,11 @@ pub fn paths(settings: &Settings) -> String {
     ] {
         out.push_str(&format!("{label:<18} {}\n", describe(&dir.join(name))));
     }
+    let log = settings.log_file().map_or_else(
+        || "off (TASKFLOW_LOG_DIR=none, or no home folder)".to_owned(),
+        |p| describe(&p),
+    );
+    out.push_str(&format!("{:<18} {log}\n", "log file:"));
     out
 }
 

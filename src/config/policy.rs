@@ -59,3 +59,17 @@ pub const RECHECK_AFTER: Duration = Duration::from_millis(250);
 /// probe may take the connect timeout (at most a minute is sensible) plus
 /// a bit.
 pub const CLI_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default size at which `taskflowd.log` is rotated (DESIGN.md "Operators":
+/// about 10 MiB). With [`LOG_FILES_KEPT`] old files the folder holds at most
+/// about 40 MiB, whatever the daemon's uptime.
+pub const LOG_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Smallest `log_max_bytes` accepted: below a few lines per file, rotation
+/// would turn over on every line.
+pub const LOG_MIN_BYTES: u64 = 4096;
+
+/// Rotated log files kept besides `taskflowd.log` (`.1` newest … `.3`
+/// oldest): "a few", enough to cover the day before a user's report at the
+/// default size and a debug filter.
+pub const LOG_FILES_KEPT: usize = 3;

@@ -150,8 +150,13 @@ impl<K: Eq + Hash + Clone> ListCache<K> {
     }
 
     /// `key`'s body, if it was confirmed current less than [`RECHECK_AFTER`] ago.
+    /// Counted as a cache hit (`taskflow_list_cache_hits_total`) when it answers.
     pub fn recent(&self, key: &K) -> Option<Bytes> {
-        self.recent_within(key, RECHECK_AFTER)
+        let body = self.recent_within(key, RECHECK_AFTER);
+        if body.is_some() {
+            crate::metrics::counters::list_cache_hit();
+        }
+        body
     }
 
     fn recent_within(&self, key: &K, window: Duration) -> Option<Bytes> {
@@ -182,14 +187,18 @@ impl<K: Eq + Hash + Clone> ListCache<K> {
         match (inner.entries.get_mut(&key), &version) {
             (Some(entry), Some(v)) if entry.version == *v && current => {
                 entry.confirmed = entry.confirmed.max(asked);
+                crate::metrics::counters::list_cache_hit();
                 Lookup::Hit(entry.body.clone())
             }
-            _ => Lookup::Miss(Ticket {
-                key,
-                generation,
-                asked,
-                version,
-            }),
+            _ => {
+                crate::metrics::counters::list_cache_miss();
+                Lookup::Miss(Ticket {
+                    key,
+                    generation,
+                    asked,
+                    version,
+                })
+            }
         }
     }
 

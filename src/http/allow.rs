@@ -24,8 +24,9 @@ use std::sync::LazyLock;
 use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::Response;
 
-/// One documented path: its segments (`None` for a `{param}`) and methods.
+/// One documented path: its template, segments (`None` for a `{param}`) and methods.
 struct Template {
+    path: String,
     segments: Vec<Option<String>>,
     methods: Vec<Method>,
 }
@@ -36,6 +37,7 @@ static TABLE: LazyLock<Vec<Template>> = LazyLock::new(|| {
         .paths
         .iter()
         .map(|(path, item)| Template {
+            path: path.clone(),
             segments: split(path)
                 .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
                 .collect(),
@@ -150,6 +152,55 @@ fn header(methods: &[Method]) -> Option<HeaderValue> {
     HeaderValue::from_str(&list.join(", ")).ok()
 }
 
+/// How many documented paths there are: [`route`] answers below this.
+pub fn route_count() -> usize {
+    TABLE.len()
+}
+
+/// The template of documented path `index` (`/api/v1/tasks/{task_id}`).
+pub fn route_template(index: usize) -> Option<&'static str> {
+    TABLE.get(index).map(|t| t.path.as_str())
+}
+
+/// The documented path `path` is an instance of, as an index for
+/// [`route_template`]: the most literal match, as in [`methods`] (and as the
+/// router decides). For the request span and the metrics' `route` label,
+/// which must never be a raw path; runs on every request, so it walks the
+/// table without allocating.
+pub fn route(path: &str) -> Option<usize> {
+    if path.len() > 1 && path.ends_with('/') {
+        return None;
+    }
+    let mut best: Option<usize> = None;
+    for (i, t) in TABLE.iter().enumerate() {
+        let mut segments = split(path);
+        let mut matched = true;
+        for want in &t.segments {
+            match (want, segments.next()) {
+                (_, None) => matched = false,
+                (Some(lit), Some(s)) if lit != s => matched = false,
+                _ => {}
+            }
+            if !matched {
+                break;
+            }
+        }
+        if !matched || segments.next().is_some() {
+            continue;
+        }
+        // Literal segments, left to right: the greater shape wins.
+        let more_literal = best.is_none_or(|b| {
+            let shape = |t: &Template| t.segments.iter().map(Option::is_some).collect::<Vec<_>>();
+            // Only when two templates match, which is rare (reorder vs {id}).
+            shape(t) > shape(&TABLE[b])
+        });
+        if more_literal {
+            best = Some(i);
+        }
+    }
+    best
+}
+
 /// Adds `Allow` to a 405, listing the methods of the request's path (RFC
 /// 9110 requires it), as [`allow_header`] reads them off the OpenAPI
 /// document. Applied once, after [`super::errors::handle_rejection`], because the rejection
@@ -185,6 +236,25 @@ mod tests {
         // A literal segment wins over a parameter (issue #22).
         assert_eq!(allow("/api/v1/tasks/x/subtasks/reorder"), "PUT");
         assert_eq!(allow("/api/v1/tasks/x/subtasks/y"), "PATCH, DELETE");
+    }
+
+    #[test]
+    fn requests_resolve_to_their_route_template() {
+        let template = |p: &str| route(p).and_then(route_template);
+        assert_eq!(template("/health"), Some("/health"));
+        assert_eq!(
+            template("/api/v1/tasks/0b1c/subtasks/reorder"),
+            Some("/api/v1/tasks/{task_id}/subtasks/reorder")
+        );
+        assert_eq!(
+            template("/api/v1/tasks/0b1c/subtasks/77"),
+            Some("/api/v1/tasks/{task_id}/subtasks/{sub_task_id}")
+        );
+        assert_eq!(template("/api/v1/members/x"), Some("/api/v1/members/{id}"));
+        for unknown in ["/", "/health/", "/nope", "/api/v1/members/a/b", "/api/v1"] {
+            assert_eq!(template(unknown), None, "{unknown}");
+        }
+        assert!(route_count() > 10);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod errors;
 pub mod filters;
 pub mod health;
 pub mod members;
+pub mod metrics;
 pub mod openapi;
 pub mod panic_guard;
 pub mod paths;
@@ -60,6 +61,7 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         health::routes(ctx.clone()),
         cors::preflight(),
         openapi::routes(),
+        metrics::routes(ctx.clone()),
         api
     );
     #[cfg(debug_assertions)]
@@ -78,21 +80,12 @@ pub fn routes(ctx: AppCtx) -> BoxedFilter<(Response,)> {
         .recover(errors::handle_rejection)
         .unify();
     // The full path is read before routing (it consumes nothing) so that a
-    // 405 can name the path's methods in `Allow`.
+    // 405 can name the path's methods in `Allow`. The access line, the
+    // request's span and its metrics are the accept loop's
+    // (`serve::Gate`), so the same-user refusals are in them too.
     warp::path::full()
         .and(answered)
         .map(allow::with_allow)
-        .with(warp::log::custom(|info| {
-            // One debug line per request; warp's own trace filter logs every
-            // /health poll at info and every 503 at error, which is noise.
-            tracing::debug!(
-                method = %info.method(),
-                path = info.path(),
-                status = info.status().as_u16(),
-                micros = u64::try_from(info.elapsed().as_micros()).unwrap_or(u64::MAX),
-                "request"
-            );
-        }))
         .map(Reply::into_response)
         .boxed()
 }

@@ -102,6 +102,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         health::health,
         health::live,
         serve,
+        super::metrics::metrics,
         settings::status,
         settings::saved_connection,
         settings::test_connection,
@@ -158,7 +159,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     modifiers(&CommonResponses),
     tags(
         (name = "health", description = "Liveness of the daemon and its database"),
-        (name = "meta", description = "This document"),
+        (name = "meta", description = "This document, and the daemon's metrics"),
         (name = "settings", description = "The team database's connection settings"),
         (name = "members", description = "Team members"),
         (name = "tasks", description = "Tasks, each with its sub-tasks (and, alone, its daily updates)"),
@@ -189,7 +190,8 @@ impl Modify for CommonResponses {
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let api = path.starts_with("/api/v1/");
+            // `/metrics` is under the `/api/v1` rules (DESIGN.md "Operators").
+            let api = path.starts_with("/api/v1/") || path == "/metrics";
             for op in [
                 &mut item.get,
                 &mut item.post,
@@ -272,7 +274,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = json["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 18); // 17 + /api/v1/shutdown
+        assert_eq!(paths.len(), 19); // 17 + /api/v1/shutdown + /metrics
         let mut ids = std::collections::HashSet::new();
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
@@ -282,7 +284,7 @@ mod tests {
                 for status in ["403", "500"] {
                     assert!(responses.contains_key(status), "{method} {path} {status}");
                 }
-                if path.starts_with("/api/v1/") {
+                if path.starts_with("/api/v1/") || path == "/metrics" {
                     assert!(responses.contains_key("401"), "{method} {path}");
                 }
                 if op.get("requestBody").is_some() {

@@ -9,10 +9,12 @@
 //! idle keep-alive connections.
 
 use std::convert::Infallible;
-use std::future::{Future, Ready, ready};
+use std::future::{Future, ready};
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use futures_util::future::Either;
 use hyper::body::Incoming;
@@ -20,6 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 use warp::filters::BoxedFilter;
 use warp::http::Request;
 use warp::reply::Response;
@@ -93,7 +96,10 @@ async fn accept_failed(e: io::Error) {
 }
 
 /// One connection's service: the routes (warp's service, whose type has
-/// no public name, hence the parameter), behind the connection's verdict.
+/// no public name, hence the parameter), behind the connection's verdict,
+/// each request inside a `request{method route}` span that ends with the
+/// access line (`request status=200 micros=…`, at debug) and is counted in the metrics
+/// ([`crate::metrics::http`]): route templates only, never the raw path.
 ///
 /// The verdict is looked up at the connection's first request that is not
 /// a health check, then kept: keep-alive requests reuse it, and a
@@ -110,23 +116,63 @@ struct Gate<S> {
 impl<S> hyper::service::Service<Request<Incoming>> for Gate<S>
 where
     S: tower_service::Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone,
+    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+    // Boxed: the access line needs the response, so the future is wrapped
+    // (one small allocation per request, far below a request's cost).
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        if !same_user::exempt(&req) {
-            let (local, remote) = self.ends;
-            let verdict = self
-                .verdict
-                .get_or_init(|| self.same_user.verdict(local, remote));
-            if *verdict == Verdict::Refused {
-                return Either::Left(ready(Ok(same_user::refusal())));
+        let started = Instant::now();
+        let route = super::allow::route(req.uri().path());
+        let method = req.method().clone();
+        let span = tracing::debug_span!(
+            "request",
+            method = %method,
+            route = route
+                .and_then(super::allow::route_template)
+                .unwrap_or(crate::metrics::http::UNMATCHED),
+        );
+        let answer = span.in_scope(|| {
+            if !same_user::exempt(&req) {
+                let (local, remote) = self.ends;
+                let verdict = self
+                    .verdict
+                    .get_or_init(|| self.same_user.verdict(local, remote));
+                if *verdict == Verdict::Refused {
+                    return Either::Left(ready(Ok(same_user::refusal())));
+                }
             }
-        }
-        // A clone of the boxed filter is a reference count.
-        let mut routes = self.routes.clone();
-        Either::Right(tower_service::Service::call(&mut routes, req))
+            // A clone of the boxed filter is a reference count.
+            let mut routes = self.routes.clone();
+            Either::Right(tower_service::Service::call(&mut routes, req))
+        });
+        Box::pin(async move {
+            let response = match answer.instrument(span.clone()).await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            };
+            let elapsed = started.elapsed();
+            let metrics = crate::metrics::registry();
+            metrics.requests.observe(
+                metrics.recorder(),
+                route,
+                &method,
+                response.status(),
+                elapsed,
+            );
+            // On the event, not recorded into the span: the stderr and file
+            // layers share the span's formatted fields and would both append.
+            span.in_scope(|| {
+                tracing::debug!(
+                    status = response.status().as_u16(),
+                    micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                    "request"
+                );
+            });
+            Ok(response)
+        })
     }
 }

@@ -19,6 +19,8 @@
 //! | TLS relay channel | Unix socket in a fresh 0700 folder | loopback TCP + one-time secret ([`relay_secret`]) |
 //! | config folder default | `ProjectDirs` config folder (`~/.config/taskflow`) | `%LOCALAPPDATA%\TaskFlow` |
 //! | peer owner (same user only) | `sock_diag` netlink: the client socket's uid (Linux; macOS: unsupported, fails closed) | `GetExtendedTcpTable` owner pid → process token SID |
+//! | default log folder | `$XDG_STATE_HOME/TaskFlow/logs` (macOS `~/Library/Logs/TaskFlow`) | `%LOCALAPPDATA%\TaskFlow\logs` |
+//! | resident memory | `/proc/self/statm` | `K32GetProcessMemoryInfo` |
 //! | single instance | `flock` on a lock file held for life (std `File::try_lock`) | `LockFileEx` (std `File::try_lock`) |
 
 use std::fs::File;
@@ -75,6 +77,30 @@ pub enum Opened {
 /// `None` when the platform cannot name one (no home folder).
 pub fn default_config_dir() -> Option<PathBuf> {
     os::default_config_dir()
+}
+
+/// The per-user folder for `taskflowd.log` when `TASKFLOW_LOG_DIR` is unset
+/// (DESIGN.md "Operators"): Linux `$XDG_STATE_HOME/TaskFlow/logs` (default
+/// `~/.local/state/TaskFlow/logs`), macOS `~/Library/Logs/TaskFlow`, Windows
+/// `%LOCALAPPDATA%\TaskFlow\logs`. `None` without a home folder.
+pub fn default_log_dir() -> Option<PathBuf> {
+    os::default_log_dir()
+}
+
+/// Options that open a log file for appending, creating it owner-only:
+/// mode 0600 on Unix; on Windows the file inherits the private folder's
+/// access list (its entry is inheritable, [`acl::private_sddl`]), since
+/// `OpenOptions` cannot carry a security descriptor. For a writer that opens
+/// files itself (the rotating log file), so the rule is one value.
+pub fn private_append_options() -> std::fs::OpenOptions {
+    os::private_append_options()
+}
+
+/// The process's resident set size in bytes, for `process_resident_memory_bytes`
+/// (Linux `/proc/self/statm`, Windows `K32GetProcessMemoryInfo`); `None` where
+/// the OS gives no figure (macOS: not looked up yet).
+pub fn resident_memory_bytes() -> Option<u64> {
+    os::resident_memory_bytes()
 }
 
 /// Creates `dir` and its missing parents, owner-only from creation (never

@@ -135,7 +135,8 @@ async fn save_makes_ready_without_restart_and_survives_a_restart() {
     );
     assert!(!r.text.contains(&db.password));
 
-    // Readiness logs every transition at debug with the old and new state.
+    // The DbSupervisor logs every transition at debug with the old and new
+    // state words, inside its actor span (DESIGN.md "Operators").
     let transitions: Vec<String> = daemon
         .logs()
         .lines()
@@ -143,11 +144,11 @@ async fn save_makes_ready_without_restart_and_survives_a_restart() {
         .filter(|l| l.contains(" DEBUG ") && l.contains("db state"))
         .collect();
     for (from, to) in [
-        ("unconfigured", "connecting (attempt 1)"),
-        ("connecting (attempt 1)", "migrating"),
+        ("unconfigured", "connecting"),
+        ("connecting", "migrating"),
         ("migrating", "ready"),
     ] {
-        let want = format!("from={from} to={to} ");
+        let want = format!("actor=db_supervisor from={from} to={to} ");
         assert!(
             transitions.iter().any(|l| l.contains(&want)),
             "no transition {want:?} in {transitions:#?}"

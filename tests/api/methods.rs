@@ -85,6 +85,7 @@ async fn allow_lists_the_known_paths_methods() {
         (Method::POST, "/health", "GET"),
         (Method::DELETE, "/health/live", "GET"),
         (Method::PUT, "/openapi.json", "GET"),
+        (Method::POST, "/metrics", "GET"),
         (Method::POST, "/api/v1/settings/status", "GET"),
         (Method::GET, "/api/v1/settings/save-connection", "POST"),
         (Method::GET, "/api/v1/settings/test-connection", "POST"),

@@ -66,6 +66,7 @@ const REFUSED: &[(&str, &str)] = &[
     ("GET", "/api/v1/tasks"),
     ("POST", "/api/v1/shutdown"),
     ("GET", "/openapi.json"),
+    ("GET", "/metrics"),
     ("OPTIONS", "/api/v1/members"),
     ("GET", "/nope"),
     ("POST", "/health"),

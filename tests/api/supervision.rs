@@ -19,7 +19,7 @@ async fn healthy_daemon() -> (TestDaemon, pg::TestDb) {
 
 fn restarts_logged(daemon: &TestDaemon, actor: &str) -> usize {
     daemon
-        .logs()
+        .stderr()
         .lines()
         .filter(|l| l.contains("child actor ended; restarting") && l.contains(actor))
         .count()

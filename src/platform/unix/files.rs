@@ -23,6 +23,13 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Append, create with mode 0600 (narrowed further by the umask only).
+pub fn private_append_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.read(true).append(true).create(true).mode(0o600);
+    o
+}
+
 pub fn open_private_lock_file(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)

@@ -2,16 +2,18 @@
 //! a Unix socket for the TLS relay.
 
 mod files;
+mod memory;
 mod peer;
 mod process;
 mod relay;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use files::{
     create_private_dir_all, create_private_file, file_privacy, folder_privacy, open_nofollow,
-    open_private_lock_file, persist_new, persist_replace, sync_dir,
+    open_private_lock_file, persist_new, persist_replace, private_append_options, sync_dir,
 };
+pub use memory::resident_memory_bytes;
 pub use peer::peer_owner;
 pub use process::{parent_gone, process_exists, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
@@ -55,6 +57,19 @@ pub const PRIVATE_FILE_HINT: &str = "chmod 600";
 /// `~/Library/Application Support/TaskFlow`): what the daemon always used.
 pub fn default_config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "TaskFlow").map(|d| d.config_local_dir().to_path_buf())
+}
+
+pub fn default_log_dir() -> Option<PathBuf> {
+    let dirs = directories::BaseDirs::new()?;
+    if cfg!(target_os = "macos") {
+        return Some(dirs.home_dir().join("Library/Logs/TaskFlow"));
+    }
+    // `state_dir` is `$XDG_STATE_HOME` (else `~/.local/state`) on Linux and
+    // `None` elsewhere; other Unixes follow the XDG default too.
+    let state = dirs
+        .state_dir()
+        .map_or_else(|| dirs.home_dir().join(".local/state"), Path::to_path_buf);
+    Some(state.join("TaskFlow").join("logs"))
 }
 
 pub fn describe_access(_path: &std::path::Path, meta: &std::fs::Metadata) -> String {

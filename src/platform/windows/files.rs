@@ -78,6 +78,15 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// Append, create; no descriptor can be given through `OpenOptions`, so a
+/// new file takes the inheritable owner-only entry of the private folder
+/// it is created in ([`create_private_dir_all`]).
+pub fn private_append_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.read(true).append(true).create(true);
+    o
+}
+
 /// `OPEN_ALWAYS` with the private descriptor (applied only if it creates
 /// the file) and `FILE_FLAG_OPEN_REPARSE_POINT`: a symlink is opened as
 /// itself, then refused.

@@ -3,6 +3,7 @@
 
 mod files;
 mod kept;
+mod memory;
 mod peer;
 mod process;
 mod relay;
@@ -12,9 +13,10 @@ use std::path::PathBuf;
 
 pub use files::{
     create_private_dir_all, create_private_file, file_privacy, folder_privacy, open_nofollow,
-    open_private_lock_file, persist_new, persist_replace, sync_dir,
+    open_private_lock_file, persist_new, persist_replace, private_append_options, sync_dir,
 };
 pub use kept::acls_kept;
+pub use memory::resident_memory_bytes;
 pub use peer::peer_owner;
 pub use process::{parent_gone, process_exists, stop_requested};
 pub use relay::{RelayAcceptor, RelayEndpoint, RelayStream, relay_channel};
@@ -63,6 +65,11 @@ pub const PRIVATE_FILE_HINT: &str =
 /// appends `\config`.
 pub fn default_config_dir() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|d| d.data_local_dir().join("TaskFlow"))
+}
+
+/// `%LOCALAPPDATA%\TaskFlow\logs`: beside the default config folder's files.
+pub fn default_log_dir() -> Option<PathBuf> {
+    default_config_dir().map(|d| d.join("logs"))
 }
 
 pub fn describe_access(path: &std::path::Path, _meta: &std::fs::Metadata) -> String {

@@ -70,6 +70,8 @@ pub struct DaemonBuilder {
     port: Option<u16>,
     port_env: bool,
     secrets: Vec<String>,
+    /// Where the test expects `taskflowd.log` when it unset `TASKFLOW_LOG_DIR`.
+    default_log_dir: Option<PathBuf>,
 }
 
 impl Default for DaemonBuilder {
@@ -96,6 +98,7 @@ impl Default for DaemonBuilder {
             port: None,
             port_env: true,
             secrets: Vec::new(),
+            default_log_dir: None,
         }
     }
 }
@@ -104,6 +107,16 @@ impl DaemonBuilder {
     /// Set (or override a default) environment variable.
     pub fn env(mut self, key: &str, value: impl Into<OsString>) -> Self {
         self.env.insert(key.to_owned(), Some(value.into()));
+        self
+    }
+
+    /// Leave `TASKFLOW_LOG_DIR` unset, so the daemon writes `taskflowd.log`
+    /// into its platform default folder; `expected` is that folder (the
+    /// test sets `HOME`/`XDG_STATE_HOME` to make it a temp one). By default
+    /// the harness points `TASKFLOW_LOG_DIR` at a private temp folder.
+    pub fn default_log_dir(mut self, expected: PathBuf) -> Self {
+        self.env.insert("TASKFLOW_LOG_DIR".to_owned(), None);
+        self.default_log_dir = Some(expected);
         self
     }
 
@@ -181,6 +194,21 @@ impl DaemonBuilder {
             cmd.env("TASKFLOW_PORT", port.to_string());
         }
         let mut env = self.env;
+        // Each daemon's log file in its own temp folder (beside the captured
+        // stdout/stderr), never the user's real log folder.
+        let file_logs = match env.get("TASKFLOW_LOG_DIR") {
+            None => {
+                let dir = log_dir.path().join("files");
+                env.insert(
+                    "TASKFLOW_LOG_DIR".to_owned(),
+                    Some(dir.clone().into_os_string()),
+                );
+                Some(dir)
+            }
+            Some(Some(v)) if v != "none" => Some(PathBuf::from(v)),
+            Some(Some(_)) => None,
+            Some(None) => self.default_log_dir.clone(),
+        };
         if windows_run().is_some() {
             // A Linux pid means nothing to Windows: the daemon would take its
             // parent for gone and stop at once. Drop and `wineserver -k` at
@@ -218,6 +246,7 @@ impl DaemonBuilder {
             port,
             config_dir,
             log_dir,
+            file_logs,
             client,
             secrets: Mutex::new(self.secrets),
         }
@@ -283,6 +312,8 @@ pub struct TestDaemon {
     config_dir: ConfigDir,
     /// `stdout.log` and `stderr.log`.
     log_dir: TempDir,
+    /// The folder of `taskflowd.log`, unless the test turned the file off.
+    file_logs: Option<PathBuf>,
     client: reqwest::Client,
     /// Strings redacted from log dumps (passwords the test sent).
     secrets: Mutex<Vec<String>>,
@@ -581,16 +612,38 @@ impl TestDaemon {
         fs::read_to_string(self.log_dir.path().join("stderr.log")).unwrap_or_default()
     }
 
-    /// stdout followed by stderr (to scan for secrets, or for log lines).
+    /// stdout, stderr, then the log file and its rotated copies: what
+    /// every secret check scans, so each covers the file too. Lines are in
+    /// it twice (stderr and file): count lines in [`Self::stderr`].
     pub fn logs(&self) -> String {
         let mut all = self.stdout();
         all.push_str(&self.stderr());
+        all.push_str(&self.log_file_text());
         all
+    }
+
+    /// The folder of `taskflowd.log` (`None` with `TASKFLOW_LOG_DIR=none`).
+    pub fn log_file_dir(&self) -> Option<&Path> {
+        self.file_logs.as_deref()
+    }
+
+    /// `taskflowd.log.3`, `.2`, `.1`, then `taskflowd.log`: the file log,
+    /// oldest first, as written so far (the writer lags a few ms behind stderr).
+    pub fn log_file_text(&self) -> String {
+        let Some(dir) = &self.file_logs else {
+            return String::new();
+        };
+        let mut text = String::new();
+        for suffix in [".3", ".2", ".1", ""] {
+            let path = dir.join(format!("taskflowd.log{suffix}"));
+            text.push_str(&fs::read_to_string(path).unwrap_or_default());
+        }
+        text
     }
 
     /// The last `n` log lines with every registered secret replaced by `[redacted]`.
     pub fn log_tail(&self, n: usize) -> String {
-        let logs = self.redact(&self.logs());
+        let logs = self.redact(&(self.stdout() + &self.stderr()));
         let lines: Vec<&str> = logs.lines().collect();
         let start = lines.len().saturating_sub(n);
         format!(
