@@ -28,6 +28,10 @@ fn readme_layout_names_every_top_level_entry() {
         for e in std::fs::read_dir(Path::new(ROOT).join(top)).unwrap() {
             let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
+            if name == "__pycache__" {
+                // Python's byte-code cache (ignored by git), not a part of the tree.
+                continue;
+            }
             let is_dir = e.file_type().unwrap().is_dir();
             // A file as `src/main.rs`, a folder as `src/db/`.
             let shown = if is_dir {
