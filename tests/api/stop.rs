@@ -57,7 +57,7 @@ async fn post_shutdown_answers_202_then_exits_0() {
 #[tokio::test]
 async fn taskflowd_stop_waits_for_the_exit_and_fails_without_a_daemon() {
     if crate::helpers::wine::skip_on_windows_run(
-        "`taskflowd stop` under Wine finds no daemon through the discovery file (its pid check does not see the other Wine process); to be fixed on the Windows side",
+        "the CLI here is the Linux binary, which cannot see a Wine process's pid; the exe's own CLI under Wine is refused by its listener-owner check (Wine's GetExtendedTcpTable reports owner pid 0): `taskflowd stop` on Windows needs a real machine",
     ) {
         return;
     }
