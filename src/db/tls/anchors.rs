@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, UnixTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use super::chain::openssl;
+use super::openssl_reasons as openssl;
 
 /// One root, as OpenSSL checks it.
 #[derive(Debug, Clone)]
@@ -110,6 +110,19 @@ pub fn within_dates(not_before: i64, not_after: i64, now: UnixTime) -> Result<()
     } else {
         Ok(())
     }
+}
+
+/// The certificate's dates against `now`, in OpenSSL's words.
+pub(super) fn within_validity(
+    cert: &X509Certificate<'_>,
+    now: UnixTime,
+) -> Result<(), &'static str> {
+    let validity = cert.validity();
+    within_dates(
+        validity.not_before.timestamp(),
+        validity.not_after.timestamp(),
+        now,
+    )
 }
 
 fn anchor(der: &CertificateDer<'_>) -> Option<Anchor> {

@@ -34,26 +34,9 @@ use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use super::anchors::{Anchors, within_dates};
+use super::anchors::{Anchors, within_validity};
+use super::openssl_reasons as openssl;
 use super::path::{self, Refusal};
-
-/// OpenSSL's `X509_verify_cert_error_string` texts (OpenSSL 3), which libpq
-/// shows after `certificate verify failed: `.
-pub(super) mod openssl {
-    pub const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: &str = "unable to get local issuer certificate";
-    pub const DEPTH_ZERO_SELF_SIGNED_CERT: &str = "self-signed certificate";
-    pub const SELF_SIGNED_CERT_IN_CHAIN: &str = "self-signed certificate in certificate chain";
-    pub const CERT_HAS_EXPIRED: &str = "certificate has expired";
-    pub const CERT_NOT_YET_VALID: &str = "certificate is not yet valid";
-    pub const INVALID_PURPOSE: &str = "unsuitable certificate purpose";
-    pub const CERT_SIGNATURE_FAILURE: &str = "certificate signature failure";
-    pub const INVALID_CA: &str = "invalid CA certificate";
-    pub const PATH_LENGTH_EXCEEDED: &str = "path length constraint exceeded";
-    pub const PERMITTED_VIOLATION: &str = "permitted subtree violation";
-    pub const CERT_REVOKED: &str = "certificate revoked";
-    pub const CERT_CHAIN_TOO_LONG: &str = "certificate chain too long";
-    pub const UNHANDLED_CRITICAL_EXTENSION: &str = "unhandled critical extension";
-}
 
 /// What libpq prints before OpenSSL's reason.
 const VERIFY_FAILED: &str = "certificate verify failed";
@@ -193,19 +176,6 @@ fn is_self_signed(cert: &X509Certificate<'_>) -> bool {
 
 fn der_is_self_signed(der: &CertificateDer<'_>) -> bool {
     X509Certificate::from_der(der.as_ref()).is_ok_and(|(_, c)| is_self_signed(&c))
-}
-
-/// The certificate's dates against `now`, in OpenSSL's words.
-pub(super) fn within_validity(
-    cert: &X509Certificate<'_>,
-    now: UnixTime,
-) -> Result<(), &'static str> {
-    let validity = cert.validity();
-    within_dates(
-        validity.not_before.timestamp(),
-        validity.not_after.timestamp(),
-        now,
-    )
 }
 
 /// OpenSSL's `ssl_server` purpose for the server's own certificate: an

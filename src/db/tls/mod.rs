@@ -30,6 +30,7 @@ mod failures;
 mod handshake;
 mod host_address;
 mod host_name;
+mod openssl_reasons;
 mod path;
 mod relay;
 mod verifier;

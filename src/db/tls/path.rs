@@ -32,8 +32,8 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::anchors::{Anchors, ca_check};
-use super::chain::{openssl, within_validity};
+use super::anchors::{Anchors, ca_check, within_validity};
+use super::openssl_reasons as openssl;
 
 /// OpenSSL's default verify depth is 100; a real chain has one or two.
 /// Past this many intermediates: `certificate chain too long`.
