@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+#[cfg(unix)]
 use crate::helpers::wine::{self, daemon_path, skip_on_windows_run};
 use crate::helpers::{TestDaemon, pg};
 

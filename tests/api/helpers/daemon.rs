@@ -114,6 +114,7 @@ impl DaemonBuilder {
     /// into its platform default folder; `expected` is that folder (the
     /// test sets `HOME`/`XDG_STATE_HOME` to make it a temp one). By default
     /// the harness points `TASKFLOW_LOG_DIR` at a private temp folder.
+    #[cfg(unix)]
     pub fn default_log_dir(mut self, expected: PathBuf) -> Self {
         self.env.insert("TASKFLOW_LOG_DIR".to_owned(), None);
         self.default_log_dir = Some(expected);
