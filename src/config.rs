@@ -10,7 +10,6 @@
 pub mod policy;
 pub mod test_hooks;
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,42 +19,14 @@ use figment::value::{Dict, Map};
 use figment::{Figment, Metadata, Profile, Provider};
 use serde::{Deserialize, Serialize};
 
+use crate::security::secret_value::SecretValue;
+
 /// File name looked up in the config folder when `--config` is not given.
 pub const CONFIG_FILE_NAME: &str = "taskflowd.toml";
+/// The log file's name in its folder (`log_dir`).
+pub const LOG_FILE_NAME: &str = "taskflowd.log";
 /// Prefix of every environment variable taskflowd reads.
 pub const ENV_PREFIX: &str = "TASKFLOW_";
-
-/// A configuration value that must never be printed (an access token, a
-/// database URL with a password in it).
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct SecretValue(String);
-
-impl SecretValue {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The plaintext; do not log or format it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Serialises as `[redacted]`, never the secret: serialisation only feeds the
-/// defaults layer, where a secret has no default anyway.
-impl Serialize for SecretValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("[redacted]")
-    }
-}
-
-impl fmt::Debug for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
 
 /// Log line format on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -497,7 +468,7 @@ impl Settings {
             Some(dir) => dir.clone(),
             None => crate::platform::default_log_dir()?,
         };
-        Some(dir.join(crate::telemetry::log_file::LOG_FILE))
+        Some(dir.join(LOG_FILE_NAME))
     }
 
     /// `db_connect_timeout_secs` as a Duration.

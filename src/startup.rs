@@ -23,15 +23,16 @@ use tokio::task::JoinHandle;
 use crate::actors::db_supervisor::DbSettings;
 use crate::actors::directory::Directory;
 use crate::actors::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
-use crate::config::{SecretValue, Settings};
+use crate::config::Settings;
 use crate::db::caches::Caches;
 use crate::http;
 use crate::http::ctx::{AppCtx, Shared};
 use crate::http::same_user::SameUser;
-use crate::http::shutdown::StopRequest;
+use crate::http::stop_request::StopRequest;
 use crate::instance::discovery::{self, Discovery};
 use crate::instance::lock::{Acquired, InstanceLock};
 use crate::security::config_dir;
+use crate::security::secret_value::SecretValue;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +132,10 @@ impl Daemon {
         let caches = Caches::default();
         let health = crate::actors::readiness::health_watch();
         let settings = Arc::new(settings);
+        // The metrics registry now (start time, the route table), not on
+        // the first request; and its histograms folded in periodically.
+        let metrics = crate::metrics::install(http::allow::route_templates());
+        crate::metrics::spawn_upkeep(metrics);
         let ctx = AppCtx::new(Shared {
             actors: directory.clone(),
             probes: Arc::new(Semaphore::new(settings.max_concurrent_probes)),
@@ -139,6 +144,7 @@ impl Daemon {
             settings: settings.clone(),
             caches: caches.clone(),
             health: health.subscribe(),
+            metrics,
             stop: stop.clone(),
         });
         let args = SupervisorArgs {
@@ -153,14 +159,11 @@ impl Daemon {
             Err(e) => return Err(StartupError::Actors(e.to_string())),
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        // The metrics registry now (start time, the route table), not on
-        // the first request; and its histograms folded in periodically.
-        crate::metrics::registry();
-        crate::metrics::spawn_upkeep();
         let server = tokio::spawn(http::serve::serve(
             listener,
             http::routes(ctx),
             same_user,
+            metrics,
             async {
                 let _ = stop_rx.await;
             },
@@ -278,6 +281,9 @@ async fn already_running(dir: &std::path::Path) -> String {
 /// key's owner-only rules: [`crate::security::api_token`], the reader the
 /// CLI uses too).
 fn api_token(settings: &Settings) -> Result<Option<SecretValue>, StartupError> {
-    crate::security::api_token::configured(settings)
-        .map_err(|e| StartupError::TokenFile(e.to_string()))
+    crate::security::api_token::configured(
+        settings.api_token.as_ref(),
+        settings.api_token_file.as_deref(),
+    )
+    .map_err(|e| StartupError::TokenFile(e.to_string()))
 }

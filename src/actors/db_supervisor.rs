@@ -26,8 +26,8 @@ use time::OffsetDateTime;
 use super::directory::Directory;
 use super::readiness::{ReadinessMsg, Snapshot};
 use super::{ActorUnavailable, CallError, credential_store, reply};
+use crate::config::Settings;
 use crate::config::policy::{POOL_IDLE_TIMEOUT, STORE_RETRY};
-use crate::config::{SecretValue, Settings};
 use crate::db::caches::Caches;
 use crate::db::connect::{ConnectionSource, close_surplus, connect_pool};
 use crate::db::connect_errors::session_error;
@@ -35,6 +35,7 @@ use crate::db::migrate::run_migrations;
 use crate::domain::credentials::{ConnectionSummary, DbCredentials};
 use crate::domain::db_lifecycle::{Effect, Event, Lifecycle, Limits, Loaded, Ticket, Wake};
 use crate::domain::db_state::DbState;
+use crate::security::secret_value::SecretValue;
 
 /// Timings and fallbacks, taken from [`Settings`].
 #[derive(Debug, Clone)]

@@ -51,7 +51,11 @@ impl NotFound {
 /// The daemon for `settings`: at the address given on the command line
 /// when `explicit`, else the one the config folder's discovery file names.
 pub fn daemon(settings: &Settings, explicit: bool) -> Result<Found, NotFound> {
-    let token = api_token::configured(settings).map_err(|e| NotFound {
+    let token = api_token::configured(
+        settings.api_token.as_ref(),
+        settings.api_token_file.as_deref(),
+    )
+    .map_err(|e| NotFound {
         code: 2,
         message: format!("cannot use the API token file: {e}"),
     })?;

@@ -14,11 +14,11 @@ use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOpti
 use sea_orm::sqlx::{self, Connection};
 
 use super::connect_errors::{Target, describe, not_resolved, timed_out};
-use crate::config::SecretValue;
 use crate::config::policy::POOL_IDLE_TIMEOUT;
 use crate::db::{database_url, tls};
 use crate::domain::credentials::{DbCredentials, SslMode};
 use crate::domain::root_cert;
+use crate::security::secret_value::SecretValue;
 use crate::security::trust_store;
 
 /// Closes idle pool connections until at most `keep` are open. sqlx hands

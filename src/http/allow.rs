@@ -152,9 +152,10 @@ fn header(methods: &[Method]) -> Option<HeaderValue> {
     HeaderValue::from_str(&list.join(", ")).ok()
 }
 
-/// How many documented paths there are: [`route`] answers below this.
-pub fn route_count() -> usize {
-    TABLE.len()
+/// Every documented path's template, in [`route`]'s index order (the
+/// metrics' `route` label values).
+pub fn route_templates() -> Vec<&'static str> {
+    TABLE.iter().map(|t| t.path.as_str()).collect()
 }
 
 /// The template of documented path `index` (`/api/v1/tasks/{task_id}`).
@@ -254,7 +255,15 @@ mod tests {
         for unknown in ["/", "/health/", "/nope", "/api/v1/members/a/b", "/api/v1"] {
             assert_eq!(template(unknown), None, "{unknown}");
         }
-        assert!(route_count() > 10);
+        let all = route_templates();
+        assert!(all.len() > 10, "{all:?}");
+        for (i, t) in all.iter().enumerate() {
+            assert_eq!(
+                route_template(i),
+                Some(*t),
+                "the label list follows route()'s indices"
+            );
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@ use tokio::sync::Semaphore;
 use warp::Filter;
 
 use crate::actors::directory::Directory;
-use crate::config::{SecretValue, Settings};
+use crate::config::Settings;
 use crate::db::caches::Caches;
+use crate::security::secret_value::SecretValue;
 
 /// The handler context: one `Arc`, so a clone is one reference count.
 ///
@@ -53,8 +54,10 @@ pub struct Shared {
     /// Readiness's published snapshot, read by `/health` without a mailbox
     /// round trip (see `actors::readiness`).
     pub health: tokio::sync::watch::Receiver<crate::actors::readiness::Snapshot>,
+    /// The process's metrics (rendered by `GET /metrics`).
+    pub metrics: &'static crate::metrics::Registry,
     /// Raised by `POST /api/v1/shutdown`; `main` runs the stop.
-    pub stop: super::shutdown::StopRequest,
+    pub stop: super::stop_request::StopRequest,
 }
 
 /// Injects the context into a filter chain.

@@ -13,7 +13,7 @@ use super::filters;
 use super::panic_guard::guarded;
 use crate::actors::db_supervisor;
 use crate::config::policy::ACTOR_CALL_TIMEOUT;
-use crate::metrics::{Sample, registry};
+use crate::metrics::Sample;
 
 /// The exposition format's content type, version 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
@@ -53,7 +53,7 @@ pub async fn metrics(ctx: AppCtx) -> Response {
             .unwrap_or((0, 0)),
         Err(_) => (0, 0),
     };
-    let body = registry().render(Sample { db_state, sessions });
+    let body = ctx.metrics.render(Sample { db_state, sessions });
     let mut res = Response::new(body.into());
     *res.status_mut() = StatusCode::OK;
     res.headers_mut()

@@ -27,6 +27,7 @@ pub mod schemas;
 pub mod serve;
 pub mod settings;
 pub mod shutdown;
+pub mod stop_request;
 pub mod sub_tasks;
 pub mod tasks;
 #[cfg(debug_assertions)]

@@ -28,6 +28,7 @@ use warp::http::Request;
 use warp::reply::Response;
 
 use super::same_user::{self, SameUser, Verdict};
+use crate::metrics::Registry;
 
 /// Serves `routes` on `listener` until `stop` resolves, then stops
 /// accepting and returns once every open connection has finished its
@@ -36,6 +37,7 @@ pub async fn serve(
     listener: TcpListener,
     routes: BoxedFilter<(Response,)>,
     same_user: SameUser,
+    metrics: &'static Registry,
     stop: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -66,6 +68,7 @@ pub async fn serve(
             let gate = Gate {
                 routes,
                 same_user,
+                metrics,
                 ends: (local, remote),
                 verdict: OnceLock::new(),
             };
@@ -108,6 +111,7 @@ async fn accept_failed(e: io::Error) {
 struct Gate<S> {
     routes: S,
     same_user: SameUser,
+    metrics: &'static Registry,
     /// (local, remote) of the connection.
     ends: (SocketAddr, SocketAddr),
     verdict: OnceLock<Verdict>,
@@ -149,13 +153,13 @@ where
             let mut routes = self.routes.clone();
             Either::Right(tower_service::Service::call(&mut routes, req))
         });
+        let metrics = self.metrics;
         Box::pin(async move {
             let response = match answer.instrument(span.clone()).await {
                 Ok(r) => r,
                 Err(never) => match never {},
             };
             let elapsed = started.elapsed();
-            let metrics = crate::metrics::registry();
             metrics.requests.observe(
                 metrics.recorder(),
                 route,

@@ -4,38 +4,18 @@
 //! Why over HTTP: Windows has no signal a desktop shell or `taskflowd stop`
 //! can send a console-less process, and a kill loses the graceful stop. The
 //! route is under `/api/v1`, so every rule applies: Host, Origin, same user,
-//! the token. The handler only raises [`StopRequest`]; `main` waits on it
+//! the token. The handler only raises the
+//! [`StopRequest`](super::stop_request::StopRequest); `main` waits on it
 //! beside the signals and runs the stop, which lets this request's answer
 //! go out first (in-flight requests finish).
 
-use std::sync::Arc;
-
 use serde::Serialize;
-use tokio::sync::Notify;
 use utoipa::ToSchema;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-
-/// A stop asked for over the API; cloned into the context, awaited by
-/// `main` through [`crate::Daemon::stop_requested`].
-#[derive(Debug, Clone, Default)]
-pub struct StopRequest(Arc<Notify>);
-
-impl StopRequest {
-    /// Asks for the stop (kept until awaited: a request made before
-    /// anyone waits is not lost).
-    pub fn request(&self) {
-        self.0.notify_one();
-    }
-
-    /// Resolves once a stop was asked for.
-    pub async fn requested(&self) {
-        self.0.notified().await;
-    }
-}
 
 /// The answer: `{"status":"stopping"}`.
 #[derive(Serialize, ToSchema)]

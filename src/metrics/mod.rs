@@ -7,8 +7,10 @@
 //! from where the truth already is — the DbSupervisor's state as Readiness
 //! publishes it, the pool's sessions, the totals of [`counters`], the
 //! process's memory — so nothing else on a hot path changes. The recorder is
-//! the process's own (not installed as the `metrics` global): everything
-//! reaches it through [`registry`].
+//! the process's own (not installed as the `metrics` global): [`install`] builds
+//! it once, at startup, with the route templates the HTTP layer hands in
+//! (so this module knows no route), and the caller passes the `&'static`
+//! reference on: to the handler context and to the accept loop.
 //!
 //! Histogram samples wait in lock-free buckets until they are folded into
 //! the histogram: at each scrape, and every [`UPKEEP`] by [`spawn_upkeep`],
@@ -17,7 +19,7 @@
 pub mod counters;
 pub mod http;
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use metrics::{Counter, Gauge, Key, Label, Level, Metadata, Recorder, Unit};
@@ -64,6 +66,13 @@ pub struct Registry {
     resident: Gauge,
 }
 
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The handles say nothing useful; the series are what /metrics shows.
+        f.debug_struct("Registry").finish_non_exhaustive()
+    }
+}
+
 /// What the scrape reads from the daemon's parts.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
@@ -73,16 +82,17 @@ pub struct Sample {
     pub sessions: (u32, u32),
 }
 
-static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+static REGISTRY: OnceLock<Registry> = OnceLock::new();
 
-/// The process's registry (built on first use: call at startup so the
-/// first request does not pay for it).
-pub fn registry() -> &'static Registry {
-    &REGISTRY
+/// The process's registry, built by the first call with `routes` (the
+/// documented route templates, the `route` label's values; later calls get
+/// the same registry: one process, one set of series).
+pub fn install(routes: Vec<&'static str>) -> &'static Registry {
+    REGISTRY.get_or_init(|| Registry::new(routes))
 }
 
 /// When the process started, for `process_start_time_seconds`; taken on
-/// first use, so `startup` forces [`registry`] early.
+/// first use, so `startup` calls [`install`] early.
 static STARTED: LazyLock<f64> = LazyLock::new(|| {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -90,7 +100,7 @@ static STARTED: LazyLock<f64> = LazyLock::new(|| {
 });
 
 impl Registry {
-    fn new() -> Self {
+    fn new(routes: Vec<&'static str>) -> Self {
         LazyLock::force(&STARTED);
         // `set_buckets` fails only for an empty list; without buckets the
         // latencies would be a summary, still scrapeable.
@@ -160,9 +170,6 @@ impl Registry {
                 )
             })
             .collect();
-        let routes = (0..crate::http::allow::route_count())
-            .filter_map(crate::http::allow::route_template)
-            .collect();
         gauge("process_start_time_seconds", Vec::new()).set(*STARTED);
         Registry {
             requests: http::RequestSeries::new(routes),
@@ -209,13 +216,13 @@ impl Registry {
 }
 
 /// Folds histogram samples in every [`UPKEEP`] until the runtime stops.
-pub fn spawn_upkeep() {
-    tokio::spawn(async {
+pub fn spawn_upkeep(registry: &'static Registry) {
+    tokio::spawn(async move {
         let mut every = tokio::time::interval(UPKEEP);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            registry().upkeep();
+            registry.upkeep();
         }
     });
 }

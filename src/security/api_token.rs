@@ -13,7 +13,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::config::{SecretValue, Settings};
+use super::secret_value::SecretValue;
 use crate::platform::{self, Opened, Privacy};
 
 /// Why the configured token cannot be used. Names the file, never its content.
@@ -32,20 +32,19 @@ pub enum ApiTokenError {
     },
 }
 
-/// The token from `api_token`, else from `api_token_file`; `None` when
-/// neither is set.
-pub fn configured(settings: &Settings) -> Result<Option<SecretValue>, ApiTokenError> {
-    if let Some(token) = &settings.api_token {
+/// The token from the `api_token` setting, else from the `api_token_file`
+/// setting; `None` when neither is set.
+pub fn configured(
+    token: Option<&SecretValue>,
+    file: Option<&Path>,
+) -> Result<Option<SecretValue>, ApiTokenError> {
+    if let Some(token) = token {
         if token.expose().trim().is_empty() {
             return Err(ApiTokenError::Empty);
         }
         return Ok(Some(token.clone()));
     }
-    settings
-        .api_token_file
-        .as_deref()
-        .map(read_file)
-        .transpose()
+    file.map(read_file).transpose()
 }
 
 /// Reads the token file at `path` (trimmed), under the owner-only rules.
@@ -100,21 +99,14 @@ pub fn read_file(path: &Path) -> Result<SecretValue, ApiTokenError> {
 mod tests {
     use super::*;
 
-    fn settings(token: Option<&str>, file: Option<&Path>) -> Settings {
-        Settings {
-            api_token: token.map(SecretValue::new),
-            api_token_file: file.map(Path::to_path_buf),
-            ..Settings::default()
-        }
-    }
-
     #[test]
     fn the_variable_wins_and_a_blank_one_is_refused() {
-        assert_eq!(configured(&settings(None, None)), Ok(None));
-        let t = configured(&settings(Some("tf-x"), Some(Path::new("/nonexistent"))));
+        assert_eq!(configured(None, None), Ok(None));
+        let token = SecretValue::new("tf-x");
+        let t = configured(Some(&token), Some(Path::new("/nonexistent")));
         assert_eq!(t.unwrap().unwrap().expose(), "tf-x");
         assert_eq!(
-            configured(&settings(Some("  "), None)),
+            configured(Some(&SecretValue::new("  ")), None),
             Err(ApiTokenError::Empty)
         );
     }

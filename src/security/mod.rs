@@ -24,6 +24,7 @@ pub mod folder_errors;
 pub mod interrupted_rotation;
 pub mod key_rotation;
 pub mod owner_only;
+pub mod secret_value;
 pub mod set_aside;
 pub mod trust_store;
 

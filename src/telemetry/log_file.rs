@@ -23,9 +23,6 @@ use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuar
 use crate::config::policy::LOG_FILES_KEPT;
 use crate::platform::{self, Privacy};
 
-/// The log file's name in its folder.
-pub const LOG_FILE: &str = "taskflowd.log";
-
 /// Lines waiting for the writer thread before new ones are dropped. The
 /// queue's slots are allocated (and touched) up front: tracing-appender's
 /// default of 128 000 is about 4 MiB of resident memory, for a daemon whose
@@ -119,7 +116,7 @@ mod tests {
     fn a_path_through_a_file_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("file"), b"x").unwrap();
-        let path = dir.path().join("file").join(LOG_FILE);
+        let path = dir.path().join("file").join(crate::config::LOG_FILE_NAME);
         let e = open(&path, 4096).err().unwrap();
         assert!(e.to_string().contains("stderr only"), "{e}");
         assert!(e.to_string().contains("file"), "{e}");
@@ -128,7 +125,7 @@ mod tests {
     #[test]
     fn lines_reach_the_file_and_rotation_keeps_a_few_files() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("logs").join(LOG_FILE);
+        let path = dir.path().join("logs").join(crate::config::LOG_FILE_NAME);
         let LogFile {
             mut writer, guard, ..
         } = open(&path, 4096).unwrap();
