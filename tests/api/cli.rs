@@ -234,13 +234,7 @@ async fn with_port_0_the_cli_finds_the_daemon_through_the_discovery_file() {
         .no_port_env()
         .env("TASKFLOW_PORT", "0")
         .spawn();
-    let pid = d.pid().unwrap();
-    let file = d.config_dir().join("taskflowd.json");
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while !std::fs::read_to_string(&file).is_ok_and(|t| t.contains(&format!("\"pid\": {pid},"))) {
-        assert!(std::time::Instant::now() < deadline, "no discovery file");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    crate::helpers::files::discovery_of(d.config_dir(), d.pid().unwrap()).await;
     // Only the folder: no TASKFLOW_PORT, no --port.
     let cli = |args: &[&str]| {
         wine::command()

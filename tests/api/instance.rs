@@ -3,33 +3,10 @@
 //! life; a second daemon on the folder exits 4 naming the first; no stale
 //! lock after kill -9; `TASKFLOW_PORT=0` found through the file.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use serde_json::Value;
+use std::time::Duration;
 
 use crate::helpers::TestDaemon;
-
-const T: Duration = Duration::from_secs(15);
-
-fn discovery(dir: &Path) -> Option<Value> {
-    let text = std::fs::read(dir.join("taskflowd.json")).ok()?;
-    serde_json::from_slice(&text).ok()
-}
-
-/// Waits for a discovery file naming `pid`.
-async fn discovery_of(dir: &Path, pid: u32) -> Value {
-    let deadline = Instant::now() + T;
-    loop {
-        if let Some(v) = discovery(dir)
-            && v["pid"] == pid
-        {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "no discovery file for pid {pid}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::helpers::files::{discovery, discovery_of};
 
 #[tokio::test]
 async fn the_discovery_file_names_the_daemon_while_it_runs() {
