@@ -663,36 +663,21 @@ def main() -> None:
     ap.add_argument("--tasks-only", action="store_true", help="run only the team API figures (8)")
     args = ap.parse_args()
     BIN = args.bin
-    if args.scenario == "team":
+    # One scenario alone: the release daemon only, figures printed as they come.
+    scenarios = {"team": team, "operators": operators, "versus": versus, "same-user": same_user}
+    if args.scenario in scenarios:
+        if args.scenario != "team" and not shutil.which("wrk"):
+            sys.exit("wrk not found: apt-get install wrk")
+        if args.scenario in ("operators", "versus") and not args.baseline_bin:
+            sys.exit(f"--scenario {args.scenario} needs --baseline-bin OLD_TASKFLOWD "
+                     "(operators: a build without metrics and the log file)")
         if not args.no_build and not BIN:
             subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
-        team(args, lambda what, value, baseline, ratio: print(
+        scenarios[args.scenario](args, lambda what, value, baseline, ratio: print(
             f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
         return
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
-    if args.scenario == "operators":
-        if not args.baseline_bin:
-            sys.exit("--scenario operators needs --baseline-bin (a build without metrics and the log file)")
-        if not args.no_build and not BIN:
-            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
-        operators(args, lambda what, value, baseline, ratio: print(
-            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
-        return
-    if args.scenario == "versus":
-        if not args.baseline_bin:
-            sys.exit("--scenario versus needs --baseline-bin OLD_TASKFLOWD")
-        if not args.no_build and not BIN:
-            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
-        versus(args, lambda what, value, baseline, ratio: print(
-            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
-        return
-    if args.scenario == "same-user":
-        if not args.no_build and not BIN:
-            subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd"], cwd=ROOT, check=True)
-        same_user(args, lambda what, value, baseline, ratio: print(
-            f"{what:<58} {value:>14}   baseline {baseline:>14}   {ratio}", flush=True))
-        return
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--bin", "taskflowd", "--example", "bare_warp"],
                        cwd=ROOT, check=True)
