@@ -1,66 +1,64 @@
 //! Queries on `members`. Handlers call exactly one of these per request; each
 //! is one pooler-safe transaction ([`unit`]), so every mutation is atomic.
 //!
-//! All values travel as bind parameters (the query builder, or
-//! `Statement::from_sql_and_values` for the reference counts); the only SQL
-//! text written here is constant (no SQL is assembled at run time).
+//! The statements are constant SQL with every value a bind parameter, built
+//! once (`LazyLock`) from the columns of the members' field table
+//! (`entities::member`), as the task queries are: the same pattern for
+//! every resource (docs/architecture.md).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::{self, postgres::PgConnection};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait, RuntimeErr, Statement,
-};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, RuntimeErr};
 use uuid::Uuid;
 
-use super::entities::member::{self, Column, Entity as Members, Model as Member};
+use super::entities::member::{READ, WRITTEN, written_values};
+use super::entities::{bind_list, name_list, set_list};
+use super::outcome::{QueryError, References, Refusal};
+use super::task_writes::stmt;
 use super::unit;
 use super::write_conn::WriteConn;
-use crate::domain::member::{MemberPatch, NewMember};
+use crate::domain::member::{Member, MemberFields, MemberPatch, NewMember};
 
-/// What [`delete`] did, so the handler can answer 204, 404 or 409.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeleteOutcome {
-    /// The row is gone.
-    Deleted,
-    /// No member has this id.
-    NotFound,
-    /// The member is still referenced and was kept.
-    Referenced(References),
-}
+/// `id` and the table's columns, as a SELECT or RETURNING list.
+static COLUMNS: LazyLock<String> = LazyLock::new(|| format!("id, {}", READ.join(", ")));
+/// Every member, by name (then id, so equal names keep a stable order).
+static LIST_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM members ORDER BY name, id", *COLUMNS));
+/// One member.
+static GET_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM members WHERE id = $1", *COLUMNS));
+/// One member, locked until the transaction ends.
+static LOCK_SQL: LazyLock<String> = LazyLock::new(|| format!("{} FOR UPDATE", *GET_SQL));
+/// `$1` the id, then the written columns.
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO members (id, {}) VALUES ($1, {}) RETURNING {}",
+        name_list(WRITTEN),
+        bind_list(WRITTEN, 2),
+        *COLUMNS
+    )
+});
+/// Bound as [`INSERT_SQL`] is.
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE members SET {} WHERE id = $1 RETURNING {}",
+        set_list(WRITTEN, 2),
+        *COLUMNS
+    )
+});
+/// A new name copied to the member's tasks (their `updated_at` stays:
+/// nobody changed those tasks).
+const RENAME_TASKS_SQL: &str = "UPDATE tasks SET assignee_name = $1 \
+     WHERE assignee_id = $2 AND assignee_name IS DISTINCT FROM $1";
+const DELETE_SQL: &str = "DELETE FROM members WHERE id = $1";
 
-/// How many rows of later tables point at a member (0 when a table does not
-/// exist yet).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct References {
-    /// Rows of `tasks` whose `assignee_id` is the member.
-    pub tasks: i64,
-    /// Rows of `daily_updates` whose `author_id` is the member.
-    pub daily_updates: i64,
-}
-
-impl References {
-    /// Whether anything still points at the member.
-    pub fn any(&self) -> bool {
-        self.tasks > 0 || self.daily_updates > 0
-    }
-}
-
-/// Every member, ordered by name (then id, so equal names keep a stable order
-/// between calls), on `conn` (the connection the list cache checked the
-/// change counter on: one pool checkout per list). The statement has no
-/// parameters, so it goes by the simple protocol: no prepared statement,
-/// safe behind any pooler without a [`unit`].
+/// Every member, ordered by name, on `conn` (the connection the list cache
+/// checked the change counter on: one pool checkout per list). The
+/// statement has no parameters, so it goes by the simple protocol: no
+/// prepared statement, safe behind any pooler without a [`unit`].
 pub async fn list_on(conn: &mut PgConnection) -> Result<Vec<Member>, DbErr> {
-    let sql = Members::find()
-        .order_by_asc(Column::Name)
-        .order_by_asc(Column::Id)
-        .build(DbBackend::Postgres)
-        .to_string();
-    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(LIST_SQL.as_str()))
         .fetch_all(conn)
         .await
         .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
@@ -69,52 +67,55 @@ pub async fn list_on(conn: &mut PgConnection) -> Result<Vec<Member>, DbErr> {
         .collect()
 }
 
-/// One member, or `None`.
-pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Member>, DbErr> {
-    unit::run(db, |txn| Box::pin(Members::find_by_id(id).one(txn))).await
+/// One member; `MemberNotFound` when none has this id.
+pub async fn get(db: &sea_orm::DatabaseConnection, id: Uuid) -> Result<Member, QueryError> {
+    unit::run(db, |txn| {
+        Box::pin(Member::find_by_statement(stmt(&GET_SQL, vec![id.into()])).one(txn))
+    })
+    .await?
+    .ok_or_else(|| Refusal::MemberNotFound.into())
 }
 
 /// Inserts a member with a fresh UUID v4 and returns the stored row.
 /// A duplicate e-mail fails with the database's `uq_members_email` violation
 /// (also when a concurrent insert wins the race), mapped to 409 by the caller.
-pub async fn create(db: &WriteConn, new: NewMember) -> Result<Member, DbErr> {
-    let row = member::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        name: Set(new.name.into_inner()),
-        email: Set(new.email.into_inner()),
-        active: Set(new.active),
-    };
-    unit::run(db, |txn| Box::pin(row.insert(txn))).await
+pub async fn create(db: &WriteConn, new: NewMember) -> Result<Member, QueryError> {
+    let insert = stmt(&INSERT_SQL, row_values(Uuid::new_v4(), &new.0));
+    let created = unit::run(db, |txn| {
+        Box::pin(Member::find_by_statement(insert).one(txn))
+    })
+    .await?;
+    created.ok_or_else(|| DbErr::RecordNotInserted.into())
 }
 
-/// Changes only the given fields with one `UPDATE … RETURNING` and returns
-/// the whole row, or `None` when no member has this id. An empty patch reads
-/// the row instead (there is nothing to update). A new name is copied to
-/// `tasks.assignee_name` of the member's tasks in the same transaction (the
-/// tasks' `updated_at` stays: nobody changed those tasks).
-pub async fn update(db: &WriteConn, id: Uuid, patch: MemberPatch) -> Result<Option<Member>, DbErr> {
+/// Changes only the given fields: the row is locked, the patch merged into
+/// it, and the result written with one `UPDATE … RETURNING`; a patch that
+/// changes nothing writes nothing. A new name is copied to
+/// `tasks.assignee_name` of the member's tasks in the same transaction.
+/// `MemberNotFound` when no member has this id.
+pub async fn update(db: &WriteConn, id: Uuid, patch: MemberPatch) -> Result<Member, QueryError> {
     if patch.is_empty() {
         return get(db, id).await;
     }
-    let renamed = patch.name.as_ref().map(|n| n.as_ref().to_owned());
     let txn = unit::begin(db).await?;
-    let mut update = Members::update_many().filter(Column::Id.eq(id));
-    if let Some(name) = patch.name {
-        update = update.col_expr(Column::Name, Expr::value(name.into_inner()));
+    let stored = Member::find_by_statement(stmt(&LOCK_SQL, vec![id.into()]))
+        .one(&txn)
+        .await?
+        .ok_or(Refusal::MemberNotFound)?;
+    let before = stored.fields();
+    let after = patch.merged(&before);
+    if after == before {
+        txn.commit().await?;
+        return Ok(stored);
     }
-    if let Some(email) = patch.email {
-        update = update.col_expr(Column::Email, Expr::value(email.into_inner()));
-    }
-    if let Some(active) = patch.active {
-        update = update.col_expr(Column::Active, Expr::value(active));
-    }
-    let member = update.exec_with_returning(&txn).await?.into_iter().next();
-    if let (Some(_), Some(name)) = (&member, renamed) {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE tasks SET assignee_name = $1 \
-             WHERE assignee_id = $2 AND assignee_name IS DISTINCT FROM $1",
-            [name.into(), id.into()],
+    let member = Member::find_by_statement(stmt(&UPDATE_SQL, row_values(id, &after)))
+        .one(&txn)
+        .await?
+        .ok_or(Refusal::MemberNotFound)?;
+    if after.name != before.name {
+        txn.execute_raw(stmt(
+            RENAME_TASKS_SQL,
+            vec![after.name.clone().into(), id.into()],
         ))
         .await?;
     }
@@ -123,31 +124,33 @@ pub async fn update(db: &WriteConn, id: Uuid, patch: MemberPatch) -> Result<Opti
 }
 
 /// Deletes a member unless rows of `tasks` or `daily_updates` still point at
-/// it. One transaction: the member row is locked first (`FOR UPDATE`), so a
-/// concurrent insert that references it through a foreign key waits for us
-/// and then fails, instead of slipping in between the count and the delete.
-pub async fn delete(db: &WriteConn, id: Uuid) -> Result<DeleteOutcome, DbErr> {
+/// it (`MemberReferenced`). One transaction: the member row is locked first
+/// (`FOR UPDATE`), so a concurrent insert that references it through a
+/// foreign key waits for us and then fails, instead of slipping in between
+/// the count and the delete.
+pub async fn delete(db: &WriteConn, id: Uuid) -> Result<(), QueryError> {
     let txn = unit::begin(db).await?;
-    if Members::find_by_id(id)
-        .lock_exclusive()
+    Member::find_by_statement(stmt(&LOCK_SQL, vec![id.into()]))
         .one(&txn)
         .await?
-        .is_none()
-    {
-        txn.rollback().await?;
-        return Ok(DeleteOutcome::NotFound);
-    }
+        .ok_or(Refusal::MemberNotFound)?;
     let refs = References {
         tasks: count_references(&txn, &TASKS_ASSIGNEE, id).await?,
         daily_updates: count_references(&txn, &DAILY_UPDATES_AUTHOR, id).await?,
     };
     if refs.any() {
-        txn.rollback().await?;
-        return Ok(DeleteOutcome::Referenced(refs));
+        return Err(Refusal::MemberReferenced(refs).into());
     }
-    Members::delete_by_id(id).exec(&txn).await?;
+    txn.execute_raw(stmt(DELETE_SQL, vec![id.into()])).await?;
     txn.commit().await?;
-    Ok(DeleteOutcome::Deleted)
+    Ok(())
+}
+
+/// The bind values of [`INSERT_SQL`] and [`UPDATE_SQL`].
+fn row_values(id: Uuid, f: &MemberFields) -> Vec<sea_orm::Value> {
+    let mut values = vec![id.into()];
+    values.extend(written_values(f));
+    values
 }
 
 /// A column of a later table that references `members.id`.
@@ -181,11 +184,10 @@ async fn count_references<C: ConnectionTrait>(
     id: Uuid,
 ) -> Result<i64, DbErr> {
     let exists = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        .query_one_raw(stmt(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute \
              WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped)",
-            [r.table.into(), r.column.into()],
+            vec![r.table.into(), r.column.into()],
         ))
         .await?
         .map(|row| row.try_get_by_index::<bool>(0))
@@ -194,13 +196,36 @@ async fn count_references<C: ConnectionTrait>(
     if !exists {
         return Ok(0);
     }
-    db.query_one_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        r.count_sql,
-        [id.into()],
-    ))
-    .await?
-    .map(|row| row.try_get_by_index::<i64>(0))
-    .transpose()
-    .map(Option::unwrap_or_default)
+    db.query_one_raw(stmt(r.count_sql, vec![id.into()]))
+        .await?
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_statements_are_built_from_the_table() {
+        assert_eq!(
+            LIST_SQL.as_str(),
+            "SELECT id, name, email, active FROM members ORDER BY name, id"
+        );
+        assert_eq!(
+            LOCK_SQL.as_str(),
+            "SELECT id, name, email, active FROM members WHERE id = $1 FOR UPDATE"
+        );
+        assert_eq!(
+            INSERT_SQL.as_str(),
+            "INSERT INTO members (id, name, email, active) VALUES ($1, $2, $3, $4) \
+             RETURNING id, name, email, active"
+        );
+        assert_eq!(
+            UPDATE_SQL.as_str(),
+            "UPDATE members SET name = $2, email = $3, active = $4 WHERE id = $1 \
+             RETURNING id, name, email, active"
+        );
+    }
 }

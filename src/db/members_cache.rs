@@ -13,9 +13,9 @@ use std::time::Instant;
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 
 use super::coherence;
-use super::entities::member::Model as Member;
 use super::list_cache::{ListCache, Listed, Lookup};
 use super::members;
+use crate::domain::member::Member;
 
 /// The member list's cache (one variant: the whole list).
 pub type MembersCache = ListCache<()>;

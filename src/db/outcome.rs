@@ -1,4 +1,4 @@
-//! [`QueryError`]: how a query on tasks, sub-tasks or daily updates ends when
+//! [`QueryError`]: how a query on members, tasks, sub-tasks or daily updates ends when
 //! it does not succeed — a [`Refusal`] (the request is wrong for the data as
 //! it is now, decided inside the query's transaction) or a database error.
 //! What each becomes in HTTP is `http::errors`' business alone.
@@ -10,6 +10,10 @@ use crate::domain::ValidationError;
 /// A request the data refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
+    /// No member has the id.
+    MemberNotFound,
+    /// The member is still referenced and was kept.
+    MemberReferenced(References),
     /// No task has the id.
     TaskNotFound,
     /// The task has no sub-task with the id.
@@ -30,6 +34,23 @@ pub enum Refusal {
     DeleteWindowClosed,
     /// A rule that needs the stored row (the blocking reason of a patch).
     Invalid(ValidationError),
+}
+
+/// How many rows of later tables point at a member (0 when a table does not
+/// exist yet).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct References {
+    /// Rows of `tasks` whose `assignee_id` is the member.
+    pub tasks: i64,
+    /// Rows of `daily_updates` whose `author_id` is the member.
+    pub daily_updates: i64,
+}
+
+impl References {
+    /// Whether anything still points at the member.
+    pub fn any(&self) -> bool {
+        self.tasks > 0 || self.daily_updates > 0
+    }
 }
 
 /// Why a query did not succeed.

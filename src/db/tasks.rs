@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
 use super::entities::task::{TaskRow, WRITTEN, written_values};
+use super::entities::{bind_list, name_list, set_list};
 use super::outcome::{QueryError, Refusal};
 use super::task_writes::stmt;
 use super::unit;
@@ -50,7 +51,7 @@ macro_rules! column_select {
 /// SELECT list of the table's columns, each followed by what the server
 /// resolves from it (each followed by `, `).
 macro_rules! task_select {
-    ($(
+    ([$($header:tt)*] $(
         $(#[doc = $doc:literal])*
         $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch:ident,
         column $kind:ident $($sql_type:literal)?
@@ -166,30 +167,19 @@ const LOCK_SQL: &str = concat!(
 /// assignee's name (the bind values of [`row_values`]). Built once from
 /// the field table; constant from then on.
 static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
-    let columns: Vec<&str> = WRITTEN.iter().map(|(name, _)| *name).collect();
-    let params: Vec<String> = WRITTEN
-        .iter()
-        .enumerate()
-        .map(|(i, (_, cast))| format!("${}{cast}", i + 2))
-        .collect();
     format!(
         "INSERT INTO tasks (id, {}, assignee_name) VALUES ($1, {}, ${})",
-        columns.join(", "),
-        params.join(", "),
+        name_list(WRITTEN),
+        bind_list(WRITTEN, 2),
         WRITTEN.len() + 2
     )
 });
 
 /// `UPDATE` of a task, bound as [`INSERT_SQL`] is; it moves `updated_at`.
 static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
-    let set: Vec<String> = WRITTEN
-        .iter()
-        .enumerate()
-        .map(|(i, (name, cast))| format!("{name} = ${}{cast}", i + 2))
-        .collect();
     format!(
         "UPDATE tasks SET {}, assignee_name = ${}, updated_at = now() WHERE id = $1",
-        set.join(", "),
+        set_list(WRITTEN, 2),
         WRITTEN.len() + 2
     )
 });

@@ -2,7 +2,8 @@
 //! vocabulary of TASKS-API.md (the original backend's Pydantic messages,
 //! which the UI shows as they are): `<field>: Field required`,
 //! `<field>: Input should be a valid string`, `<field>: String should have at
-//! least 1 character`, … Members keep their own older wording (DESIGN.md).
+//! least 1 character`, … Members keep their own older wording (DESIGN.md):
+//! [`Wording`] names the two.
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -18,6 +19,59 @@ pub enum Given<T> {
     Null,
     /// A value.
     Value(T),
+}
+
+/// How a resource words the two checks of a body that come before any
+/// field's rule: that the body is an object, and that a required field is
+/// there. A field table names its wording (`domain::field_table`); the
+/// rules of its fields word the rest.
+pub trait Wording {
+    /// The body as an object, or the resource's 400.
+    fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError>;
+
+    /// A field a create body must give, or the resource's 400.
+    fn required<'a>(
+        obj: &'a Map<String, Value>,
+        field: &'static str,
+    ) -> Result<&'a Value, ValidationError>;
+}
+
+/// TASKS-API.md's wording (tasks, sub-tasks, daily updates): the original
+/// backend's Pydantic messages. `null` counts as given: the field's rule
+/// answers it (`Input should be a valid string`).
+pub struct Pydantic;
+
+impl Wording for Pydantic {
+    fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {
+        object(body)
+    }
+
+    fn required<'a>(
+        obj: &'a Map<String, Value>,
+        field: &'static str,
+    ) -> Result<&'a Value, ValidationError> {
+        required(obj, field)
+    }
+}
+
+/// DESIGN.md's older wording (members): `body: must be a JSON object`, and
+/// `<field>: is required` for a required field absent or `null`.
+pub struct Legacy;
+
+impl Wording for Legacy {
+    fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {
+        body.as_object()
+            .ok_or_else(|| ValidationError::new("body", "must be a JSON object"))
+    }
+
+    fn required<'a>(
+        obj: &'a Map<String, Value>,
+        field: &'static str,
+    ) -> Result<&'a Value, ValidationError> {
+        obj.get(field)
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| ValidationError::new(field, "is required"))
+    }
 }
 
 /// The body as an object (`body: Input should be a valid dictionary …` otherwise).

@@ -1,4 +1,8 @@
-//! Team members as the API accepts them: [`MemberName`], [`Email`], and the
+//! Team members as the API accepts and answers them: `member_table!`, the
+//! members' field table (`domain::field_table`), expanded here into
+//! [`MemberFields`], [`MemberPatch`] and the read model [`Member`]; the
+//! rules of its fields in the members' own, older wording (DESIGN.md
+//! "Members": `is required`, `must be at most 100 characters`, …); and the
 //! bodies of `POST /api/v1/members` ([`NewMember`]) and
 //! `PATCH /api/v1/members/{id}` ([`MemberPatch`]).
 //!
@@ -9,9 +13,12 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{ValidationError, has_control, no_control, trimmed_bounded, validated_text};
+use super::field_table::field_structs;
+use super::fields::{Legacy, Wording};
+use super::rules::FieldRule;
+use super::{ValidationError, has_control, no_control, trimmed_bounded};
 
 /// Longest accepted name, in characters (the column is `VARCHAR(100)`).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -25,92 +32,122 @@ pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
 
 static EMAIL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(EMAIL_PATTERN).ok());
 
-/// A member's display name: trimmed, 1–100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberName(String);
+/// A display name: trimmed, 1–`max` characters, no control characters.
+#[derive(Debug, Clone, Copy)]
+pub struct Name {
+    /// Most characters (the column's `VARCHAR(n)`).
+    pub max: usize,
+}
 
-impl MemberName {
-    /// Parses a raw name; the error message is the part after `"name: "`.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let value = trimmed_bounded("name", raw, MAX_NAME_CHARS)?;
-        no_control("name", value)?;
-        Ok(Self(value.to_owned()))
+impl FieldRule for Name {
+    type Value = String;
+
+    fn parse(&self, v: &Value, field: &'static str) -> Result<String, ValidationError> {
+        let value = trimmed_bounded(field, string(v, field)?, self.max)?;
+        no_control(field, value)?;
+        Ok(value.to_owned())
     }
 }
 
-validated_text!(MemberName);
-
-/// A member's e-mail address: trimmed, at most 320 characters, matching the
-/// contract's pattern. Kept as typed (not lower-cased): uniqueness is the
+/// An e-mail address: trimmed, at most `max` characters, matching
+/// [`EMAIL_PATTERN`]. Kept as typed (not lower-cased): uniqueness is the
 /// database's, and the contract does not ask for case folding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
+#[derive(Debug, Clone, Copy)]
+pub struct EmailAddress {
+    /// Most characters (the column's `VARCHAR(n)`).
+    pub max: usize,
+}
 
-impl Email {
-    /// Parses a raw address; the error message is the part after `"email: "`.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let value = trimmed_bounded("email", raw, MAX_EMAIL_CHARS)?;
+impl FieldRule for EmailAddress {
+    type Value = String;
+
+    fn parse(&self, v: &Value, field: &'static str) -> Result<String, ValidationError> {
+        let value = trimmed_bounded(field, string(v, field)?, self.max)?;
         // `\s` does not cover every control character (e.g. NUL, which
         // PostgreSQL refuses to store), so those are excluded explicitly.
         let matches = EMAIL_RE.as_ref().is_some_and(|re| re.is_match(value));
         if !matches || has_control(value) {
-            return Err(ValidationError::new(
-                "email",
-                "must be a valid email address",
-            ));
+            return Err(ValidationError::new(field, "must be a valid email address"));
         }
-        Ok(Self(value.to_owned()))
+        Ok(value.to_owned())
     }
 }
 
-validated_text!(Email);
-
-/// The body of `POST /api/v1/members`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMember {
-    /// Required.
-    pub name: MemberName,
-    /// Required; unique across members (enforced by the database).
-    pub email: Email,
-    /// Optional in the body; `true` when absent.
-    pub active: bool,
+/// A JSON boolean, `absent` when a create body leaves it out.
+#[derive(Debug, Clone, Copy)]
+pub struct Flag {
+    /// The value of a create body without it.
+    pub absent: bool,
 }
+
+impl FieldRule for Flag {
+    type Value = bool;
+
+    fn parse(&self, v: &Value, field: &'static str) -> Result<bool, ValidationError> {
+        v.as_bool()
+            .ok_or_else(|| ValidationError::new(field, "must be a boolean"))
+    }
+
+    fn absent(&self) -> bool {
+        self.absent
+    }
+}
+
+/// A JSON string, in the members' wording.
+fn string<'a>(v: &'a Value, field: &'static str) -> Result<&'a str, ValidationError> {
+    v.as_str()
+        .ok_or_else(|| ValidationError::new(field, "must be a string"))
+}
+
+/// The rules of a member's fields, named by `member_table!`'s rows.
+pub struct MemberRules;
+
+impl MemberRules {
+    /// `name`'s rule.
+    pub const NAME: Name = Name {
+        max: MAX_NAME_CHARS,
+    };
+    /// `email`'s rule.
+    pub const EMAIL: EmailAddress = EmailAddress {
+        max: MAX_EMAIL_CHARS,
+    };
+    /// `active`'s rule: `true` when a new member's body leaves it out.
+    pub const ACTIVE: Flag = Flag { absent: true };
+}
+
+/// The members' field table. `$expand` receives the header and the rows.
+macro_rules! member_table {
+    ($expand:path) => {
+        $expand! {
+            [MemberFields, MemberPatch, answer Member, rules $crate::domain::member::MemberRules,
+                wording $crate::domain::fields::Legacy]
+            /// Trimmed, 1–100 characters.
+            name: String = NAME, create required, patch not_null, column plain;
+            /// Unique (constraint `uq_members_email`), up to 320 characters.
+            email: String = EMAIL, create required, patch not_null, column plain;
+            /// Inactive members are kept (history) but not offered for new work.
+            active: bool = ACTIVE, create default, patch not_null, column plain;
+        }
+    };
+}
+pub(crate) use member_table;
+
+// `MemberFields`, `MemberPatch` (their parsing in the table's order, the
+// merge) and the read model `Member`, from the one declaration of a
+// member's fields.
+member_table!(field_structs);
+
+/// The body of `POST /api/v1/members`: the fields of the new member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember(pub MemberFields);
 
 impl NewMember {
-    /// Parses the body. Fields are checked in a fixed order (name, email,
-    /// active) and the first problem is returned, so messages are stable.
-    /// Unknown fields are ignored.
+    /// Parses the body. Fields are checked in the table's order (name,
+    /// email, active) and the first problem is returned, so messages are
+    /// stable. Unknown fields are ignored.
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
-        let obj = object(body)?;
-        let name = match obj.get("name") {
-            None | Some(Value::Null) => return Err(ValidationError::new("name", "is required")),
-            Some(v) => MemberName::parse(string(v, "name")?)?,
-        };
-        let email = match obj.get("email") {
-            None | Some(Value::Null) => return Err(ValidationError::new("email", "is required")),
-            Some(v) => Email::parse(string(v, "email")?)?,
-        };
-        let active = match obj.get("active") {
-            None => true,
-            Some(v) => boolean(v)?,
-        };
-        Ok(Self {
-            name,
-            email,
-            active,
-        })
+        MemberFields::from_object(Legacy::object(body)?).map(Self)
     }
-}
-
-/// The body of `PATCH /api/v1/members/{id}`: only the given fields change.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MemberPatch {
-    /// New name, when given.
-    pub name: Option<MemberName>,
-    /// New e-mail address, when given.
-    pub email: Option<Email>,
-    /// New active flag, when given.
-    pub active: Option<bool>,
 }
 
 impl MemberPatch {
@@ -118,47 +155,7 @@ impl MemberPatch {
     /// cannot be null"`) rather than "unchanged", so a client bug that sends
     /// `null` is not silently ignored. Unknown fields are ignored.
     pub fn from_json(body: &Value) -> Result<Self, ValidationError> {
-        let obj = object(body)?;
-        let name = optional(obj, "name", |v| MemberName::parse(string(v, "name")?))?;
-        let email = optional(obj, "email", |v| Email::parse(string(v, "email")?))?;
-        let active = optional(obj, "active", boolean)?;
-        Ok(Self {
-            name,
-            email,
-            active,
-        })
-    }
-
-    /// Whether the patch changes nothing (an empty object).
-    pub fn is_empty(&self) -> bool {
-        self.name.is_none() && self.email.is_none() && self.active.is_none()
-    }
-}
-
-fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {
-    body.as_object()
-        .ok_or_else(|| ValidationError::new("body", "must be a JSON object"))
-}
-
-fn string<'a>(v: &'a Value, field: &'static str) -> Result<&'a str, ValidationError> {
-    v.as_str()
-        .ok_or_else(|| ValidationError::new(field, "must be a string"))
-}
-
-fn boolean(v: &Value) -> Result<bool, ValidationError> {
-    v.as_bool()
-        .ok_or_else(|| ValidationError::new("active", "must be a boolean"))
-}
-
-fn optional<T>(
-    obj: &Map<String, Value>,
-    field: &'static str,
-    parse: impl FnOnce(&Value) -> Result<T, ValidationError>,
-) -> Result<Option<T>, ValidationError> {
-    match obj.get(field) {
-        None => Ok(None),
-        Some(Value::Null) => Err(ValidationError::new(field, "field cannot be null")),
-        Some(v) => parse(v).map(Some),
+        Self::from_object(Legacy::object(body)?)
     }
 }
 
@@ -176,8 +173,34 @@ mod tests {
     }
 
     #[test]
+    fn the_members_wording_differs_from_the_tasks_where_the_contracts_do() {
+        use crate::domain::fields::{Pydantic, Wording};
+        let body = json!({"a": null});
+        let obj = body.as_object().unwrap();
+        assert_eq!(
+            Legacy::required(obj, "a").unwrap_err().to_string(),
+            "a: is required"
+        );
+        assert!(Pydantic::required(obj, "a").unwrap().is_null());
+        assert_eq!(
+            Legacy::object(&json!([])).unwrap_err().to_string(),
+            "body: must be a JSON object"
+        );
+        assert!(MemberRules::ACTIVE.absent());
+        assert!(!Flag { absent: false }.absent());
+    }
+
+    #[test]
     fn email_pattern_compiles() {
         assert!(EMAIL_RE.is_some());
+    }
+
+    fn name(raw: &str) -> Result<String, ValidationError> {
+        MemberRules::NAME.parse(&json!(raw), "name")
+    }
+
+    fn email(raw: &str) -> Result<String, ValidationError> {
+        MemberRules::EMAIL.parse(&json!(raw), "email")
     }
 
     #[test]
@@ -186,30 +209,30 @@ mod tests {
             &json!({"name": "  Ada Lovelace ", "email": " ada@example.org\t"}),
         )
         .unwrap();
-        assert_eq!(m.name.as_ref(), "Ada Lovelace");
-        assert_eq!(m.email.as_ref(), "ada@example.org");
-        assert!(m.active);
+        assert_eq!(m.0.name, "Ada Lovelace");
+        assert_eq!(m.0.email, "ada@example.org");
+        assert!(m.0.active);
         let m =
             NewMember::from_json(&json!({"name": "A", "email": "a@b.c", "active": false, "x": 1}))
                 .unwrap();
-        assert!(!m.active);
+        assert!(!m.0.active);
     }
 
     #[test]
     fn name_boundaries() {
-        assert!(MemberName::parse(&"é".repeat(100)).is_ok());
+        assert!(name(&"é".repeat(100)).is_ok());
         assert_eq!(
-            MemberName::parse(&"n".repeat(101)).unwrap_err().to_string(),
+            name(&"n".repeat(101)).unwrap_err().to_string(),
             "name: must be at most 100 characters"
         );
         // Trimming happens before the length check.
-        assert!(MemberName::parse(&format!("  {}  ", "n".repeat(100))).is_ok());
+        assert!(name(&format!("  {}  ", "n".repeat(100))).is_ok());
         assert_eq!(
-            MemberName::parse("   ").unwrap_err().to_string(),
+            name("   ").unwrap_err().to_string(),
             "name: must not be empty"
         );
         assert_eq!(
-            MemberName::parse("a\u{0}b").unwrap_err().to_string(),
+            name("a\u{0}b").unwrap_err().to_string(),
             "name: must not contain control characters"
         );
     }
@@ -217,7 +240,7 @@ mod tests {
     #[test]
     fn email_syntax() {
         for good in ["a@b.c", "first.last+tag@sub.example.co.uk", "x@y.z.w"] {
-            assert!(Email::parse(good).is_ok(), "{good}");
+            assert!(email(good).is_ok(), "{good}");
         }
         for bad in [
             "plain",
@@ -231,23 +254,23 @@ mod tests {
             "a\u{0}@b.c",
         ] {
             assert_eq!(
-                Email::parse(bad).unwrap_err().to_string(),
+                email(bad).unwrap_err().to_string(),
                 "email: must be a valid email address",
                 "{bad:?}"
             );
         }
         assert_eq!(
-            Email::parse("  ").unwrap_err().to_string(),
+            email("  ").unwrap_err().to_string(),
             "email: must not be empty"
         );
         let long = format!("{}@example.org", "a".repeat(MAX_EMAIL_CHARS));
         assert_eq!(
-            Email::parse(&long).unwrap_err().to_string(),
+            email(&long).unwrap_err().to_string(),
             "email: must be at most 320 characters"
         );
         let max = format!("{}@b.co", "a".repeat(MAX_EMAIL_CHARS - 5));
         assert_eq!(max.chars().count(), MAX_EMAIL_CHARS);
-        assert!(Email::parse(&max).is_ok());
+        assert!(email(&max).is_ok());
     }
 
     #[test]
@@ -289,11 +312,11 @@ mod tests {
         let p = MemberPatch::from_json(&json!({})).unwrap();
         assert!(p.is_empty());
         let p = MemberPatch::from_json(&json!({"name": " B "})).unwrap();
-        assert_eq!(p.name.unwrap().as_ref(), "B");
+        assert_eq!(p.name.unwrap(), "B");
         assert!(p.email.is_none() && p.active.is_none());
         let p = MemberPatch::from_json(&json!({"active": false, "email": "x@y.z"})).unwrap();
         assert_eq!(p.active, Some(false));
-        assert_eq!(p.email.unwrap().as_ref(), "x@y.z");
+        assert_eq!(p.email.unwrap(), "x@y.z");
     }
 
     #[test]

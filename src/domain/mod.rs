@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod daily_update;
 pub mod db_lifecycle;
 pub mod db_state;
+pub mod field_table;
 pub mod fields;
 pub mod labels;
 pub mod member;
@@ -27,34 +28,6 @@ pub mod task;
 pub mod task_fields;
 
 use std::fmt;
-
-/// Gives a validated-text newtype (`struct Name(String)`, built only by its
-/// own `parse`) the read-only accessors every such type has: `into_inner` (to
-/// store), `AsRef<str>` and `Display`. One place, so each new field type of
-/// the API is its parse function and nothing else.
-macro_rules! validated_text {
-    ($name:ident) => {
-        impl $name {
-            /// The validated value, to store.
-            pub fn into_inner(self) -> String {
-                self.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-pub(crate) use validated_text;
 
 /// Bad input for one field. Displays as `"<field>: <message>"`, or as the
 /// message alone for a rule that spans the body (`field` empty, see [`Self::rule`]).

@@ -1,7 +1,7 @@
 //! A field's rule as a value: how one JSON value of a body is parsed (with
 //! the contract's exact message), and the limits the OpenAPI document states
 //! for it. A resource's field table names one rule per field
-//! (`domain::task_fields`), so a limit is written once: the parser checks it
+//! (`domain::field_table`), so a limit is written once: the parser checks it
 //! and `http::schemas` reads it from the same value.
 //!
 //! The rule of a field is about its value alone; whether it may be absent
@@ -25,6 +25,16 @@ pub trait FieldRule {
 
     /// The value given as `field`, or its 400.
     fn parse(&self, v: &Value, field: &'static str) -> Result<Self::Value, ValidationError>;
+
+    /// The value of a field the table declares `create default` when the
+    /// body leaves it out: the type's default, unless the rule says
+    /// otherwise (a member's `active` is `true`).
+    fn absent(&self) -> Self::Value
+    where
+        Self::Value: Default,
+    {
+        Self::Value::default()
+    }
 }
 
 /// A string of `min..=max` characters (no upper bound when `max` is

@@ -10,15 +10,16 @@
 //! query layer's, in between or after, as the contract orders it.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::ValidationError;
 use super::daily_update::DailyUpdate;
-use super::fields::{Given, given, not_null, object, required};
+use super::field_table::field_structs;
+use super::fields::object;
 pub use super::labels::{Label, Priority, Status};
 use super::sub_task::SubTask;
-use super::task_fields::{GEAR_ID, task_domain, task_table};
+use super::task_fields::{TaskRules, task_domain, task_table};
 
 pub use super::task_fields::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
 
@@ -28,6 +29,7 @@ const BLOCKING_RULE: &str = "Blocking reason is required when status is Blocked"
 // `TaskFields`, `TaskPatch` (with their field-by-field parsing and the
 // merge) and the read model `Task`, from the one declaration of a task's
 // fields.
+task_table!(field_structs);
 task_table!(task_domain);
 
 /// The body of `POST /api/v1/tasks`: the fields to insert.
@@ -80,7 +82,7 @@ impl TaskPatch {
 /// `null`, or exactly 4 ASCII digits (`""` and `" 1234"` are not).
 fn check_gear_id(gear_id: Option<&str>) -> Result<(), ValidationError> {
     match gear_id {
-        Some(g) if !GEAR_ID.matches(g) => Err(ValidationError::rule(GEAR_ID_RULE)),
+        Some(g) if !TaskRules::GEAR_ID.matches(g) => Err(ValidationError::rule(GEAR_ID_RULE)),
         _ => Ok(()),
     }
 }

@@ -1,7 +1,6 @@
 //! How a handler gets the database: [`pool`] for reads, and for writes a
 //! [`WriteConn`], the pool with the invalidation of the cached lists the
-//! write [`Touches`] ([`pool_for_write`], or [`write()`] around a whole
-//! write), so this daemon's own writes show in the very next list
+//! write [`Touches`], given to the write by [`write()`], so this daemon's own writes show in the very next list
 //! (TASKS-API.md: "a daemon sees its own writes at once"); and how it
 //! answers a cached read ([`cached_response`]).
 //!
@@ -34,15 +33,14 @@ pub async fn pool(ctx: &AppCtx) -> Result<DatabaseConnection, ApiError> {
     Ok(db_supervisor::get_pool(&actor, ACTOR_CALL_TIMEOUT).await?)
 }
 
-/// [`pool`] for a handler that writes: the write queries take only a
-/// [`WriteConn`], which drops what the write `touches` when it is dropped.
-pub async fn pool_for_write(ctx: &AppCtx, touches: Touches) -> Result<WriteConn, ApiError> {
+/// [`pool`] for a write: the write queries take only a [`WriteConn`],
+/// which drops what the write `touches` when it is dropped.
+async fn pool_for_write(ctx: &AppCtx, touches: Touches) -> Result<WriteConn, ApiError> {
     let db = pool(ctx).await?;
     Ok(WriteConn::new(db, ctx.caches.clone(), touches))
 }
 
-/// The shape of every write whose query returns a [`QueryError`] (tasks,
-/// sub-tasks, daily updates): the [`WriteConn`] (dropped when the write is
+/// The shape of every write (members, tasks, sub-tasks, daily updates): the [`WriteConn`] (dropped when the write is
 /// over), the write, and its refusals and database errors mapped by
 /// [`query_error`].
 pub async fn write<T, W, F>(ctx: &AppCtx, touches: Touches, write: W) -> Result<T, ApiError>

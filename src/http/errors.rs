@@ -22,7 +22,7 @@ use crate::actors::db_supervisor::{self, DbUnavailable};
 use crate::actors::{ActorUnavailable, CallError};
 use crate::config::policy::RETRY_AFTER_SECS;
 use crate::db::connect_errors::request_failure;
-use crate::db::outcome::{QueryError, Refusal};
+use crate::db::outcome::{QueryError, References, Refusal};
 use crate::domain::ValidationError;
 
 /// The body of every error response.
@@ -176,7 +176,7 @@ fn constraint_error(code: Option<&str>, constraint: Option<&str>) -> Option<ApiE
     })
 }
 
-/// Maps what a task, sub-task or daily-update query answered instead of a
+/// Maps what a member, task, sub-task or daily-update query answered instead of a
 /// result: its refusals to their statuses and the contract's messages, its
 /// database errors as [`db_error`] does.
 pub fn query_error(ctx: &AppCtx, err: QueryError) -> ApiError {
@@ -185,6 +185,8 @@ pub fn query_error(ctx: &AppCtx, err: QueryError) -> ApiError {
         QueryError::Refused(r) => r,
     };
     match refusal {
+        Refusal::MemberNotFound => ApiError::NotFound("Member not found"),
+        Refusal::MemberReferenced(refs) => ApiError::Conflict(still_referenced(refs)),
         Refusal::TaskNotFound => ApiError::NotFound("Task not found"),
         Refusal::SubTaskNotFound => ApiError::NotFound("Sub-task not found"),
         Refusal::UpdateNotFound => ApiError::NotFound("Daily update not found"),
@@ -204,6 +206,22 @@ pub fn query_error(ctx: &AppCtx, err: QueryError) -> ApiError {
         }
         Refusal::Invalid(v) => ApiError::Validation(v),
     }
+}
+
+/// The 409 message when a member is still referenced (TASKS-API.md
+/// "Members, now that tasks exist"): assigned tasks are named first; the
+/// daily updates only when no task is left.
+fn still_referenced(refs: References) -> String {
+    if refs.tasks > 0 {
+        return format!(
+            "Cannot delete member with {} assigned task(s). Reassign or complete them first.",
+            refs.tasks
+        );
+    }
+    format!(
+        "Cannot delete member with {} authored daily update(s). Delete those updates first.",
+        refs.daily_updates
+    )
 }
 
 impl Reply for ApiError {
@@ -333,6 +351,26 @@ pub async fn handle_rejection(err: Rejection) -> Result<Response, Infallible> {
 mod tests {
     use super::*;
     use crate::domain::db_state::DbState;
+
+    #[test]
+    fn reference_messages() {
+        let r = |tasks, daily_updates| References {
+            tasks,
+            daily_updates,
+        };
+        assert_eq!(
+            still_referenced(r(2, 0)),
+            "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
+        );
+        assert_eq!(
+            still_referenced(r(0, 1)),
+            "Cannot delete member with 1 authored daily update(s). Delete those updates first."
+        );
+        assert_eq!(
+            still_referenced(r(2, 1)),
+            "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
+        );
+    }
 
     fn not_ready(state: DbState) -> String {
         let reason = state.not_ready_reason().unwrap();

@@ -13,20 +13,16 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::ctx::AppCtx;
-use super::db_access::{Touches, cached_response, pool, pool_for_write};
-use super::errors::{ApiError, db_error, json_response};
+use super::db_access::{Touches, cached_response, pool, write};
+use super::errors::{ApiError, db_error, json_response, query_error};
 use super::panic_guard::guarded;
 use super::paths::MemberPath;
 use super::responses::{DbNotReadyResponse, Envelope};
 use super::route::{one_of, op, op_json};
 use super::schemas::members::{MemberPatchBody, NewMemberBody};
-use crate::db::entities::member::Model as Member;
-use crate::db::members::{self, DeleteOutcome, References};
+use crate::db::members;
 use crate::db::members_cache;
-use crate::domain::member::{MemberPatch, NewMember};
-
-/// The 404 body for every member route.
-const NOT_FOUND: &str = "Member not found";
+use crate::domain::member::{Member, MemberPatch, NewMember};
 
 /// The member routes, below `/api/v1`.
 pub fn routes(ctx: AppCtx) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -94,10 +90,10 @@ pub async fn list(ctx: AppCtx) -> Result<Response, ApiError> {
 pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let MemberPath { id } = MemberPath::parse(&id)?;
     let db = pool(&ctx).await?;
-    match members::get(&db, id).await.map_err(|e| db_error(&ctx, e))? {
-        Some(m) => Ok(json_response(StatusCode::OK, &m)),
-        None => Err(ApiError::NotFound(NOT_FOUND)),
-    }
+    let m = members::get(&db, id)
+        .await
+        .map_err(|e| query_error(&ctx, e))?;
+    Ok(json_response(StatusCode::OK, &m))
 }
 
 /// Adds a member.
@@ -115,10 +111,10 @@ pub async fn get(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
 )]
 pub async fn create(ctx: AppCtx, body: Value) -> Result<Response, ApiError> {
     let new = NewMember::from_json(&body)?;
-    let db = pool_for_write(&ctx, Touches::Members).await?;
-    let m = members::create(&db, new)
-        .await
-        .map_err(|e| db_error(&ctx, e))?;
+    let m = write(&ctx, Touches::Members, |db| async move {
+        members::create(&db, new).await
+    })
+    .await?;
     Ok(json_response(StatusCode::CREATED, &m))
 }
 
@@ -141,14 +137,11 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
     let MemberPath { id } = MemberPath::parse(&id)?;
     let patch = MemberPatch::from_json(&body)?;
     // A rename rewrites the tasks' `assignee_name`.
-    let db = pool_for_write(&ctx, Touches::MembersAndTasks).await?;
-    match members::update(&db, id, patch)
-        .await
-        .map_err(|e| db_error(&ctx, e))?
-    {
-        Some(m) => Ok(json_response(StatusCode::OK, &m)),
-        None => Err(ApiError::NotFound(NOT_FOUND)),
-    }
+    let m = write(&ctx, Touches::MembersAndTasks, |db| async move {
+        members::update(&db, id, patch).await
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, &m))
 }
 
 /// Deletes a member that nothing refers to.
@@ -167,54 +160,9 @@ pub async fn update(ctx: AppCtx, id: String, body: Value) -> Result<Response, Ap
 )]
 pub async fn delete(ctx: AppCtx, id: String) -> Result<Response, ApiError> {
     let MemberPath { id } = MemberPath::parse(&id)?;
-    let db = pool_for_write(&ctx, Touches::Members).await?;
-    match members::delete(&db, id)
-        .await
-        .map_err(|e| db_error(&ctx, e))?
-    {
-        DeleteOutcome::Deleted => Ok(StatusCode::NO_CONTENT.into_response()),
-        DeleteOutcome::NotFound => Err(ApiError::NotFound(NOT_FOUND)),
-        DeleteOutcome::Referenced(refs) => Err(ApiError::Conflict(still_referenced(refs))),
-    }
-}
-
-/// The 409 message when a member is still referenced (TASKS-API.md
-/// "Members, now that tasks exist"): assigned tasks are named first; the
-/// daily updates only when no task is left.
-fn still_referenced(refs: References) -> String {
-    if refs.tasks > 0 {
-        return format!(
-            "Cannot delete member with {} assigned task(s). Reassign or complete them first.",
-            refs.tasks
-        );
-    }
-    format!(
-        "Cannot delete member with {} authored daily update(s). Delete those updates first.",
-        refs.daily_updates
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reference_messages() {
-        let r = |tasks, daily_updates| References {
-            tasks,
-            daily_updates,
-        };
-        assert_eq!(
-            still_referenced(r(2, 0)),
-            "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
-        );
-        assert_eq!(
-            still_referenced(r(0, 1)),
-            "Cannot delete member with 1 authored daily update(s). Delete those updates first."
-        );
-        assert_eq!(
-            still_referenced(r(2, 1)),
-            "Cannot delete member with 2 assigned task(s). Reassign or complete them first."
-        );
-    }
+    write(&ctx, Touches::Members, |db| async move {
+        members::delete(&db, id).await
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

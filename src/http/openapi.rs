@@ -43,10 +43,10 @@ use super::schemas::tasks::{NewTaskBody, TaskPatchBody};
 use super::settings::{self, Saved, SettingsStatus, Tested};
 use super::shutdown::{self, Stopping};
 use super::{daily_updates, members, sub_tasks, tasks};
-use crate::db::entities::member::Model as Member;
 use crate::domain::credentials::{ConnectionSummary, SslMode};
 use crate::domain::daily_update::DailyUpdate;
 use crate::domain::db_state::StateName;
+use crate::domain::member::Member;
 use crate::domain::sub_task::SubTask;
 use crate::domain::task::{Priority, Sort, Status, Task};
 

@@ -1,8 +1,9 @@
-//! How each table's rows are read: the sea-orm entity of `members` (whose
-//! `Model` doubles as the API's member), the raw-SQL row of `tasks`
-//! ([`task::TaskRow`], turned into the domain's `Task`), and the
-//! `FromQueryResult` of the domain's `SubTask` and `DailyUpdate`, which are
-//! their rows as they are ([`read_model_row!`], from each one's table).
+//! How each table's rows are read and written, all by constant SQL: the
+//! columns a write of a field table's resource sets and the answer's row
+//! mapping ([`field_columns!`]: members, and tasks' written columns), the
+//! row of `tasks` ([`task::TaskRow`], turned into the domain's `Task`), and
+//! the `FromQueryResult` of the domain's `SubTask` and `DailyUpdate`, which
+//! are their rows as they are ([`read_model_row!`], from each one's table).
 //!
 //! The schema itself belongs to the `migration` crate; these only describe it
 //! to the queries, so they must follow the migrations, never lead them.
@@ -35,3 +36,167 @@ macro_rules! read_model_row {
     };
 }
 pub(crate) use read_model_row;
+
+/// A bind parameter's cast, by column kind.
+macro_rules! column_cast {
+    (plain) => {
+        ""
+    };
+    (label $sql_type:literal) => {
+        concat!("::", $sql_type)
+    };
+}
+
+/// A field's type in the row, by column kind (a label is read as its text).
+macro_rules! column_type {
+    (plain, $ty:ty) => {
+        $ty
+    };
+    (label, $ty:ty) => {
+        String
+    };
+}
+
+/// A field's bind value, by column kind.
+macro_rules! column_value {
+    (plain, $e:expr) => {
+        $e.clone().into()
+    };
+    (label, $e:expr) => {
+        $crate::domain::labels::Label::as_str($e).into()
+    };
+}
+
+/// A field read back from its row, by column kind (a label the type does
+/// not know is the row's error: the schema and the code disagree).
+macro_rules! column_read {
+    (plain, $e:expr, $ty:ty, $name:ident) => {
+        $e.clone()
+    };
+    (label, $e:expr, $ty:ty, $name:ident) => {
+        <$ty as $crate::domain::labels::Label>::from_label(&$e).ok_or_else(|| {
+            sea_orm::DbErr::Custom(format!(concat!("unknown ", stringify!($name), " {:?}"), $e))
+        })?
+    };
+}
+
+/// A field moved out of its row (the row is consumed), by column kind.
+macro_rules! column_take {
+    (plain, $e:expr, $ty:ty, $name:ident) => {
+        $e
+    };
+    (label, $e:expr, $ty:ty, $name:ident) => {
+        $crate::db::entities::column_read!(label, $e, $ty, $name)
+    };
+}
+pub(crate) use column_cast;
+pub(crate) use column_read;
+pub(crate) use column_take;
+pub(crate) use column_type;
+pub(crate) use column_value;
+
+/// A column's SELECT expression, by column kind (a label is read as its text).
+macro_rules! column_select_sql {
+    (plain, $name:ident) => {
+        stringify!($name)
+    };
+    (label, $name:ident) => {
+        concat!(stringify!($name), "::text AS ", stringify!($name))
+    };
+}
+pub(crate) use column_select_sql;
+
+/// The query layer's shared expansion of a field table
+/// (`domain::field_table`): `WRITTEN`, the columns a write sets with the
+/// cast of each bind parameter; `READ`, their SELECT expressions;
+/// `written_values`, the values of `WRITTEN` in its order; and, when the
+/// header names an answer, its `FromQueryResult` (the id, then each column
+/// by its name, a label parsed). The statements are built from these once
+/// (`LazyLock`), so a field added to the table is written and read with no
+/// edit in the query file.
+macro_rules! field_columns {
+    (
+        [$fields:ident, $patch:ident, $(answer $answer:ident,)? rules $rules:ty, wording $wording:ty]
+        $(
+            $(#[doc = $doc:literal])*
+            $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch_word:ident,
+            column $kind:ident $($sql_type:literal)?
+            $(, resolves $(#[doc = $rdoc:literal])* $extra:ident : $extra_ty:ty)?;
+        )*
+    ) => {
+        /// The columns a write sets, each with its bind parameter's cast.
+        pub(crate) const WRITTEN: &[(&str, &str)] = &[
+            $( (stringify!($name), $crate::db::entities::column_cast!($kind $($sql_type)?)), )*
+        ];
+
+        /// The SELECT expressions of [`WRITTEN`]'s columns, in its order.
+        #[allow(dead_code)]
+        pub(crate) const READ: &[&str] = &[
+            $( $crate::db::entities::column_select_sql!($kind, $name), )*
+        ];
+
+        /// The values of [`WRITTEN`], in its order.
+        pub(crate) fn written_values(f: &$fields) -> Vec<sea_orm::Value> {
+            vec![ $( $crate::db::entities::column_value!($kind, f.$name), )* ]
+        }
+
+        $crate::db::entities::answer_row! {
+            [$($answer)?]
+            $( $name: $ty, column $kind; )*
+        }
+    };
+}
+pub(crate) use field_columns;
+
+/// The answer's row mapping of [`field_columns!`]; nothing without an answer.
+macro_rules! answer_row {
+    ([] $($rows:tt)*) => {};
+    ([$answer:ident] $( $name:ident : $ty:ty, column $kind:ident; )*) => {
+        impl sea_orm::FromQueryResult for $answer {
+            fn from_query_result(
+                row: &sea_orm::QueryResult,
+                pre: &str,
+            ) -> Result<Self, sea_orm::DbErr> {
+                Ok(Self {
+                    id: row.try_get(pre, "id")?,
+                    $( $name: {
+                        let stored: $crate::db::entities::column_type!($kind, $ty) =
+                            row.try_get(pre, stringify!($name))?;
+                        $crate::db::entities::column_take!($kind, stored, $ty, $name)
+                    }, )*
+                })
+            }
+        }
+    };
+}
+pub(crate) use answer_row;
+
+/// `$first::cast, $first+1::cast, …`: the bind parameters of a field
+/// table's written columns (`WRITTEN`) in an `INSERT`'s `VALUES`.
+pub(crate) fn bind_list(written: &[(&str, &str)], first: usize) -> String {
+    written
+        .iter()
+        .enumerate()
+        .map(|(i, (_, cast))| format!("${}{cast}", i + first))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `column = $first::cast, …`: the written columns in an `UPDATE`'s `SET`.
+pub(crate) fn set_list(written: &[(&str, &str)], first: usize) -> String {
+    written
+        .iter()
+        .enumerate()
+        .map(|(i, (name, cast))| format!("{name} = ${}{cast}", i + first))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The written columns' names, for an `INSERT`'s column list.
+pub(crate) fn name_list(written: &[(&str, &str)]) -> String {
+    written
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -16,75 +16,19 @@
 use sea_orm::{DbErr, FromQueryResult};
 use uuid::Uuid;
 
-use crate::domain::task::{Label, Priority, Status, Task, TaskFields};
+use super::{column_read, column_take, column_type, field_columns};
+use crate::domain::task::{Priority, Status, Task, TaskFields};
 use crate::domain::task_fields::task_table;
 #[cfg(doc)]
 use crate::domain::{daily_update::DailyUpdate, sub_task::SubTask};
 
-/// A bind parameter's cast, by column kind.
-macro_rules! column_cast {
-    (plain) => {
-        ""
-    };
-    (label $sql_type:literal) => {
-        concat!("::", $sql_type)
-    };
-}
-
-/// A field's type in the row, by column kind (a label is read as its text).
-macro_rules! column_type {
-    (plain, $ty:ty) => {
-        $ty
-    };
-    (label, $ty:ty) => {
-        String
-    };
-}
-
-/// A field's bind value, by column kind.
-macro_rules! column_value {
-    (plain, $e:expr) => {
-        $e.clone().into()
-    };
-    (label, $e:expr) => {
-        $e.as_str().into()
-    };
-}
-
-/// A field read back from its row, by column kind (a label the type does
-/// not know is the row's error: the schema and the code disagree).
-macro_rules! column_read {
-    (plain, $e:expr, $ty:ty, $name:ident) => {
-        $e.clone()
-    };
-    (label, $e:expr, $ty:ty, $name:ident) => {
-        <$ty as Label>::from_label(&$e).ok_or_else(|| {
-            sea_orm::DbErr::Custom(format!(
-                concat!("unknown task ", stringify!($name), " {:?}"),
-                $e
-            ))
-        })?
-    };
-}
-
-/// A field moved out of its row (the row is consumed), by column kind.
-macro_rules! column_take {
-    (plain, $e:expr, $ty:ty, $name:ident) => {
-        $e
-    };
-    (label, $e:expr, $ty:ty, $name:ident) => {
-        column_read!(label, $e, $ty, $name)
-    };
-}
-
-/// The query layer's expansion of `task_table!`: `TaskRow`, one row of the
-/// task queries (the written columns as read, labels as text, around the
-/// id, the resolved name, the timestamps and the children); `WRITTEN`, the
-/// columns a write sets with the cast of each bind parameter;
-/// `written_values`, their values in that order; and `TaskRow::fields` and
-/// `TaskRow::into_task`, the row read back.
+/// The task's answer expansion of `task_table!` in the query layer:
+/// `TaskRow`, one row of the task queries (the written columns as read,
+/// labels as text, around the id, the resolved name, the timestamps and the
+/// children), and `TaskRow::fields` and `TaskRow::into_task`, the row read
+/// back. The columns a write sets are the shared `field_columns!`'s.
 macro_rules! task_db {
-    ($(
+    ([$($header:tt)*] $(
         $(#[doc = $doc:literal])*
         $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch:ident,
         column $kind:ident $($sql_type:literal)?
@@ -108,16 +52,6 @@ macro_rules! task_db {
             pub sub_tasks: String,
             /// JSON array of [`DailyUpdate`], newest first (`[]` in lists).
             pub daily_updates: String,
-        }
-
-        /// The columns a task write sets, each with its bind parameter's cast.
-        pub(crate) const WRITTEN: &[(&str, &str)] = &[
-            $( (stringify!($name), column_cast!($kind $($sql_type)?)), )*
-        ];
-
-        /// The values of [`WRITTEN`], in its order.
-        pub(crate) fn written_values(f: &TaskFields) -> Vec<sea_orm::Value> {
-            vec![ $( column_value!($kind, f.$name), )* ]
         }
 
         impl TaskRow {
@@ -150,6 +84,8 @@ macro_rules! task_db {
     };
 }
 
-// `TaskRow`, `WRITTEN`, `written_values`, `TaskRow::fields` and
-// `TaskRow::into_task`, from the one declaration of a task's fields.
+// `WRITTEN`, `READ` and `written_values` (the shared expansion), and
+// `TaskRow`, `TaskRow::fields` and `TaskRow::into_task`, from the one
+// declaration of a task's fields.
+task_table!(field_columns);
 task_table!(task_db);

@@ -9,6 +9,7 @@ use utoipa::openapi::schema::{
 };
 use utoipa::openapi::{Ref, RefOr};
 
+use crate::domain::member::{EMAIL_PATTERN, EmailAddress, Flag, Name};
 use crate::domain::rules::{Digits, MemberId, OneOf, Text};
 use crate::domain::task::Label;
 
@@ -54,6 +55,54 @@ impl RuleSchema for Digits {
 impl<T: Label + utoipa::ToSchema> RuleSchema for OneOf<T> {
     fn schema(&self, _described: bool) -> RefOr<Schema> {
         RefOr::Ref(Ref::from_schema_name(T::name()))
+    }
+}
+
+impl RuleSchema for Name {
+    fn schema(&self, _described: bool) -> RefOr<Schema> {
+        string(false, None)
+            .min_length(Some(1))
+            .max_length(Some(self.max))
+            .into()
+    }
+}
+
+impl RuleSchema for EmailAddress {
+    fn schema(&self, _described: bool) -> RefOr<Schema> {
+        string(false, None)
+            .max_length(Some(self.max))
+            .pattern(Some(EMAIL_PATTERN))
+            .into()
+    }
+}
+
+impl RuleSchema for Flag {
+    fn schema(&self, described: bool) -> RefOr<Schema> {
+        let description = format!("`{}` when absent.", self.absent);
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .description(Some(description).filter(|_| described))
+            .into()
+    }
+}
+
+/// A UUID's schema.
+pub(crate) fn uuid_schema() -> RefOr<Schema> {
+    string(false, None)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .into()
+}
+
+/// `schema` described by a doc comment's lines (each trimmed, joined by
+/// newlines, as utoipa's derive does); a reference stays as it is.
+pub(crate) fn described(schema: RefOr<Schema>, lines: &[&str]) -> RefOr<Schema> {
+    match schema {
+        RefOr::T(Schema::Object(mut object)) => {
+            let text: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+            object.description = Some(text.join("\n"));
+            RefOr::T(Schema::Object(object))
+        }
+        other => other,
     }
 }
 

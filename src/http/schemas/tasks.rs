@@ -7,11 +7,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use utoipa::openapi::schema::ObjectBuilder;
 use uuid::Uuid;
 
-use super::rules::{RuleSchema, body, property};
-use super::{built_schema, schema_twin};
+use super::rules::body;
+use super::{built_schema, field_bodies, schema_twin};
 use crate::domain::daily_update::DailyUpdate;
 use crate::domain::sub_task::SubTask;
 #[cfg(doc)]
@@ -19,40 +18,12 @@ use crate::domain::task::{NewTask, TaskPatch};
 use crate::domain::task::{Priority, Sort, Status, Task};
 use crate::domain::task_fields::task_table;
 
-/// Whether a create rule takes `null` (only `optional` does: `required`
-/// and `default` hand it to the rule, which refuses it).
-macro_rules! create_nullable {
-    (required) => {
-        false
-    };
-    (optional) => {
-        true
-    };
-    (default) => {
-        false
-    };
-}
-
-/// Whether a patch rule takes `null`.
-macro_rules! patch_nullable {
-    (not_null) => {
-        false
-    };
-    (clearable) => {
-        true
-    };
-    (null_is_default) => {
-        true
-    };
-}
-
-/// The http expansion of `task_table!`: `TaskTwin` (the schema of `Task`:
-/// the table's fields with their docs, in `Task`'s order), and the schemas
-/// of `NewTaskBody` and `TaskPatchBody` (each field's type and limits from
-/// its rule, its nullability and whether it is required from the table's
-/// `create` and `patch` words).
+/// The task's answer expansion of `task_table!` in the document:
+/// `TaskTwin`, the schema of `Task` (the table's fields with their docs, in
+/// `Task`'s order, around the id, the children and the timestamps). The
+/// bodies are the shared `field_bodies!`'s.
 macro_rules! task_http {
-    ($(
+    ([$($header:tt)*] $(
         $(#[doc = $doc:literal])*
         $name:ident : $ty:ty = $rule:ident, create $create:ident, patch $patch:ident,
         column $kind:ident $($sql_type:literal)?
@@ -81,46 +52,9 @@ macro_rules! task_http {
             #[schema(format = DateTime)]
             updated_at: String,
         }
-
-        /// The create body: each field described, typed and bounded by
-        /// its rule; nullable and required by its `create` word.
-        fn new_task_body() -> ObjectBuilder {
-            body(NEW_TASK_BODY, vec![$(
-                (
-                    stringify!($name),
-                    property(
-                        RuleSchema::schema(&crate::domain::task_fields::$rule, true),
-                        create_nullable!($create),
-                    ),
-                    stringify!($create) == "required",
-                ),
-            )*])
-        }
-
-        /// The patch body: nothing required, nothing described, nullable
-        /// by the `patch` word; its description names the fields `null`
-        /// clears.
-        fn task_patch_body() -> ObjectBuilder {
-            let cleared: Vec<String> = [$( (stringify!($name), patch_nullable!($patch)), )*]
-                .into_iter()
-                .filter(|(_, nullable)| *nullable)
-                .map(|(name, _)| format!("`{name}`"))
-                .collect();
-            let description =
-                format!("{TASK_PATCH_BODY}{}, and is refused for the others.", and_list(&cleared));
-            body(&description, vec![$(
-                (
-                    stringify!($name),
-                    property(
-                        RuleSchema::schema(&crate::domain::task_fields::$rule, false),
-                        patch_nullable!($patch),
-                    ),
-                    false,
-                ),
-            )*])
-        }
     };
 }
+task_table!(field_bodies);
 task_table!(task_http);
 schema_twin!(Task => TaskTwin);
 
@@ -179,15 +113,20 @@ fn and_list(items: &[String]) -> String {
 }
 
 /// The body of `POST /api/v1/tasks`, for the OpenAPI document (parsed by
-/// [`NewTask::from_json`]): its schema is the table's (`new_task_body`).
+/// [`NewTask::from_json`]): its schema is the table's (`create_properties`).
 pub struct NewTaskBody;
 
 /// The body of `PATCH /api/v1/tasks/{id}`, for the OpenAPI document (parsed
-/// by [`TaskPatch::from_json`]): its schema is the table's (`task_patch_body`).
+/// by [`TaskPatch::from_json`]): its schema is the table's (`patch_properties`).
 pub struct TaskPatchBody;
 
-built_schema!(NewTaskBody => new_task_body());
-built_schema!(TaskPatchBody => task_patch_body());
+built_schema!(NewTaskBody => body(NEW_TASK_BODY, create_properties()));
+built_schema!(TaskPatchBody => {
+    let cleared: Vec<String> = cleared().iter().map(|name| format!("`{name}`")).collect();
+    let description =
+        format!("{TASK_PATCH_BODY}{}, and is refused for the others.", and_list(&cleared));
+    body(&description, patch_properties())
+});
 
 #[cfg(test)]
 mod tests {
