@@ -68,6 +68,17 @@ pub enum StateName {
 }
 
 impl StateName {
+    /// Every state word, in the lifecycle's order (one `taskflow_db_state`
+    /// gauge each; the twin's test walks them too).
+    pub const ALL: [Self; 6] = [
+        Self::Unconfigured,
+        Self::Connecting,
+        Self::Migrating,
+        Self::Ready,
+        Self::Reconnecting,
+        Self::Failed,
+    ];
+
     /// The word as the status endpoint serialises it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -175,17 +186,21 @@ mod tests {
 
     #[test]
     fn state_names_serialise_as_their_words() {
-        use StateName::*;
-        for name in [
-            Unconfigured,
-            Connecting,
-            Migrating,
-            Ready,
-            Reconnecting,
-            Failed,
-        ] {
+        for name in StateName::ALL {
             assert_eq!(serde_json::to_value(name).unwrap(), name.as_str());
         }
+        // A new variant fails to compile here until it is matched, and then
+        // this count until `ALL` lists it.
+        let ordinal = |s: StateName| match s {
+            StateName::Unconfigured => 0,
+            StateName::Connecting => 1,
+            StateName::Migrating => 2,
+            StateName::Ready => 3,
+            StateName::Reconnecting => 4,
+            StateName::Failed => 5,
+        };
+        let ordinals: Vec<usize> = StateName::ALL.into_iter().map(ordinal).collect();
+        assert_eq!(ordinals, (0..StateName::ALL.len()).collect::<Vec<_>>());
     }
 
     #[test]

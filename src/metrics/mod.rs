@@ -41,16 +41,6 @@ const BUCKETS: [f64; 14] = [
 /// benchmark) one second of them is about 0.4 MiB.
 pub const UPKEEP: Duration = Duration::from_secs(1);
 
-/// Every lifecycle state, each a `taskflow_db_state{state=…}` gauge.
-const DB_STATES: [StateName; 6] = [
-    StateName::Unconfigured,
-    StateName::Connecting,
-    StateName::Migrating,
-    StateName::Ready,
-    StateName::Reconnecting,
-    StateName::Failed,
-];
-
 /// The recorder and the handles of every series.
 pub struct Registry {
     recorder: PrometheusRecorder,
@@ -161,7 +151,7 @@ impl Registry {
             recorder.register_gauge(&Key::from_parts(name, labels), &META)
         };
         let counter = |name: &'static str| recorder.register_counter(&Key::from_name(name), &META);
-        let db_state = DB_STATES
+        let db_state = StateName::ALL
             .iter()
             .map(|s| {
                 (

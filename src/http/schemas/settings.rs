@@ -135,23 +135,8 @@ mod tests {
         };
         let modes: Vec<_> = every_mode.iter().map(|m| json!(m)).collect();
         assert_eq!(schema_keys::<SslMode>(), json_keys(&modes));
-        let states = [
-            StateName::Unconfigured,
-            StateName::Connecting,
-            StateName::Migrating,
-            StateName::Ready,
-            StateName::Reconnecting,
-            StateName::Failed,
-        ];
-        let _every_state = |s: StateName| match s {
-            StateName::Unconfigured
-            | StateName::Connecting
-            | StateName::Migrating
-            | StateName::Ready
-            | StateName::Reconnecting
-            | StateName::Failed => (),
-        };
-        let states: Vec<_> = states.iter().map(|s| json!(s)).collect();
+        // `StateName::ALL` is kept whole by `domain::db_state`'s own test.
+        let states: Vec<_> = StateName::ALL.iter().map(|s| json!(s)).collect();
         assert_eq!(schema_keys::<StateName>(), json_keys(&states));
     }
 }
