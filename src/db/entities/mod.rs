@@ -171,25 +171,30 @@ macro_rules! answer_row {
 }
 pub(crate) use answer_row;
 
-/// `$first::cast, $first+1::cast, …`: the bind parameters of a field
-/// table's written columns (`WRITTEN`) in an `INSERT`'s `VALUES`.
-pub(crate) fn bind_list(written: &[(&str, &str)], first: usize) -> String {
+/// Each written column (`WRITTEN`) with its bind parameter, numbered from
+/// `first` and cast (`$2::task_status`), put into words by `each` and joined
+/// by commas.
+fn numbered(
+    written: &[(&str, &str)],
+    first: usize,
+    each: impl Fn(&str, String) -> String,
+) -> String {
     written
         .iter()
         .enumerate()
-        .map(|(i, (_, cast))| format!("${}{cast}", i + first))
+        .map(|(i, (name, cast))| each(name, format!("${}{cast}", i + first)))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+/// `$first::cast, …`: the bind parameters of an `INSERT`'s `VALUES`.
+pub(crate) fn bind_list(written: &[(&str, &str)], first: usize) -> String {
+    numbered(written, first, |_, param| param)
+}
+
 /// `column = $first::cast, …`: the written columns in an `UPDATE`'s `SET`.
 pub(crate) fn set_list(written: &[(&str, &str)], first: usize) -> String {
-    written
-        .iter()
-        .enumerate()
-        .map(|(i, (name, cast))| format!("{name} = ${}{cast}", i + first))
-        .collect::<Vec<_>>()
-        .join(", ")
+    numbered(written, first, |name, param| format!("{name} = {param}"))
 }
 
 /// The written columns' names, for an `INSERT`'s column list.
