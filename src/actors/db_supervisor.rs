@@ -317,11 +317,7 @@ impl DbSupervisorState {
                 let idle = self.last_request.elapsed() >= POOL_IDLE_TIMEOUT;
                 let me = myself.clone();
                 tokio::spawn(async move {
-                    let result = match tokio::time::timeout(timeout, ping_pool(&pool.sqlx)).await {
-                        Ok(Ok(())) => Ok(()),
-                        Ok(Err(e)) => Err(session_error(&e)),
-                        Err(_) => Err(format!("no answer within {} s", timeout.as_secs().max(1))),
-                    };
+                    let result = ping_pool(&pool.sqlx, timeout).await;
                     if result.is_ok() && idle {
                         // The pool's idle queue is FIFO, so the pings alone would
                         // keep every connection fresh: trim to the one they use.
@@ -484,20 +480,36 @@ fn log_transition(before: &DbState, state: &DbState) {
     }
 }
 
-/// The liveness check, on an idle pool connection (simple protocol: no
-/// prepared statement, safe behind any pooler). It never opens a second
-/// session: when every open connection is busy serving requests, those
-/// requests are the proof of life (and report a failure themselves), so the
-/// check is skipped; only an empty pool makes it connect.
-async fn ping_pool(pool: &PgPool) -> Result<(), sqlx::Error> {
-    match pool.try_acquire() {
-        Some(mut conn) => sqlx::raw_sql("SELECT 1")
+/// The liveness check within `timeout`, and the reason in words when it
+/// fails. It runs on an idle pool connection when there is one (simple
+/// protocol: no prepared statement, safe behind any pooler), so an idle
+/// daemon's check opens no second session. When every connection is out it
+/// waits for one like any request: a busy connection is no proof of life,
+/// because sqlx's on-release check (one round trip, no timeout of its own)
+/// can hang on a server that stopped answering, and such a connection never
+/// comes back; not getting one back in time is that server's "no answer".
+async fn ping_pool(pool: &PgPool, timeout: Duration) -> Result<(), String> {
+    let no_answer = || format!("no answer within {} s", timeout.as_secs().max(1));
+    let ping = async {
+        let mut conn = match pool.try_acquire() {
+            Some(conn) => conn,
+            None => {
+                let all_out = pool.size() > 0;
+                pool.acquire().await.map_err(|e| match e {
+                    sqlx::Error::PoolTimedOut if all_out => no_answer(),
+                    e => session_error(&e),
+                })?
+            }
+        };
+        sqlx::raw_sql("SELECT 1")
             .execute(&mut *conn)
             .await
-            .map(drop),
-        None if pool.size() > 0 => Ok(()),
-        None => sqlx::raw_sql("SELECT 1").execute(pool).await.map(drop),
-    }
+            .map(drop)
+            .map_err(|e| session_error(&e))
+    };
+    tokio::time::timeout(timeout, ping)
+        .await
+        .unwrap_or_else(|_| Err(no_answer()))
 }
 
 /// The pool for a request handler, or why there is none.

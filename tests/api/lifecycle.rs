@@ -550,6 +550,40 @@ async fn a_hung_server_is_detected_within_ping_interval_plus_timeout_and_recover
     daemon.wait_until_healthy(Duration::from_secs(6)).await;
 }
 
+/// sqlx checks every connection it takes back with one round trip of its
+/// own, without a timeout: a server that stops answering right then leaves
+/// that connection out of the pool for good. The ping must not take "no
+/// connection free" for a sign of life.
+#[tokio::test]
+async fn a_server_that_hangs_while_a_connection_is_taken_back_is_detected() {
+    let db = pg::shared().create_database().await;
+    let proxy = crate::helpers::net::FreezableProxy::start(db.port).await;
+    let daemon = TestDaemon::builder().secret(&db.password).start().await;
+    let mut body = db.credentials_json();
+    body["port"] = json!(proxy.port());
+    let r = daemon
+        .post_json("/api/v1/settings/save-connection", &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+
+    // The next ping's answer arrives; the check on its release hangs.
+    proxy.freeze_after_next_answer();
+    let r = daemon
+        .wait_for_health(
+            |r| health_error(r).is_some_and(|e| e.starts_with("Database connection lost: ")),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(
+        r.body["error"],
+        "Database connection lost: no answer within 2 s"
+    );
+
+    proxy.set_frozen(false);
+    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+}
+
 #[tokio::test]
 async fn reconfigure_while_migrating_wins_and_the_stale_migration_is_ignored() {
     let cluster = pg::shared();

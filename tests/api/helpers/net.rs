@@ -193,6 +193,8 @@ impl Drop for EchoServer {
 pub struct FreezableProxy {
     port: u16,
     frozen: Arc<std::sync::atomic::AtomicBool>,
+    /// Set by [`FreezableProxy::freeze_after_next_answer`].
+    armed: Arc<std::sync::atomic::AtomicBool>,
     // Read only by the SIGTERM test, which is Unix-only.
     #[cfg_attr(not(unix), allow(dead_code))]
     held: Arc<AtomicUsize>,
@@ -208,12 +210,15 @@ impl FreezableProxy {
         let port = listener.local_addr().expect("local_addr").port();
         let frozen = Arc::new(AtomicBool::new(false));
         let flag = frozen.clone();
+        let armed = Arc::new(AtomicBool::new(false));
+        let arm = armed.clone();
         let held = Arc::new(AtomicUsize::new(0));
         let held_count = held.clone();
         let task = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             while let Ok((client, _)) = listener.accept().await {
                 let flag = flag.clone();
+                let arm = arm.clone();
                 let held = held_count.clone();
                 conns.spawn(async move {
                     while flag.load(Ordering::SeqCst) {
@@ -226,8 +231,8 @@ impl FreezableProxy {
                     let (cr, cw) = client.into_split();
                     let (sr, sw) = server.into_split();
                     tokio::join!(
-                        pump(cr, sw, flag.clone(), held.clone()),
-                        pump(sr, cw, flag, held)
+                        pump(cr, sw, flag.clone(), None, held.clone()),
+                        pump(sr, cw, flag, Some(arm), held)
                     );
                 });
             }
@@ -235,6 +240,7 @@ impl FreezableProxy {
         FreezableProxy {
             port,
             frozen,
+            armed,
             held,
             task,
         }
@@ -248,6 +254,13 @@ impl FreezableProxy {
         self.frozen.store(frozen, Ordering::SeqCst);
     }
 
+    /// Freezes the proxy the moment the server answers the next query (a
+    /// chunk opening with a RowDescription, `T`): that answer still reaches
+    /// the client, whatever the client sends next hangs.
+    pub fn freeze_after_next_answer(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
     /// Chunks that arrived while frozen (a request that is now hanging).
     #[cfg_attr(not(unix), allow(dead_code))]
     pub fn held(&self) -> usize {
@@ -255,10 +268,13 @@ impl FreezableProxy {
     }
 }
 
+/// Forwards `from` to `to` chunk by chunk, holding each chunk while `frozen`.
+/// `arm` (the server's direction only) freezes after the next answer.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     frozen: Arc<std::sync::atomic::AtomicBool>,
+    arm: Option<Arc<std::sync::atomic::AtomicBool>>,
     held: Arc<AtomicUsize>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -273,6 +289,12 @@ async fn pump(
         }
         while frozen.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if buf[0] == b'T'
+            && let Some(arm) = &arm
+            && arm.swap(false, Ordering::SeqCst)
+        {
+            frozen.store(true, Ordering::SeqCst);
         }
         if to.write_all(&buf[..n]).await.is_err() {
             break;
