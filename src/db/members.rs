@@ -12,8 +12,8 @@ use sea_orm::sqlx::{self, postgres::PgConnection};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, RuntimeErr};
 use uuid::Uuid;
 
-use super::entities::member::{READ, WRITTEN, written_values};
-use super::entities::{bind_list, name_list, set_list};
+use super::entities::member::{READ, WRITTEN, patched_values, written_values};
+use super::entities::{bind_list, name_list, patch_set_list};
 use super::outcome::{QueryError, References, Refusal};
 use super::task_writes::stmt;
 use super::unit;
@@ -39,18 +39,23 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
         *COLUMNS
     )
 });
-/// Bound as [`INSERT_SQL`] is.
+/// `$1` the id, then each written column's flag and value
+/// (`patched_values`), then whether the name is given: the patch applied to
+/// the row in one statement, and a new name copied to the member's tasks in
+/// the same statement (their `updated_at` stays: nobody changed those
+/// tasks). A single statement is atomic, and it sees the row it updates.
 static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
+    let renamed = 2 + 2 * WRITTEN.len();
     format!(
-        "UPDATE members SET {} WHERE id = $1 RETURNING {}",
-        set_list(WRITTEN, 2),
+        "WITH m AS (UPDATE members SET {} WHERE id = $1 RETURNING {}), \
+         renamed AS (UPDATE tasks SET assignee_name = m.name FROM m \
+         WHERE ${renamed} AND tasks.assignee_id = m.id \
+         AND tasks.assignee_name IS DISTINCT FROM m.name) \
+         SELECT * FROM m",
+        patch_set_list(WRITTEN, 2),
         *COLUMNS
     )
 });
-/// A new name copied to the member's tasks (their `updated_at` stays:
-/// nobody changed those tasks).
-const RENAME_TASKS_SQL: &str = "UPDATE tasks SET assignee_name = $1 \
-     WHERE assignee_id = $2 AND assignee_name IS DISTINCT FROM $1";
 const DELETE_SQL: &str = "DELETE FROM members WHERE id = $1";
 
 /// Every member, ordered by name, on `conn` (the connection the list cache
@@ -88,39 +93,24 @@ pub async fn create(db: &WriteConn, new: NewMember) -> Result<Member, QueryError
     created.ok_or_else(|| DbErr::RecordNotInserted.into())
 }
 
-/// Changes only the given fields: the row is locked, the patch merged into
-/// it, and the result written with one `UPDATE … RETURNING`; a patch that
-/// changes nothing writes nothing. A new name is copied to
-/// `tasks.assignee_name` of the member's tasks in the same transaction.
+/// Changes only the given fields, merged into the row by the `UPDATE`
+/// itself ([`UPDATE_SQL`]: one statement, so one round trip inside the unit
+/// and no lost update between concurrent patches of different fields); a
+/// given name is copied to `tasks.assignee_name` of the member's tasks.
 /// `MemberNotFound` when no member has this id.
 pub async fn update(db: &WriteConn, id: Uuid, patch: MemberPatch) -> Result<Member, QueryError> {
     if patch.is_empty() {
         return get(db, id).await;
     }
-    let txn = unit::begin(db).await?;
-    let stored = Member::find_by_statement(stmt(&LOCK_SQL, vec![id.into()]))
-        .one(&txn)
-        .await?
-        .ok_or(Refusal::MemberNotFound)?;
-    let before = stored.fields();
-    let after = patch.merged(&before);
-    if after == before {
-        txn.commit().await?;
-        return Ok(stored);
-    }
-    let member = Member::find_by_statement(stmt(&UPDATE_SQL, row_values(id, &after)))
-        .one(&txn)
-        .await?
-        .ok_or(Refusal::MemberNotFound)?;
-    if after.name != before.name {
-        txn.execute_raw(stmt(
-            RENAME_TASKS_SQL,
-            vec![after.name.clone().into(), id.into()],
-        ))
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(member)
+    let mut values = vec![id.into()];
+    values.extend(patched_values(&patch));
+    values.push(patch.name.is_some().into());
+    let update = stmt(&UPDATE_SQL, values);
+    unit::run(db, |txn| {
+        Box::pin(Member::find_by_statement(update).one(txn))
+    })
+    .await?
+    .ok_or_else(|| Refusal::MemberNotFound.into())
 }
 
 /// Deletes a member unless rows of `tasks` or `daily_updates` still point at
@@ -146,7 +136,7 @@ pub async fn delete(db: &WriteConn, id: Uuid) -> Result<(), QueryError> {
     Ok(())
 }
 
-/// The bind values of [`INSERT_SQL`] and [`UPDATE_SQL`].
+/// The bind values of [`INSERT_SQL`].
 fn row_values(id: Uuid, f: &MemberFields) -> Vec<sea_orm::Value> {
     let mut values = vec![id.into()];
     values.extend(written_values(f));
@@ -224,8 +214,14 @@ mod tests {
         );
         assert_eq!(
             UPDATE_SQL.as_str(),
-            "UPDATE members SET name = $2, email = $3, active = $4 WHERE id = $1 \
-             RETURNING id, name, email, active"
+            "WITH m AS (UPDATE members SET name = CASE WHEN $2 THEN $3 ELSE name END, \
+             email = CASE WHEN $4 THEN $5 ELSE email END, \
+             active = CASE WHEN $6 THEN $7 ELSE active END \
+             WHERE id = $1 RETURNING id, name, email, active), \
+             renamed AS (UPDATE tasks SET assignee_name = m.name FROM m \
+             WHERE $8 AND tasks.assignee_id = m.id \
+             AND tasks.assignee_name IS DISTINCT FROM m.name) \
+             SELECT * FROM m"
         );
     }
 }

@@ -5,7 +5,8 @@
 //! expanded by `field_columns!`).
 
 use super::field_columns;
-use crate::domain::member::{Member, MemberFields, member_table};
+use crate::domain::member::{Member, MemberFields, MemberPatch, member_table};
 
-// `WRITTEN`, `READ`, `written_values` and `Member`'s `FromQueryResult`.
+// `WRITTEN`, `READ`, `written_values`, `patched_values` and `Member`'s
+// `FromQueryResult`.
 member_table!(field_columns);

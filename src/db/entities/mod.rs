@@ -89,6 +89,49 @@ macro_rules! column_take {
         $crate::db::entities::column_read!(label, $e, $ty, $name)
     };
 }
+/// The bind value of a field a patch leaves out, by column kind: a `NULL` of
+/// the column's type. The `CASE` of [`patch_set_list`] never reads it, but
+/// the server types every parameter, so it must be of the right type.
+macro_rules! column_absent {
+    (plain, $ty:ty) => {
+        <$ty as $crate::db::entities::TypedNull>::typed_null()
+    };
+    (label, $ty:ty) => {
+        sea_orm::Value::String(None)
+    };
+}
+
+/// A `NULL` of the column type a plain field is bound as ([`column_absent!`]).
+pub(crate) trait TypedNull {
+    /// That `NULL`.
+    fn typed_null() -> sea_orm::Value;
+}
+
+impl TypedNull for String {
+    fn typed_null() -> sea_orm::Value {
+        sea_orm::Value::String(None)
+    }
+}
+
+impl TypedNull for bool {
+    fn typed_null() -> sea_orm::Value {
+        sea_orm::Value::Bool(None)
+    }
+}
+
+impl TypedNull for uuid::Uuid {
+    fn typed_null() -> sea_orm::Value {
+        sea_orm::Value::Uuid(None)
+    }
+}
+
+impl<T: TypedNull> TypedNull for Option<T> {
+    fn typed_null() -> sea_orm::Value {
+        T::typed_null()
+    }
+}
+
+pub(crate) use column_absent;
 pub(crate) use column_cast;
 pub(crate) use column_read;
 pub(crate) use column_take;
@@ -109,7 +152,8 @@ pub(crate) use column_select_sql;
 /// The query layer's shared expansion of a field table
 /// (`domain::field_table`): `WRITTEN`, the columns a write sets with the
 /// cast of each bind parameter; `READ`, their SELECT expressions;
-/// `written_values`, the values of `WRITTEN` in its order; and, when the
+/// `written_values`, the values of `WRITTEN` in its order;
+/// `patched_values`, a patch's values for [`patch_set_list`]; and, when the
 /// header names an answer, its `FromQueryResult` (the id, then each column
 /// by its name, a label parsed). The statements are built from these once
 /// (`LazyLock`), so a field added to the table is written and read with no
@@ -138,6 +182,22 @@ macro_rules! field_columns {
         /// The values of [`WRITTEN`], in its order.
         pub(crate) fn written_values(f: &$fields) -> Vec<sea_orm::Value> {
             vec![ $( $crate::db::entities::column_value!($kind, f.$name), )* ]
+        }
+
+        /// For each column of [`WRITTEN`], in its order: whether the patch
+        /// gives it, then the value (a typed `NULL` when it does not), as
+        /// [`patch_set_list`](crate::db::entities::patch_set_list) binds them.
+        #[allow(dead_code)]
+        pub(crate) fn patched_values(p: &$patch) -> Vec<sea_orm::Value> {
+            let mut values = Vec::with_capacity(2 * WRITTEN.len());
+            $(
+                values.push(p.$name.is_some().into());
+                values.push(match &p.$name {
+                    Some(v) => $crate::db::entities::column_value!($kind, *v),
+                    None => $crate::db::entities::column_absent!($kind, $ty),
+                });
+            )*
+            values
         }
 
         $crate::db::entities::answer_row! {
@@ -195,6 +255,26 @@ pub(crate) fn bind_list(written: &[(&str, &str)], first: usize) -> String {
 /// `column = $first::cast, …`: the written columns in an `UPDATE`'s `SET`.
 pub(crate) fn set_list(written: &[(&str, &str)], first: usize) -> String {
     numbered(written, first, |name, param| format!("{name} = {param}"))
+}
+
+/// `column = CASE WHEN $k THEN $k+1::cast ELSE column END, …` from
+/// `$first` on: an `UPDATE`'s `SET` that applies a patch in the statement
+/// itself, each column's flag (is it given?) and value bound by
+/// `patched_values`. The row is merged under the `UPDATE`'s own row lock, so
+/// concurrent patches of different fields both land, with no read first.
+pub(crate) fn patch_set_list(written: &[(&str, &str)], first: usize) -> String {
+    written
+        .iter()
+        .enumerate()
+        .map(|(i, (name, cast))| {
+            let flag = first + 2 * i;
+            format!(
+                "{name} = CASE WHEN ${flag} THEN ${}{cast} ELSE {name} END",
+                flag + 1
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The written columns' names, for an `INSERT`'s column list.

@@ -17,7 +17,7 @@ use sea_orm::{DbErr, FromQueryResult};
 use uuid::Uuid;
 
 use super::{column_read, column_take, column_type, field_columns};
-use crate::domain::task::{Priority, Status, Task, TaskFields};
+use crate::domain::task::{Priority, Status, Task, TaskFields, TaskPatch};
 use crate::domain::task_fields::task_table;
 #[cfg(doc)]
 use crate::domain::{daily_update::DailyUpdate, sub_task::SubTask};
