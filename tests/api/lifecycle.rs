@@ -514,14 +514,8 @@ async fn reconfigure_after_connection_lost_reports_the_new_attempt() {
 async fn a_hung_server_is_detected_within_ping_interval_plus_timeout_and_recovered() {
     let db = pg::shared().create_database().await;
     let proxy = crate::helpers::net::FreezableProxy::start(db.port).await;
-    let daemon = TestDaemon::builder().secret(&db.password).start().await;
-    let mut body = db.credentials_json();
-    body["port"] = json!(proxy.port());
-    let r = daemon
-        .post_json("/api/v1/settings/save-connection", &body)
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    let daemon = TestDaemon::start().await;
+    daemon.save_behind(&db, &proxy).await;
 
     proxy.set_frozen(true);
     let frozen = Instant::now();
@@ -558,14 +552,8 @@ async fn a_hung_server_is_detected_within_ping_interval_plus_timeout_and_recover
 async fn a_server_that_hangs_while_a_connection_is_taken_back_is_detected() {
     let db = pg::shared().create_database().await;
     let proxy = crate::helpers::net::FreezableProxy::start(db.port).await;
-    let daemon = TestDaemon::builder().secret(&db.password).start().await;
-    let mut body = db.credentials_json();
-    body["port"] = json!(proxy.port());
-    let r = daemon
-        .post_json("/api/v1/settings/save-connection", &body)
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    let daemon = TestDaemon::start().await;
+    daemon.save_behind(&db, &proxy).await;
 
     // The next ping's answer arrives; the check on its release hangs.
     proxy.freeze_after_next_answer();

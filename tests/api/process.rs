@@ -350,16 +350,9 @@ async fn sigterm_while_the_server_hangs_exits_0_within_a_few_seconds() {
     let daemon = TestDaemon::builder()
         .env("TASKFLOW_DB_CONNECT_TIMEOUT_SECS", "30")
         .env("TASKFLOW_DB_PING_INTERVAL_MS", "100")
-        .secret(&db.password)
         .start()
         .await;
-    let mut body = db.credentials_json();
-    body["port"] = json!(proxy.port());
-    let r = daemon
-        .post_json("/api/v1/settings/save-connection", &body)
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    daemon.wait_until_healthy(Duration::from_secs(10)).await;
+    daemon.save_behind(&db, &proxy).await;
     proxy.set_frozen(true);
     // Wait until a ping hangs on the frozen connection (it would wait 30 s).
     let deadline = Instant::now() + Duration::from_secs(5);

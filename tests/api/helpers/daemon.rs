@@ -24,7 +24,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::net::Blackhole;
+use super::net::{Blackhole, FreezableProxy};
 use super::pg::TestDb;
 use super::wine::{self, windows_run};
 
@@ -415,6 +415,19 @@ impl TestDaemon {
         self.add_secret(&db.password);
         self.post_json("/api/v1/settings/save-connection", &db.credentials_json())
             .await
+    }
+
+    /// Saves `db`'s credentials with the port of `proxy` in front of it, and
+    /// waits until the daemon is healthy through it.
+    pub async fn save_behind(&self, db: &TestDb, proxy: &FreezableProxy) {
+        self.add_secret(&db.password);
+        let mut body = db.credentials_json();
+        body["port"] = serde_json::json!(proxy.port());
+        let r = self
+            .post_json("/api/v1/settings/save-connection", &body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        self.wait_until_healthy(Duration::from_secs(10)).await;
     }
 
     /// Saves settings that point at `blackhole` (which accepts and never
