@@ -27,8 +27,9 @@ lookup: new connections per second (`Connection: close` to /health and to
 in one run (no PostgreSQL needed).
 
 `--scenario versus --baseline-bin OLD` measures two builds side by side in
-one run (a redesign must not cost speed): /health, the members list, the
-dashboard, a search and a task page, alternating baseline, new, baseline.
+one run (a redesign must not cost speed): /health, the members list, a
+member rename, the dashboard, a search and a task page, alternating
+baseline, new, baseline.
 
 `--scenario team` (issue #14) instead measures a team on one small server
 (`--slots`, default 40): N daemons directly (`--direct`, default 30) and
@@ -237,8 +238,9 @@ class Daemon:
             self.proc.kill()
 
 
-def wrk(url: str, duration: int, connections: int = 50, headers: tuple[str, ...] = ()) -> dict:
-    extra = [arg for h in headers for arg in ("-H", h)]
+def wrk(url: str, duration: int, connections: int = 50, headers: tuple[str, ...] = (),
+        script: Path | None = None) -> dict:
+    extra = [arg for h in headers for arg in ("-H", h)] + (["-s", str(script)] if script else [])
     out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
                           *extra, url],
                          check=True, capture_output=True, text=True).stdout
@@ -613,16 +615,33 @@ def versus(args: argparse.Namespace, report) -> None:
                 d.request("POST", "/api/v1/members", {"name": f"Member {i:03}", "email": f"m{i}@bench.example"})
             _, pages[name], _ = seed_dashboard(d, cluster, db)
         old, new = daemons["old"], daemons["new"]
-        for label, path, conns in [
-            ("/health req/s (50 conns)", lambda n: "/health", 50),
-            ("GET /api/v1/members (501 rows) req/s", lambda n: "/api/v1/members", 50),
-            ("GET /api/v1/tasks (dashboard, 10 conns) req/s", lambda n: "/api/v1/tasks", 10),
-            ("GET /api/v1/tasks?search=task 4 req/s", lambda n: "/api/v1/tasks?search=task%204", 10),
-            ("GET /api/v1/tasks/{id} (task page, 10 conns) req/s", lambda n: f"/api/v1/tasks/{pages[n]}", 10),
+        # A member write: PATCH of one member's name, a new name every time
+        # (so both builds really write: wrk's threads number themselves in
+        # `setup`, so no two requests send the same name), at 4 connections.
+        renames = work / "rename.lua"
+        renames.write_text(
+            'local threads = 0\n'
+            'function setup(thread) threads = threads + 1; thread:set("tid", threads) end\n'
+            'local n = 0\n'
+            'request = function()\n'
+            '  n = n + 1\n'
+            '  return wrk.format("PATCH", nil, nil, \'{"name": "Renamed \' .. tid .. "-" .. n .. \'"}\')\n'
+            'end\n')
+        first = {n: daemons[n].request("GET", "/api/v1/members")[1][0]["id"] for n in daemons}
+        json_body = ("Content-Type: application/json",)
+        for label, path, conns, headers, script in [
+            ("/health req/s (50 conns)", lambda n: "/health", 50, (), None),
+            ("GET /api/v1/members (501 rows) req/s", lambda n: "/api/v1/members", 50, (), None),
+            ("PATCH /api/v1/members/{id} (a rename, 4 conns) req/s", lambda n: f"/api/v1/members/{first[n]}", 4,
+             json_body, renames),
+            ("GET /api/v1/tasks (dashboard, 10 conns) req/s", lambda n: "/api/v1/tasks", 10, (), None),
+            ("GET /api/v1/tasks?search=task 4 req/s", lambda n: "/api/v1/tasks?search=task%204", 10, (), None),
+            ("GET /api/v1/tasks/{id} (task page, 10 conns) req/s", lambda n: f"/api/v1/tasks/{pages[n]}", 10,
+             (), None),
         ]:
-            a = wrk(old.url(path("old")), args.duration, conns)
-            b = wrk(new.url(path("new")), args.duration, conns)
-            c = wrk(old.url(path("old")), args.duration, conns)
+            a = wrk(old.url(path("old")), args.duration, conns, headers, script)
+            b = wrk(new.url(path("new")), args.duration, conns, headers, script)
+            c = wrk(old.url(path("old")), args.duration, conns, headers, script)
             for r in (a, b, c):
                 if r["non2xx"]:
                     print(f"  warning: {r['non2xx']} non-2xx answers", flush=True)
