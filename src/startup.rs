@@ -158,6 +158,10 @@ impl Daemon {
             Ok(pair) => pair,
             Err(e) => return Err(StartupError::Actors(e.to_string())),
         };
+        // Said before the server task is spawned, so that the line precedes
+        // every answer: a shell or test that sees `/health` answer finds
+        // "listening" already written to stderr.
+        tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(http::serve::serve(
             listener,
@@ -168,7 +172,6 @@ impl Daemon {
                 let _ = stop_rx.await;
             },
         ));
-        tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
 
         Ok(Self {
             addr: local,
