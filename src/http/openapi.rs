@@ -295,4 +295,37 @@ mod tests {
             }
         }
     }
+
+    /// utoipa collects the schemas an operation names itself; the `$ref`s
+    /// written by hand (`ErrorBody` in [`CommonResponses`], `OneOf`'s in
+    /// `schemas::rules`) are not checked by anything but this. A `$ref` to
+    /// nothing makes clients and Schemathesis refuse the whole document.
+    #[test]
+    fn every_schema_reference_resolves() {
+        fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                        out.push(r);
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let json: serde_json::Value = serde_json::from_str(DOCUMENT.as_deref().unwrap()).unwrap();
+        let mut found = Vec::new();
+        refs(&json, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{r}"));
+            assert!(
+                json["components"]["schemas"].get(name).is_some(),
+                "{r} resolves to nothing"
+            );
+        }
+    }
 }
