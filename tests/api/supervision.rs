@@ -17,12 +17,17 @@ async fn healthy_daemon() -> (TestDaemon, pg::TestDb) {
     (daemon, db)
 }
 
-fn restarts_logged(daemon: &TestDaemon, actor: &str) -> usize {
+/// How many stderr lines carry `event` for `actor`.
+fn logged(daemon: &TestDaemon, event: &str, actor: &str) -> usize {
     daemon
         .stderr()
         .lines()
-        .filter(|l| l.contains("child actor ended; restarting") && l.contains(actor))
+        .filter(|l| l.contains(event) && l.contains(actor))
         .count()
+}
+
+fn restarts_logged(daemon: &TestDaemon, actor: &str) -> usize {
+    logged(daemon, "child actor ended; restarting", actor)
 }
 
 async fn panic_actor(daemon: &TestDaemon, actor: &str) {
@@ -39,9 +44,13 @@ async fn panic_actor(daemon: &TestDaemon, actor: &str) {
     );
 }
 
+/// Waits until `actor` has been restarted `n` times *and* the new instance
+/// is published: the supervisor logs "actor started" only after it put the
+/// new ref in the directory, and until then a request to the actor is a
+/// 503 "did not answer" (the restart window, as documented).
 async fn wait_restart(daemon: &TestDaemon, actor: &str, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while restarts_logged(daemon, actor) < n {
+    while restarts_logged(daemon, actor) < n || logged(daemon, "actor started", actor) < n + 1 {
         assert!(
             Instant::now() < deadline,
             "{actor} was not restarted\n{}",
